@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IConsortium} from "../interfaces/IConsortium.sol";
+import {IPermissionedToken} from "../interfaces/IPermissionedToken.sol";
+import {ISettlementEngine} from "../interfaces/ISettlementEngine.sol";
+import {MemberSet} from "../libraries/MemberSet.sol";
+
+/// @title SettlementEngine
+/// @notice Escrow-based DvP and FoP settlement between consortium members, with a reversal window and explicit
+/// finality. Every function that moves tokens is guarded against re-entry and follows checks, effects,
+/// interactions.
+contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using MemberSet for uint256;
+
+    IConsortium private immutable _consortium;
+
+    mapping(uint256 id => Record) private _records;
+    mapping(uint256 id => uint256 members) private _reversalApprovals;
+
+    /// @param consortium_ The consortium whose members settle here and whose parameters apply.
+    constructor(address consortium_) {
+        if (consortium_ == address(0)) revert SettlementZeroAddress();
+        _consortium = IConsortium(consortium_);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function instruct(Terms calldata terms) external nonReentrant returns (uint256 id) {
+        IConsortium.SettlementContext memory ctx = _context(terms, true);
+        _checkTerms(terms, ctx);
+        id = settlementId(terms);
+        if (_records[id].status != Status.None) revert SettlementDuplicate(id);
+        bool sellerInstructed = ctx.operatorMember == ctx.sellerMember;
+        if (!sellerInstructed && ctx.operatorMember != ctx.buyerMember) revert SettlementNotParty(id, msg.sender);
+
+        Record memory r = Record({
+            status: Status.Instructed,
+            sellerInstructed: sellerInstructed,
+            affirmDeadline: uint40(block.timestamp + ctx.params.affirmationWindow),
+            finalAt: 0,
+            policyVersion: ctx.params.policyVersion
+        });
+        _records[id] = r;
+        _emitInstructed(id, terms, ctx.operatorMember, r);
+        _escrowLeg(terms, sellerInstructed);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function affirm(Terms calldata terms) external nonReentrant returns (uint256 id) {
+        IConsortium.SettlementContext memory ctx = _context(terms, false);
+        Record storage r;
+        (id, r) = _recordIn(terms, Status.Instructed);
+        if (block.timestamp > r.affirmDeadline) revert SettlementAffirmationExpired(id, r.affirmDeadline);
+        bool sellerInstructed = r.sellerInstructed;
+        uint8 counterparty = sellerInstructed ? ctx.buyerMember : ctx.sellerMember;
+        if (ctx.operatorMember != counterparty) revert SettlementNotParty(id, msg.sender);
+
+        r.status = Status.Affirmed;
+        emit SettlementAffirmed(id, counterparty, msg.sender, ctx.params.policyVersion);
+        emit SettlementLocked(id, ctx.params.policyVersion);
+        _escrowLeg(terms, !sellerInstructed);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function settle(Terms calldata terms) external nonReentrant returns (uint256 id) {
+        IConsortium.SettlementContext memory ctx = _context(terms, false);
+        Record storage r;
+        (id, r) = _recordIn(terms, Status.Affirmed);
+        _requireParty(id, ctx);
+
+        uint40 finalAt = uint40(block.timestamp + ctx.params.reversalWindow);
+        r.status = Status.Settled;
+        r.finalAt = finalAt;
+        emit SettlementSettled(id, msg.sender, finalAt, ctx.params.policyVersion);
+        IERC20(terms.asset).safeTransfer(terms.buyer, terms.assetAmount);
+        if (terms.kind == Kind.DvP) IERC20(terms.cash).safeTransfer(terms.seller, terms.cashAmount);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function cancel(Terms calldata terms, string calldata reason) external nonReentrant returns (uint256 id) {
+        Record storage r;
+        (id, r) = _recordIn(terms, Status.Instructed);
+        bool sellerInstructed = r.sellerInstructed;
+        uint8 actorMember = _consortium.operatorMember(msg.sender);
+        uint8 instructor = _consortium.accountMember(sellerInstructed ? terms.seller : terms.buyer);
+        if (actorMember == 0 || actorMember != instructor) revert SettlementNotParty(id, msg.sender);
+
+        r.status = Status.Cancelled;
+        emit SettlementCancelled(id, msg.sender, reason, r.policyVersion);
+        _returnLeg(terms, sellerInstructed);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function release(Terms calldata terms) external nonReentrant returns (uint256 id) {
+        Record storage r;
+        (id, r) = _recordIn(terms, Status.Instructed);
+        uint40 deadline = r.affirmDeadline;
+        if (block.timestamp <= deadline) revert SettlementNotExpired(id, deadline);
+
+        r.status = Status.Released;
+        emit SettlementExpired(id, deadline, r.policyVersion);
+        emit SettlementReleased(id, msg.sender, r.policyVersion);
+        _returnLeg(terms, r.sellerInstructed);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function proposeReversal(Terms calldata terms, string calldata reason) external nonReentrant returns (uint256 id) {
+        IConsortium.SettlementContext memory ctx = _context(terms, false);
+        id = _reversible(terms);
+        if (_reversalApprovals[id] != 0) revert SettlementReversalAlreadyRequested(id);
+        emit ReversalProposed(id, ctx.operatorMember, msg.sender, reason, ctx.params.policyVersion);
+        _approveReversal(terms, id, ctx);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function approveReversal(Terms calldata terms) external nonReentrant returns (uint256 id) {
+        IConsortium.SettlementContext memory ctx = _context(terms, false);
+        id = _reversible(terms);
+        uint256 approvals = _reversalApprovals[id];
+        if (approvals == 0) revert SettlementReversalNotRequested(id);
+        if (approvals.contains(ctx.operatorMember)) {
+            revert SettlementReversalAlreadyApproved(id, ctx.operatorMember);
+        }
+        _approveReversal(terms, id, ctx);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function settlementId(Terms calldata terms) public pure returns (uint256) {
+        return uint256(keccak256(abi.encode(terms)));
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function record(uint256 id) external view returns (Record memory) {
+        return _records[id];
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function statusOf(uint256 id) external view returns (Status) {
+        Record memory r = _records[id];
+        if (r.status == Status.Instructed && block.timestamp > r.affirmDeadline) return Status.Expired;
+        if (r.status == Status.Settled && block.timestamp >= r.finalAt) return Status.Final;
+        return r.status;
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function isFinal(uint256 id) public view returns (bool) {
+        Record memory r = _records[id];
+        return r.status == Status.Settled && block.timestamp >= r.finalAt;
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function reversalApprovals(uint256 id) external view returns (uint256) {
+        return _reversalApprovals[id];
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function consortium() external view returns (address) {
+        return address(_consortium);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev Reads parties, caps and parameters in one call and enforces the pause and membership of the caller.
+    function _context(
+        Terms calldata terms,
+        bool withCaps
+    ) private view returns (IConsortium.SettlementContext memory ctx) {
+        ctx = _consortium.settlementContext(
+            msg.sender,
+            terms.seller,
+            terms.buyer,
+            withCaps ? terms.asset : address(0),
+            withCaps ? terms.cash : address(0)
+        );
+        if (ctx.params.paused) revert SettlementPaused();
+        if (ctx.operatorMember == 0) revert SettlementNotMember(msg.sender);
+    }
+
+    /// @dev Separate frame: the event's ABI encoding needs more stack than `instruct` has left.
+    function _emitInstructed(uint256 id, Terms calldata terms, uint8 memberId, Record memory r) private {
+        emit SettlementInstructed(id, terms.tradeRef, memberId, msg.sender, terms, r.affirmDeadline, r.policyVersion);
+    }
+
+    function _checkTerms(Terms calldata terms, IConsortium.SettlementContext memory ctx) private pure {
+        if (ctx.sellerMember == 0) revert SettlementAccountNotRegistered(terms.seller);
+        if (ctx.buyerMember == 0) revert SettlementAccountNotRegistered(terms.buyer);
+        if (ctx.sellerMember == ctx.buyerMember) revert SettlementSameMember(ctx.sellerMember);
+        bool dvp = terms.kind == Kind.DvP;
+        bool cashLegValid = dvp ? terms.cashAmount != 0 : terms.cash == address(0) && terms.cashAmount == 0;
+        if (terms.assetAmount == 0 || !cashLegValid) revert SettlementInvalidTerms(terms.tradeRef);
+        _checkCap(terms.asset, terms.assetAmount, ctx.assetCap);
+        if (dvp) _checkCap(terms.cash, terms.cashAmount, ctx.cashCap);
+    }
+
+    function _checkCap(address token, uint256 amount, uint256 cap) private pure {
+        if (cap == 0) revert SettlementAssetNotEligible(token);
+        if (amount > cap) revert SettlementCapExceeded(token, amount, cap);
+    }
+
+    function _recordIn(Terms calldata terms, Status expected) private view returns (uint256 id, Record storage r) {
+        id = settlementId(terms);
+        r = _records[id];
+        Status status = r.status;
+        if (status == Status.None) revert SettlementUnknown(id);
+        if (status != expected) revert SettlementWrongStatus(id, status);
+    }
+
+    function _requireParty(uint256 id, IConsortium.SettlementContext memory ctx) private view {
+        if (ctx.operatorMember != ctx.sellerMember && ctx.operatorMember != ctx.buyerMember) {
+            revert SettlementNotParty(id, msg.sender);
+        }
+    }
+
+    function _reversible(Terms calldata terms) private view returns (uint256 id) {
+        Record storage r;
+        (id, r) = _recordIn(terms, Status.Settled);
+        if (block.timestamp >= r.finalAt) revert SettlementFinal(id, r.finalAt);
+    }
+
+    function _approveReversal(Terms calldata terms, uint256 id, IConsortium.SettlementContext memory ctx) private {
+        uint256 approvals = _reversalApprovals[id] | MemberSet.bit(ctx.operatorMember);
+        _reversalApprovals[id] = approvals;
+        uint256 activeApprovals = (approvals & _consortium.activeMemberMask()).count();
+        emit ReversalApproved(id, ctx.operatorMember, msg.sender, activeApprovals, ctx.params.policyVersion);
+
+        bool byParties = approvals.contains(ctx.sellerMember) && approvals.contains(ctx.buyerMember);
+        if (!byParties && activeApprovals < _consortium.requiredApprovals()) return;
+
+        _records[id].status = Status.Reversed;
+        emit ReversalExecuted(id, msg.sender, byParties, ctx.params.policyVersion);
+        IPermissionedToken(terms.asset).forceTransfer(terms.buyer, terms.seller, terms.assetAmount, id);
+        if (terms.kind == Kind.DvP) {
+            IPermissionedToken(terms.cash).forceTransfer(terms.seller, terms.buyer, terms.cashAmount, id);
+        }
+    }
+
+    /// @dev Pulls the leg of one side into escrow: the seller's asset, or the buyer's cash (none for FoP).
+    function _escrowLeg(Terms calldata terms, bool sellerSide) private {
+        if (sellerSide) {
+            IERC20(terms.asset).safeTransferFrom(terms.seller, address(this), terms.assetAmount);
+        } else if (terms.kind == Kind.DvP) {
+            IERC20(terms.cash).safeTransferFrom(terms.buyer, address(this), terms.cashAmount);
+        }
+    }
+
+    /// @dev Returns the escrowed leg of one side to its account.
+    function _returnLeg(Terms calldata terms, bool sellerSide) private {
+        if (sellerSide) {
+            IERC20(terms.asset).safeTransfer(terms.seller, terms.assetAmount);
+        } else if (terms.kind == Kind.DvP) {
+            IERC20(terms.cash).safeTransfer(terms.buyer, terms.cashAmount);
+        }
+    }
+}

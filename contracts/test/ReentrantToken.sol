@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+
+/// @title ReentrantToken
+/// @notice Test double: a malicious ERC-20 that calls back into a target (the settlement engine) in the middle
+/// of every balance change, and hands control to receiving contracts, so tests can prove re-entry fails.
+/// @dev Never deploy outside tests. A failed call-back is bubbled up so the outer call reverts with its reason.
+contract ReentrantToken is ERC20 {
+    address private _target;
+    bytes private _payload;
+    bool private _inAttack;
+
+    constructor() ERC20("Reentrant", "REENTER") {}
+
+    /// @notice Call `target` with `payload` on the next balance change (once per change).
+    function arm(address target, bytes calldata payload) external {
+        _target = target;
+        _payload = payload;
+    }
+
+    /// @notice Stop calling back.
+    function disarm() external {
+        delete _target;
+        delete _payload;
+    }
+
+    /// @notice Anyone may mint: this is a test double.
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    /// @notice Same shape as the permissioned token's forced transfer, so reversals can reach the call-back.
+    function forceTransfer(address from, address to, uint256 amount, uint256) external {
+        _transfer(from, to, amount);
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (_inAttack) return;
+        _inAttack = true;
+        if (_target != address(0)) _callOut(_target, _payload);
+        if (to.code.length != 0) _callOut(to, abi.encodeWithSignature("onTokenReceived(address,uint256)", from, value));
+        _inAttack = false;
+    }
+
+    function _callOut(address target, bytes memory data) private {
+        (bool ok, bytes memory result) = target.call(data);
+        if (!ok) {
+            // Re-throw the callee's revert data unchanged.
+            assembly ("memory-safe") {
+                revert(add(result, 0x20), mload(result))
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks to build, test and run the project. Idempotent: a second run on a
+# prepared machine only checks and returns in seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# Node dependencies: reinstall only when the lock file changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  log "npm dependencies present"
+fi
+
+# Python tools in a project-local virtual environment: Slither for static analysis of the contracts.
+SLITHER_VERSION=0.11.6
+if [ ! -x .venv/bin/slither ] || ! .venv/bin/slither --version 2>/dev/null | grep -q "$SLITHER_VERSION"; then
+  log "installing slither-analyzer $SLITHER_VERSION into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "slither-analyzer==$SLITHER_VERSION"
+else
+  log "slither $SLITHER_VERSION present"
+fi
+
+log "done"

@@ -1,0 +1,4 @@
+/**
+ * Hardhat tasks for people operating a consortium: deployment, governance proposals and settlements.
+ */
+export {};
