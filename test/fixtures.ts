@@ -3,6 +3,7 @@
  * (asset leg), balances minted, and the engine approved by every account. Use it through `loadFixture`.
  */
 import { ethers } from "hardhat";
+import type { Interface } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Consortium, PermissionedToken, SettlementEngine } from "../typechain-types";
 import type { ISettlementEngine } from "../typechain-types/contracts/settlement/SettlementEngine";
@@ -161,6 +162,7 @@ export async function fopTerms(
 }
 
 /** Encodes a governed call for `Consortium.propose`. */
-export function governedCall(consortium: Consortium, fn: string, args: unknown[]): string {
-  return consortium.interface.encodeFunctionData(fn, args);
+export function governedCall(consortium: Consortium, fn: string, args: readonly unknown[]): string {
+  // The Interface's typed overloads want a literal function name; tests pass names as data.
+  return (consortium.interface as Interface).encodeFunctionData(fn, args);
 }

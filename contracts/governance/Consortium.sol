@@ -52,11 +52,12 @@ contract Consortium is IConsortium {
         _params.policyVersion = 1;
         _params.quorumNumerator = 2;
         _params.quorumDenominator = 3;
-        _params.proposalLifetime = settings.proposalLifetime;
         _setParameter(Parameter.ReversalWindow, settings.reversalWindow);
         _setParameter(Parameter.AffirmationWindow, settings.affirmationWindow);
-        _setParameter(Parameter.ProposalDelay, settings.proposalDelay);
+        // Lifetime before delay: the delay is checked against the lifetime, and every launch value is reported
+        // as a change from zero.
         _setParameter(Parameter.ProposalLifetime, settings.proposalLifetime);
+        _setParameter(Parameter.ProposalDelay, settings.proposalDelay);
         for (uint256 i = 0; i < initialMembers.length; ++i) {
             InitialMember memory m = initialMembers[i];
             uint8 memberId = _addMember(m.name, m.lei, m.operators);

@@ -144,7 +144,7 @@ interface IConsortium {
     error ConsortiumNotProposer(uint256 proposalId, address actor);
     /// @notice Thrown when bootstrap functions are used after bootstrap completed.
     error ConsortiumBootstrapCompleted();
-    /// @notice Thrown when a cap of zero is given for an eligible asset, or the asset is not a contract.
+    /// @notice Thrown when the asset to configure is not a contract (a cap of zero delists an asset).
     error ConsortiumInvalidAsset(address asset, uint256 cap);
 
     /// @notice Emitted when a bank is admitted.
@@ -205,14 +205,17 @@ interface IConsortium {
     /// @notice Approve a pending proposal for the caller's member. Starts the timelock when quorum is reached.
     function approve(uint256 proposalId) external;
 
-    /// @notice Carry out a proposal that has a quorum of active members and whose timelock elapsed.
+    /// @notice Carry out a proposal that has a quorum of active members and whose timelock elapsed. A proposal
+    /// expires at `expiresAt` whatever its state, so one that reaches quorum less than the timelock before it
+    /// expires cannot execute and must be proposed again.
     function execute(uint256 proposalId) external;
 
     /// @notice Start the timelock of a pending proposal that has quorum but was never queued, which happens when
     /// removing a member lowered the quorum after the last approval.
     function queue(uint256 proposalId) external;
 
-    /// @notice Withdraw a pending proposal; only an operator of the proposer's member may.
+    /// @notice Withdraw a pending proposal; only an operator of the proposer's member may. Proposals of a member
+    /// that was removed can no longer be withdrawn; they expire.
     function cancel(uint256 proposalId, string calldata reason) external;
 
     // ---------------------------------------------------------------- governed functions
