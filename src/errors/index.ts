@@ -1,0 +1,125 @@
+/**
+ * Typed errors for the whole framework. Every error the off-chain layer raises on purpose is a
+ * `FrameworkError` with a stable string `code`, structured `details` and an optional `cause`; callers branch on
+ * the code, never on the message. Codes are mapped to exit codes or HTTP statuses only at the edge (Hardhat
+ * tasks, HTTP handlers), never here.
+ */
+
+/** Every stable error code, grouped by the subclass that carries it. */
+export const ErrorCode = {
+  // ConfigError: a configuration file is missing, unreadable or invalid.
+  ConfigNotFound: "CONFIG_NOT_FOUND",
+  ConfigMalformed: "CONFIG_MALFORMED",
+  ConfigInvalid: "CONFIG_INVALID",
+  ConfigUnresolved: "CONFIG_UNRESOLVED",
+  // TaskInputError: an operator's argument is missing, malformed or names nothing known.
+  InputInvalid: "INPUT_INVALID",
+  InputMissing: "INPUT_MISSING",
+  UnknownSigner: "UNKNOWN_SIGNER",
+  UnknownMember: "UNKNOWN_MEMBER",
+  UnknownToken: "UNKNOWN_TOKEN",
+  // ChainStateError: the chain does not hold what the request assumes.
+  DeploymentNotFound: "DEPLOYMENT_NOT_FOUND",
+  DeploymentMismatch: "DEPLOYMENT_MISMATCH",
+  ProposalNotFound: "PROPOSAL_NOT_FOUND",
+  SettlementNotFound: "SETTLEMENT_NOT_FOUND",
+  WrongNetwork: "WRONG_NETWORK",
+  // ContractRevertError: a contract refused the call with one of its custom errors.
+  ContractReverted: "CONTRACT_REVERTED",
+  // TransactionError: a transaction failed without a reason this framework can decode.
+  TransactionFailed: "TRANSACTION_FAILED",
+  // HsmError (src/signer): the HSM, its token, key or PIN, or a signature it returned.
+  HsmConfigInvalid: "HSM_CONFIG_INVALID",
+  HsmPinUnavailable: "HSM_PIN_UNAVAILABLE",
+  HsmLoginFailed: "HSM_LOGIN_FAILED",
+  HsmModuleLoadFailed: "HSM_MODULE_LOAD_FAILED",
+  HsmTokenNotFound: "HSM_TOKEN_NOT_FOUND",
+  HsmKeyNotFound: "HSM_KEY_NOT_FOUND",
+  HsmKeyExists: "HSM_KEY_EXISTS",
+  HsmUnavailable: "HSM_UNAVAILABLE",
+  HsmSignatureInvalid: "HSM_SIGNATURE_INVALID",
+  HsmSignerClosed: "HSM_SIGNER_CLOSED",
+  // Only at the edge: an error nobody anticipated, reported in one line instead of a stack trace.
+  Unexpected: "UNEXPECTED",
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Options shared by every framework error. */
+export interface FrameworkErrorOptions {
+  /** Structured, JSON-friendly facts about the failure (file, path, id, ...). */
+  details?: Record<string, unknown>;
+  /** The lower-level error this one explains. */
+  cause?: unknown;
+}
+
+/** Base class of every error the framework raises on purpose. */
+export class FrameworkError extends Error {
+  /** Stable, machine-readable code (see `ErrorCode`). */
+  readonly code: ErrorCode;
+  /** Structured facts about the failure. */
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: FrameworkErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  /** A JSON-friendly view: code, message and details (bigints as decimal strings). */
+  toJSON(): { code: ErrorCode; message: string; details: Record<string, unknown> } {
+    return { code: this.code, message: this.message, details: jsonSafe(this.details) as Record<string, unknown> };
+  }
+}
+
+/** A configuration file is missing, is not JSON, fails the schema, or names something that cannot be resolved. */
+export class ConfigError extends FrameworkError {}
+
+/** A task argument is missing, malformed, or names a signer, member or token that does not exist. */
+export class TaskInputError extends FrameworkError {}
+
+/** The chain does not hold what the request assumes: no deployment, no such proposal or settlement. */
+export class ChainStateError extends FrameworkError {}
+
+/** A transaction failed and no custom error could be decoded from it. */
+export class TransactionError extends FrameworkError {}
+
+/** One decoded argument of a contract's custom error. */
+export interface RevertArgument {
+  name: string;
+  /** Display form: enum members by name, settlement ids in hex, amounts in decimal. */
+  value: string;
+}
+
+/** A contract refused a call with one of its custom errors, decoded from the revert data. */
+export class ContractRevertError extends FrameworkError {
+  /** The custom error's name, for example `SettlementWrongStatus`. */
+  readonly errorName: string;
+  readonly args: readonly RevertArgument[];
+
+  constructor(errorName: string, args: readonly RevertArgument[], options: FrameworkErrorOptions = {}) {
+    const rendered = `${errorName}(${args.map((a) => `${a.name}=${a.value}`).join(", ")})`;
+    super(ErrorCode.ContractReverted, rendered, {
+      ...options,
+      details: { error: errorName, args: Object.fromEntries(args.map((a) => [a.name, a.value])), ...options.details },
+    });
+    this.errorName = errorName;
+    this.args = args;
+  }
+}
+
+/** True when `error` is a framework error (optionally with the given code). */
+export function isFrameworkError(error: unknown, code?: ErrorCode): error is FrameworkError {
+  return error instanceof FrameworkError && (code === undefined || error.code === code);
+}
+
+/** Converts bigints to decimal strings, recursively, so a value survives `JSON.stringify`. */
+export function jsonSafe(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
+  }
+  return value;
+}

@@ -1,0 +1,61 @@
+/**
+ * secp256k1 glue between PKCS#11 and Ethereum: curve parameters for key generation, the public point
+ * out of CKA_EC_POINT, and turning a raw r||s from CKM_ECDSA into a checked, low-S Ethereum signature.
+ */
+import { computeAddress, getAddress, hexlify, recoverAddress, Signature, toBeHex, toBigInt } from "ethers";
+import { HsmSignatureError } from "./errors";
+
+/** DER of the secp256k1 OID 1.3.132.0.10, the CKA_EC_PARAMS of every key this signer generates. */
+export const SECP256K1_EC_PARAMS: Buffer = Buffer.from("06052b8104000a", "hex");
+
+/** Order n of the secp256k1 group. */
+export const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const HALF_N = SECP256K1_N >> 1n;
+
+const UNCOMPRESSED_POINT_LENGTH = 65;
+const RAW_SIGNATURE_LENGTH = 64;
+
+/**
+ * The uncompressed point (0x04 || X || Y) from a CKA_EC_POINT value. PKCS#11 wraps it in a DER octet
+ * string (04 41 ...); some modules return it bare. Either way it is the last 65 bytes.
+ */
+export function uncompressedPoint(ecPoint: Uint8Array): Uint8Array {
+  const point = ecPoint.subarray(ecPoint.length - UNCOMPRESSED_POINT_LENGTH);
+  if (point.length !== UNCOMPRESSED_POINT_LENGTH || point[0] !== 0x04) {
+    throw new TypeError(`CKA_EC_POINT is not an uncompressed secp256k1 point (${ecPoint.length} bytes)`);
+  }
+  return point;
+}
+
+/** Ethereum address (checksummed) of a CKA_EC_POINT value. Throws if the point is not on the curve. */
+export function addressFromEcPoint(ecPoint: Uint8Array): string {
+  return computeAddress(hexlify(uncompressedPoint(ecPoint)));
+}
+
+/**
+ * Turns 64 raw bytes r||s from the HSM into an Ethereum signature over `digest` and proves it: S is
+ * normalised to the lower half (s = n - s), the recovery id is the one that recovers `address`, and
+ * if neither does the signature is refused with `HsmSignatureError`. Nothing unverified leaves here.
+ */
+export function checkedSignature(raw: Uint8Array, digest: string, address: string): Signature {
+  const expected = getAddress(address);
+  if (raw.length !== RAW_SIGNATURE_LENGTH) {
+    throw new HsmSignatureError("wrong length", { digest, address: expected, length: raw.length });
+  }
+  const r = toBigInt(raw.subarray(0, 32));
+  let s = toBigInt(raw.subarray(32));
+  if (r === 0n || r >= SECP256K1_N || s === 0n || s >= SECP256K1_N) {
+    throw new HsmSignatureError("r or s out of range", { digest, address: expected });
+  }
+  if (s > HALF_N) s = SECP256K1_N - s;
+  let lastError: unknown;
+  for (const v of [27, 28]) {
+    try {
+      const signature = Signature.from({ r: toBeHex(r, 32), s: toBeHex(s, 32), v });
+      if (recoverAddress(digest, signature) === expected) return signature;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new HsmSignatureError("does not recover to the key's address", { digest, address: expected }, lastError);
+}
