@@ -22,6 +22,25 @@ else
   log "softhsm2 present"
 fi
 
+# PostgreSQL server binaries: the audit log's tests run the same suite against a throwaway cluster.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  log "installing postgresql"
+  apt_install postgresql
+else
+  log "postgresql present"
+fi
+
+# The OPA CLI (policy tests, formatting, Wasm builds) is not on npm or Debian: build it as a Go module,
+# cached in the Go bin directory so later runs on this machine reuse it.
+OPA_VERSION=v1.22.2
+OPA_BIN="$(go env GOPATH)/bin/opa"
+if ! "$OPA_BIN" version 2>/dev/null | grep -q "^Version: ${OPA_VERSION#v}$"; then
+  log "building opa $OPA_VERSION as a Go module (a few minutes the first time)"
+  go install "github.com/open-policy-agent/opa@$OPA_VERSION"
+else
+  log "opa $OPA_VERSION present"
+fi
+
 # Node dependencies: reinstall only when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dependencies"
