@@ -1,4 +1,17 @@
 /**
- * Hardhat tasks for people operating a consortium: deployment, governance proposals and settlements.
+ * Hardhat tasks for people operating a consortium: `deploy` from a configuration file, governance
+ * (`proposal:*`), settlements (`settlement:*`) and the end-to-end `demo`. Every task takes `--json` for one
+ * JSON document on stdout, and fails with one line (`Error in plugin consortium: CODE: message`).
+ *
+ * Task files import contract types only: the TypeChain bindings do not exist before the first compile, and
+ * this module is loaded by `hardhat.config.ts` for every command, `compile` included.
  */
-export {};
+import "./deploy";
+import "./governance";
+import "./settlement";
+import "./settlement-status";
+import "./demo";
+
+export { printDeployment } from "./deploy";
+export { PLUGIN_NAME, TaskError, toTaskError } from "./guard";
+export { createOutput, formatTable, type Output } from "./output";

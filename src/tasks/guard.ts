@@ -1,0 +1,104 @@
+/**
+ * The edge between the framework's typed errors and the command line. Every task action runs `guarded`:
+ * a `FrameworkError` or a decodable contract revert becomes a `TaskError` (a Hardhat plugin error with the
+ * stable code). When the task is the one the command line asked for, the failure is printed as one line on
+ * stderr (plus `{"error": ...}` on stdout with `--json`) and the process exits with the code's exit status;
+ * Hardhat would otherwise add a stack trace on headless machines. Called through `hre.run`, it throws.
+ * `--show-stack-traces` always leaves the error to Hardhat.
+ */
+import { HardhatPluginError } from "hardhat/plugins";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { ErrorCode, FrameworkError, jsonSafe, TransactionError } from "../errors";
+import { revertDecoder } from "./revert";
+
+export const PLUGIN_NAME = "consortium";
+
+/**
+ * Exit status per code (sysexits.h): usage 64, data 65, no input 66, software 70, temporary 75, config 78.
+ * Codes other modules add later exit with 1 until they are mapped here.
+ */
+export const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
+  CONFIG_NOT_FOUND: 66,
+  CONFIG_MALFORMED: 78,
+  CONFIG_INVALID: 78,
+  CONFIG_UNRESOLVED: 78,
+  INPUT_INVALID: 64,
+  INPUT_MISSING: 64,
+  UNKNOWN_SIGNER: 64,
+  UNKNOWN_MEMBER: 64,
+  UNKNOWN_TOKEN: 64,
+  WRONG_NETWORK: 64,
+  DEPLOYMENT_NOT_FOUND: 65,
+  DEPLOYMENT_MISMATCH: 65,
+  PROPOSAL_NOT_FOUND: 65,
+  SETTLEMENT_NOT_FOUND: 65,
+  CONTRACT_REVERTED: 65,
+  TRANSACTION_FAILED: 75,
+  UNEXPECTED: 70,
+};
+
+/** What a task reports when it fails: a stable code, one line of text, structured details. */
+export class TaskError extends HardhatPluginError {
+  readonly code: ErrorCode;
+  /** The message without the code. */
+  readonly reason: string;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown>, cause?: Error) {
+    super(PLUGIN_NAME, `${code}: ${oneLine(message)}`, cause);
+    // HardhatPluginError pins its own prototype; restore the subclass so that `instanceof TaskError` holds.
+    Object.setPrototypeOf(this, new.target.prototype);
+    this.name = "TaskError";
+    this.code = code;
+    this.reason = oneLine(message);
+    this.details = jsonSafe(details) as Record<string, unknown>;
+  }
+}
+
+/** Collapses whitespace so that a message stays on one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/** The `TaskError` that reports `error`. */
+export function toTaskError(error: unknown, hre: HardhatRuntimeEnvironment): TaskError {
+  if (error instanceof TaskError) return error;
+  if (error instanceof FrameworkError) return new TaskError(error.code, error.message, error.details, error);
+  const decoded = revertDecoder(hre)(error);
+  if (decoded !== undefined) return new TaskError(decoded.code, decoded.message, decoded.details, decoded);
+  const cause = error instanceof Error ? error : undefined;
+  const shortMessage = (error as { shortMessage?: unknown } | null)?.shortMessage;
+  if (typeof shortMessage === "string") {
+    const failed = new TransactionError(ErrorCode.TransactionFailed, shortMessage, { cause: error });
+    return new TaskError(failed.code, failed.message, failed.details, failed);
+  }
+  const message = cause === undefined ? String(error) : cause.message.split("\n")[0];
+  return new TaskError(ErrorCode.Unexpected, message, {}, cause);
+}
+
+/** True when `name` is the task the command line asked for (not one run through `hre.run`). */
+function isCommandLineTask(name: string): boolean {
+  return process.argv.slice(2).includes(name);
+}
+
+/** Wraps a task action so that every failure leaves it as one clear line (see the module comment). */
+export function guarded<A extends { json: boolean }, R>(
+  name: string,
+  action: (args: A, hre: HardhatRuntimeEnvironment) => Promise<R>,
+): (args: A, hre: HardhatRuntimeEnvironment) => Promise<R | undefined> {
+  return async (args, hre) => {
+    try {
+      return await action(args, hre);
+    } catch (error) {
+      const failure = toTaskError(error, hre);
+      if (!isCommandLineTask(name) || hre.hardhatArguments.showStackTraces) throw failure;
+      if (args.json) {
+        const document = { error: { code: failure.code, message: failure.reason, details: failure.details } };
+        process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      }
+      process.stderr.write(`Error ${failure.message}\n`);
+      process.exitCode = EXIT_CODES[failure.code] ?? 1;
+      return undefined;
+    }
+  };
+}
