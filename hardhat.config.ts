@@ -24,7 +24,7 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
       longVersion,
     };
   }
-  return runSuper();
+  return runSuper() as Promise<unknown>;
 });
 
 const config: HardhatUserConfig = {

@@ -39,6 +39,20 @@ export const ErrorCode = {
   HsmUnavailable: "HSM_UNAVAILABLE",
   HsmSignatureInvalid: "HSM_SIGNATURE_INVALID",
   HsmSignerClosed: "HSM_SIGNER_CLOSED",
+  // PolicyError (src/policy): a compiled policy could not be loaded or evaluated, or answered nonsense.
+  PolicyLoadFailed: "POLICY_LOAD_FAILED",
+  PolicyEvaluationFailed: "POLICY_EVALUATION_FAILED",
+  PolicyResultInvalid: "POLICY_RESULT_INVALID",
+  // AuditError (src/audit): the audit store, an entry, a record read back, or an export.
+  AuditConfigInvalid: "AUDIT_CONFIG_INVALID",
+  AuditEntryInvalid: "AUDIT_ENTRY_INVALID",
+  AuditStoreUnavailable: "AUDIT_STORE_UNAVAILABLE",
+  AuditStoreClosed: "AUDIT_STORE_CLOSED",
+  AuditAppendFailed: "AUDIT_APPEND_FAILED",
+  AuditRecordCorrupt: "AUDIT_RECORD_CORRUPT",
+  AuditReadInvalid: "AUDIT_READ_INVALID",
+  AuditExportFailed: "AUDIT_EXPORT_FAILED",
+  AuditExportUnreadable: "AUDIT_EXPORT_UNREADABLE",
   // Only at the edge: an error nobody anticipated, reported in one line instead of a stack trace.
   Unexpected: "UNEXPECTED",
 } as const;
