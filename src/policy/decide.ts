@@ -1,0 +1,23 @@
+/**
+ * The one call most callers need: validate the intent, evaluate the policy, and fail closed. A malformed
+ * intent, a failed evaluation or an unexpected result all come back as a deny decision.
+ */
+import { denyDecision, type Decision } from "./decision";
+import { isPolicyError } from "./errors";
+import { validateIntent } from "./intent";
+import type { WasmPolicy } from "./wasm";
+
+/**
+ * Decides on a raw intent. Never throws for a policy problem: a `PolicyError` becomes a deny with
+ * reason `POLICY_ERROR: <code>: <message>`. Other errors (bugs) are rethrown.
+ */
+export function decide(policy: WasmPolicy, rawIntent: unknown): Decision {
+  const validation = validateIntent(rawIntent);
+  if (!validation.ok) return validation.decision;
+  try {
+    return policy.evaluate(validation.intent);
+  } catch (error) {
+    if (isPolicyError(error)) return denyDecision([`POLICY_ERROR: ${error.code}: ${error.message}`]);
+    throw error;
+  }
+}

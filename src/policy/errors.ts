@@ -1,0 +1,48 @@
+/**
+ * Typed errors of the policy evaluator: `FrameworkError`s with a stable `code` and structured `details`.
+ * Callers treat every one of them as a deny (fail closed): see `decide`.
+ */
+import { FrameworkError, type ErrorCode } from "../errors";
+
+/**
+ * Stable codes of every error the policy evaluator raises: POLICY_LOAD_FAILED (the Wasm module or its data
+ * could not be loaded), POLICY_EVALUATION_FAILED (the evaluation threw), POLICY_RESULT_INVALID (no result,
+ * several, or not a valid decision document).
+ */
+export type PolicyErrorCode = Extract<ErrorCode, `POLICY_${string}`>;
+
+/** Base class of every policy error. Branch with `isPolicyError(error, code)`. */
+export class PolicyError extends FrameworkError {
+  constructor(code: PolicyErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super(code, message, { details, cause });
+  }
+}
+
+/** True when `error` is a policy error (optionally with the given code). */
+export function isPolicyError(error: unknown, code?: PolicyErrorCode): error is PolicyError {
+  return error instanceof PolicyError && (code === undefined || error.code === code);
+}
+
+/** The Wasm module or its data could not be loaded. */
+export class PolicyLoadError extends PolicyError {
+  constructor(reason: string, cause?: unknown) {
+    super("POLICY_LOAD_FAILED", `cannot load the policy: ${reason}`, { reason }, cause);
+  }
+}
+
+/** The Wasm evaluation threw. */
+export class PolicyEvaluationError extends PolicyError {
+  constructor(entrypoint: string, cause: unknown) {
+    super("POLICY_EVALUATION_FAILED", `evaluation of ${entrypoint} failed`, { entrypoint }, cause);
+  }
+}
+
+/** The policy's result is not exactly one valid decision document. */
+export class PolicyResultError extends PolicyError {
+  constructor(entrypoint: string, issues: readonly string[]) {
+    super("POLICY_RESULT_INVALID", `${entrypoint} returned an invalid decision: ${issues.join("; ")}`, {
+      entrypoint,
+      issues,
+    });
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Bank participant policy evaluator: the settlement intent's zod schema, the decision document's schema,
+ * and a compiled Rego policy (policies/bank, built by scripts/build-policy.sh) loaded once as Wasm and
+ * evaluated many times. Every failure path is a deny: a malformed intent, a failed evaluation, or a
+ * result that is not a valid decision.
+ */
+export { decide } from "./decide";
+export {
+  decisionSchema,
+  denyDecision,
+  OUTCOMES,
+  REASON_PATTERN,
+  reasonCode,
+  type Decision,
+  type Outcome,
+} from "./decision";
+export {
+  isPolicyError,
+  PolicyError,
+  PolicyEvaluationError,
+  PolicyLoadError,
+  PolicyResultError,
+  type PolicyErrorCode,
+} from "./errors";
+export { loadPolicyFromDirectory, readPolicyFiles, type PolicyFiles } from "./files";
+export {
+  ACTIONS,
+  AML_RESULTS,
+  intentSchema,
+  ISSUER_ACTIONS,
+  KEY_TIERS,
+  minorUnitsSchema,
+  validateIntent,
+  type Action,
+  type Intent,
+  type IntentInput,
+  type IntentValidation,
+} from "./intent";
+export { DECISION_ENTRYPOINT, WasmPolicy } from "./wasm";

@@ -1,0 +1,87 @@
+/**
+ * The settlement intent: the input of the bank's policy (policies/bank/policy.rego documents the same
+ * shape). `validateIntent` turns a malformed intent into a deny decision, never into an allow.
+ */
+import { z } from "zod";
+import { denyDecision, type Decision } from "./decision";
+
+export const ACTIONS = [
+  "instruct",
+  "affirm",
+  "settle",
+  "reverse",
+  "transfer",
+  "mint",
+  "burn",
+  "cancel",
+  "release",
+  "approve_reversal",
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** Actions without a counterparty (the issuer desk's own supply). */
+export const ISSUER_ACTIONS: readonly Action[] = ["mint", "burn"];
+
+export const AML_RESULTS = ["clear", "medium", "hit"] as const;
+export const KEY_TIERS = ["hot", "warm", "cold"] as const;
+
+/**
+ * An amount in integer minor units, as a decimal string: digits only, no sign, no leading zero, at most
+ * 15 digits, so that sums stay exact in the policy (below 2^53).
+ */
+export const minorUnitsSchema = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,14})$/, "must be an integer in minor units: digits only, no leading zero, at most 15");
+
+const partySchema = z
+  .object({
+    id: z.string().min(1),
+    roles: z.array(z.string().min(1)),
+  })
+  .strict();
+
+export const intentSchema = z
+  .object({
+    action: z.enum(ACTIONS),
+    intent_id: z.string().min(1),
+    initiator: partySchema,
+    /** LEI or consortium member id; required unless the action is mint or burn. */
+    counterparty: z.string().min(1).optional(),
+    asset: z.string().min(1),
+    amount: minorUnitsSchema,
+    /** Today's cumulative exposure already used for (counterparty, asset), given by the engine. */
+    exposure_used: minorUnitsSchema,
+    /** Seconds since the epoch (UTC). */
+    time_unix: z.number().int().positive().safe(),
+    aml: z.enum(AML_RESULTS),
+    key_tier: z.enum(KEY_TIERS),
+    /** Approvals already collected; the initiator's own never counts, duplicates count once. */
+    approvals: z.array(partySchema).default([]),
+  })
+  .strict()
+  .superRefine((intent, ctx) => {
+    if (intent.counterparty === undefined && !ISSUER_ACTIONS.includes(intent.action)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["counterparty"], message: `required for ${intent.action}` });
+    }
+  });
+
+/** A validated settlement intent (the policy's input). */
+export type Intent = z.infer<typeof intentSchema>;
+/** What callers may hand in before validation (approvals may be omitted). */
+export type IntentInput = z.input<typeof intentSchema>;
+
+export type IntentValidation = { ok: true; intent: Intent } | { ok: false; decision: Decision };
+
+/**
+ * Parses an intent. A malformed one yields a deny decision with one `INTENT_INVALID: <path>: <message>`
+ * reason per problem (`<path>` is dotted, `(root)` for the intent itself).
+ */
+export function validateIntent(value: unknown): IntentValidation {
+  const parsed = intentSchema.safeParse(value);
+  if (parsed.success) return { ok: true, intent: parsed.data };
+  const reasons = parsed.error.issues.map((issue) => {
+    const path = issue.path.length === 0 ? "(root)" : issue.path.join(".");
+    return `INTENT_INVALID: ${path}: ${issue.message}`;
+  });
+  return { ok: false, decision: denyDecision(reasons) };
+}
