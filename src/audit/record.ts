@@ -1,0 +1,129 @@
+/**
+ * Audit records and their hash chain.
+ *
+ * Exact encoding (so another party can recompute a hash without this code):
+ *
+ *   hash = lowercase hex of SHA-256( UTF-8( P ) ), where P is the JSON text, without any whitespace, of the array
+ *     ["consortium-audit/v1", seq, kind, at, subject, payload, prevHash]
+ *   - seq: JSON integer (1, 2, 3, ...); kind, at: JSON strings (`at` is ISO 8601 UTC as written by
+ *     `Date.prototype.toISOString`, e.g. "2026-11-21T23:00:00.000Z"); subject: JSON string or `null`;
+ *   - payload: canonical JSON: object keys sorted by UTF-16 code units, no whitespace, strings escaped and
+ *     numbers written as ECMAScript `JSON.stringify` does (this is RFC 8785, JCS);
+ *   - prevHash: the previous record's `hash` as a JSON string of 64 lowercase hex digits; for seq 1 it is
+ *     32 zero bytes, "000...000" (64 zeros).
+ *
+ * Example: seq 1, kind "decision", at "2026-01-01T00:00:00.000Z", subject "intent-1", payload {"b":1,"a":[true,null]}
+ * hashes the text
+ *   ["consortium-audit/v1",1,"decision","2026-01-01T00:00:00.000Z","intent-1",{"a":[true,null],"b":1},"000...000"]
+ */
+import { createHash } from "node:crypto";
+import { AuditEntryInvalidError } from "./errors";
+
+/** Domain tag, first element of every hashed array; a new encoding gets a new tag. */
+export const AUDIT_HASH_TAG = "consortium-audit/v1";
+/** `prevHash` of the first record: 32 zero bytes in hex. */
+export const GENESIS_HASH = "0".repeat(64);
+/** What may be recorded. */
+export const AUDIT_KINDS = [
+  "decision",
+  "approval",
+  "bundle_activation",
+  "bundle_rollback",
+  "signature",
+  "anchor",
+] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+/** A plain JSON value (no undefined, bigint, NaN or Infinity). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** What a caller appends; the store assigns seq, at, prevHash and hash. */
+export interface AuditEntry {
+  kind: AuditKind;
+  /** Intent or settlement id the entry is about. */
+  subject?: string;
+  payload: JsonValue;
+}
+
+/** A record as stored and exported. */
+export interface AuditRecord {
+  seq: number;
+  kind: AuditKind;
+  at: string;
+  subject: string | null;
+  payload: JsonValue;
+  prevHash: string;
+  hash: string;
+}
+
+/** The last record's position and hash; `{ seq: 0, hash: GENESIS_HASH }` for an empty log. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+/** A record with the payload kept as its stored canonical JSON text: what hashing and verification use. */
+export interface StoredRecord extends Omit<AuditRecord, "payload" | "kind"> {
+  kind: string;
+  payloadJson: string;
+}
+
+const MAX_DEPTH = 64;
+
+/** Canonical JSON (RFC 8785): sorted keys, no whitespace. Throws `AuditEntryInvalidError` on non-JSON values. */
+export function canonicalJson(value: unknown, path = "payload", depth = 0): string {
+  if (depth > MAX_DEPTH) throw new AuditEntryInvalidError(`nested deeper than ${MAX_DEPTH}`, path);
+  if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new AuditEntryInvalidError("number is not finite", path);
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) {
+    return `[${value.map((v, i) => canonicalJson(v, `${path}[${i}]`, depth + 1)).join(",")}]`;
+  }
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, `${path}.${k}`, depth + 1)}`).join(",")}}`;
+  }
+  throw new AuditEntryInvalidError(`${typeof value} is not a JSON value`, path);
+}
+
+/** The record hash over (seq, kind, at, subject, canonical payload, prevHash); see the module comment. */
+export function recordHash(record: Omit<StoredRecord, "hash">): string {
+  const preimage =
+    `[${JSON.stringify(AUDIT_HASH_TAG)},${record.seq},${JSON.stringify(record.kind)},${JSON.stringify(record.at)},` +
+    `${JSON.stringify(record.subject)},${record.payloadJson},${JSON.stringify(record.prevHash)}]`;
+  return createHash("sha256").update(preimage, "utf8").digest("hex");
+}
+
+/** Validates an entry and builds the next record after `head`. */
+export function nextRecord(entry: AuditEntry, head: AuditHead, at: Date): StoredRecord {
+  if (!(AUDIT_KINDS as readonly string[]).includes(entry.kind)) {
+    throw new AuditEntryInvalidError(`unknown kind ${JSON.stringify(entry.kind)}`, "kind");
+  }
+  if (entry.subject !== undefined && (typeof entry.subject !== "string" || entry.subject.length === 0)) {
+    throw new AuditEntryInvalidError("subject must be a non-empty string", "subject");
+  }
+  const unhashed = {
+    seq: head.seq + 1,
+    kind: entry.kind,
+    at: at.toISOString(),
+    subject: entry.subject ?? null,
+    payloadJson: canonicalJson(entry.payload),
+    prevHash: head.hash,
+  };
+  return { ...unhashed, hash: recordHash(unhashed) };
+}
+
+/** Decodes a stored record for callers; throws `AuditRecordCorruptError` via `onCorrupt` when it cannot. */
+export function toAuditRecord(stored: StoredRecord, onCorrupt: (reason: string) => Error): AuditRecord {
+  if (!(AUDIT_KINDS as readonly string[]).includes(stored.kind)) throw onCorrupt(`unknown kind ${stored.kind}`);
+  let payload: JsonValue;
+  try {
+    payload = JSON.parse(stored.payloadJson) as JsonValue;
+  } catch {
+    throw onCorrupt("payload is not JSON");
+  }
+  const { seq, at, subject, prevHash, hash } = stored;
+  return { seq, kind: stored.kind as AuditKind, at, subject, payload, prevHash, hash };
+}

@@ -1,0 +1,110 @@
+/**
+ * SQLite backend (better-sqlite3): one file, WAL journal with `synchronous=FULL` so a committed append has
+ * been fsynced when `append` resolves. Appends run in an IMMEDIATE transaction (read head, insert) that takes
+ * the database write lock, so appenders in other connections or processes wait instead of forking the chain;
+ * `seq` is the primary key, so a second record for one seq is refused by the database itself.
+ */
+import Database from "better-sqlite3";
+import { AuditAppendError, AuditStoreUnavailableError, isAuditError } from "./errors";
+import { GENESIS_HASH, nextRecord, type AuditEntry, type AuditHead, type StoredRecord } from "./record";
+import { BaseAuditStore } from "./store";
+
+/** Options of the SQLite store (validated by `openAuditStore`). */
+export interface SqliteAuditStoreOptions {
+  path: string;
+  table: string;
+  pageSize: number;
+  /** How long to wait for another connection's write lock, in milliseconds. */
+  busyTimeoutMs: number;
+}
+
+interface Row {
+  seq: number;
+  kind: string;
+  at: string;
+  subject: string | null;
+  payload: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const fromRow = (r: Row): StoredRecord => ({
+  seq: r.seq,
+  kind: r.kind,
+  at: r.at,
+  subject: r.subject,
+  payloadJson: r.payload,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+export class SqliteAuditStore extends BaseAuditStore {
+  readonly #db: Database.Database;
+  readonly #headStmt: Database.Statement<[], { seq: number; hash: string }>;
+  readonly #readStmt: Database.Statement<[number, number], Row>;
+  readonly #append: (entry: AuditEntry) => StoredRecord;
+
+  private constructor(db: Database.Database, options: SqliteAuditStoreOptions) {
+    super(options.table, options.pageSize);
+    const t = this.table;
+    this.#db = db;
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS ${t} (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, at TEXT NOT NULL, ` +
+        `subject TEXT, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL UNIQUE)`,
+    );
+    this.#headStmt = db.prepare(`SELECT seq, hash FROM ${t} ORDER BY seq DESC LIMIT 1`);
+    this.#readStmt = db.prepare(`SELECT * FROM ${t} WHERE seq >= ? ORDER BY seq LIMIT ?`);
+    const insert = db.prepare(
+      `INSERT INTO ${t} (seq, kind, at, subject, payload, prev_hash, hash) ` +
+        `VALUES (@seq, @kind, @at, @subject, @payloadJson, @prevHash, @hash)`,
+    );
+    const tx = db.transaction((entry: AuditEntry): StoredRecord => {
+      const record = nextRecord(entry, this.#headNow(), new Date());
+      insert.run(record);
+      return record;
+    });
+    this.#append = (entry) => tx.immediate(entry);
+  }
+
+  /** Opens (creating if needed) the log in the file at `options.path`. */
+  static open(options: SqliteAuditStoreOptions): SqliteAuditStore {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(options.path);
+      db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = FULL");
+      return new SqliteAuditStore(db, options);
+    } catch (error) {
+      db?.close();
+      if (isAuditError(error)) throw error;
+      throw new AuditStoreUnavailableError("sqlite", error);
+    }
+  }
+
+  protected appendRecord(entry: AuditEntry): Promise<StoredRecord> {
+    try {
+      return Promise.resolve(this.#append(entry));
+    } catch (error) {
+      if (isAuditError(error)) throw error;
+      throw new AuditAppendError(entry.kind, error);
+    }
+  }
+
+  protected readStored(fromSeq: number, limit: number): Promise<StoredRecord[]> {
+    return Promise.resolve(this.#readStmt.all(fromSeq, limit).map(fromRow));
+  }
+
+  protected readHead(): Promise<AuditHead> {
+    return Promise.resolve(this.#headNow());
+  }
+
+  protected closeBackend(): Promise<void> {
+    this.#db.close();
+    return Promise.resolve();
+  }
+
+  #headNow(): AuditHead {
+    return this.#headStmt.get() ?? { seq: 0, hash: GENESIS_HASH };
+  }
+}
