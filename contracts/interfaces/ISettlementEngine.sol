@@ -13,6 +13,13 @@ pragma solidity 0.8.28;
 /// A settlement's id is the hash of its terms. Only the id and a one-slot record are stored; every call after
 /// `instruct` passes the terms again and the engine checks them against the id. The terms are in the
 /// `SettlementInstructed` event, so both parties can rebuild a settlement's full history from events alone.
+///
+/// Every event carries the shared-policy version in force when the step happened; the instruction's own
+/// version stays in its record.
+///
+/// Cancel and release only return escrow, so they work while the consortium is paused. An affirmed settlement
+/// has no way out but `settle` (or a reversal after it): if a leg can never be delivered (a token paused for
+/// good, an account frozen or no longer eligible), the escrow stays until the cause is lifted.
 interface ISettlementEngine {
     /// @notice Delivery versus payment (asset against cash) or free of payment (asset only).
     enum Kind {

@@ -90,7 +90,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         if (actorMember == 0 || actorMember != instructor) revert SettlementNotParty(id, msg.sender);
 
         r.status = Status.Cancelled;
-        emit SettlementCancelled(id, msg.sender, reason, r.policyVersion);
+        emit SettlementCancelled(id, msg.sender, reason, _consortium.policyVersion());
         _returnLeg(terms, sellerInstructed);
     }
 
@@ -102,8 +102,9 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         if (block.timestamp <= deadline) revert SettlementNotExpired(id, deadline);
 
         r.status = Status.Released;
-        emit SettlementExpired(id, deadline, r.policyVersion);
-        emit SettlementReleased(id, msg.sender, r.policyVersion);
+        uint64 version = _consortium.policyVersion();
+        emit SettlementExpired(id, deadline, version);
+        emit SettlementReleased(id, msg.sender, version);
         _returnLeg(terms, r.sellerInstructed);
     }
 
