@@ -3,6 +3,7 @@
  * consortium on this network and the chain still holds it as recorded, nothing is sent and the result says so.
  */
 import path from "node:path";
+import { TASK_COMPILE } from "hardhat/builtin-tasks/task-names";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { buildConsortiumModule, tokenFutureKey } from "../../deploy/consortium";
 import { configDigest, loadConsortiumConfig, resolveConsortiumConfig, type ResolvedConsortiumConfig } from "../config";
@@ -92,11 +93,27 @@ function mismatch(message: string, details: Record<string, unknown> = {}): Chain
   return new ChainStateError(ErrorCode.DeploymentMismatch, message, { details });
 }
 
+/**
+ * Compiles if the sources or compiler settings changed, as `hardhat run` does, so Ignition deploys artifacts
+ * that match the sources (a coverage run leaves instrumented ones behind). The compiler's messages are
+ * diagnostics: they go to stderr, so a `--json` document on stdout stays alone.
+ */
+async function compileArtifacts(hre: HardhatRuntimeEnvironment): Promise<void> {
+  const log = console.log;
+  console.log = (...parts: unknown[]) => console.error(...parts);
+  try {
+    await hre.run(TASK_COMPILE, { quiet: true });
+  } finally {
+    console.log = log;
+  }
+}
+
 async function runIgnition(
   hre: HardhatRuntimeEnvironment,
   config: ResolvedConsortiumConfig,
   meta: { deployer: string; digest: string; configFile: string },
 ): Promise<DeploymentRecord> {
+  await compileArtifacts(hre);
   const provider = hre.ethers.provider;
   const startBlock = await provider.getBlockNumber();
   let contracts: Record<string, { getAddress(): Promise<string> }>;

@@ -3,7 +3,6 @@
  * when several are) and `--json`; every action runs guarded (one-line failures) with an `Output`.
  */
 import { task } from "hardhat/config";
-import { TASK_COMPILE } from "hardhat/builtin-tasks/task-names";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import { guarded } from "./guard";
 import { createOutput, type Output } from "./output";
@@ -18,10 +17,7 @@ export interface CommonArgs {
 type Params = (definition: ConfigurableTaskDefinition) => ConfigurableTaskDefinition;
 type Action<A, R> = (args: A, out: Output, hre: HardhatRuntimeEnvironment) => Promise<R>;
 
-/**
- * A task with `--json` only (deploy, demo). It compiles first, as `hardhat run` does: deploying needs
- * artifacts that match the sources, and a coverage run leaves instrumented ones behind.
- */
+/** A task with `--json` only (deploy, demo). */
 export function commandTask<A extends { json: boolean }, R>(
   name: string,
   description: string,
@@ -30,27 +26,7 @@ export function commandTask<A extends { json: boolean }, R>(
 ): void {
   params(task(name, description))
     .addFlag("json", "Print one JSON document on stdout instead of human-readable output")
-    .setAction(
-      guarded(name, async (args: A, hre: HardhatRuntimeEnvironment) => {
-        await compile(hre, args.json);
-        return action(args, createOutput(args.json), hre);
-      }),
-    );
-}
-
-/** Compiles if sources changed; with `--json`, the compiler's messages go to stderr so stdout stays one document. */
-async function compile(hre: HardhatRuntimeEnvironment, json: boolean): Promise<void> {
-  if (!json) {
-    await hre.run(TASK_COMPILE, { quiet: true });
-    return;
-  }
-  const log = console.log;
-  console.log = (...parts: unknown[]) => console.error(...parts);
-  try {
-    await hre.run(TASK_COMPILE, { quiet: true });
-  } finally {
-    console.log = log;
-  }
+    .setAction(guarded(name, (args: A, hre: HardhatRuntimeEnvironment) => action(args, createOutput(args.json), hre)));
 }
 
 /** A task acting on the recorded consortium, with `--from`, `--consortium` and `--json`. */
