@@ -39,10 +39,29 @@ export const ErrorCode = {
   HsmUnavailable: "HSM_UNAVAILABLE",
   HsmSignatureInvalid: "HSM_SIGNATURE_INVALID",
   HsmSignerClosed: "HSM_SIGNER_CLOSED",
-  // PolicyError (src/policy): a compiled policy could not be loaded or evaluated, or answered nonsense.
+  // SigningError (src/signer): double-sign protection and nonce allocation around a signer.
+  SigningConfigInvalid: "SIGNING_CONFIG_INVALID",
+  SigningNonceConflict: "SIGNING_NONCE_CONFLICT",
+  SigningRequestInvalid: "SIGNING_REQUEST_INVALID",
+  SigningPayloadMismatch: "SIGNING_PAYLOAD_MISMATCH",
+  SigningStoreUnavailable: "SIGNING_STORE_UNAVAILABLE",
+  SigningStoreClosed: "SIGNING_STORE_CLOSED",
+  // PolicyError (src/policy): a compiled policy could not be loaded or evaluated, or answered nonsense, or a
+  // signed policy bundle was refused (POLICY_BUNDLE_*).
   PolicyLoadFailed: "POLICY_LOAD_FAILED",
   PolicyEvaluationFailed: "POLICY_EVALUATION_FAILED",
   PolicyResultInvalid: "POLICY_RESULT_INVALID",
+  PolicyBundleMalformed: "POLICY_BUNDLE_MALFORMED",
+  PolicyBundleUnsigned: "POLICY_BUNDLE_UNSIGNED",
+  PolicyBundleSignatureInvalid: "POLICY_BUNDLE_SIGNATURE_INVALID",
+  PolicyBundleUnknownSigner: "POLICY_BUNDLE_UNKNOWN_SIGNER",
+  PolicyBundleThresholdNotMet: "POLICY_BUNDLE_THRESHOLD_NOT_MET",
+  PolicyBundleTampered: "POLICY_BUNDLE_TAMPERED",
+  PolicyBundleUnparseable: "POLICY_BUNDLE_UNPARSEABLE",
+  PolicyBundleVersionNotRising: "POLICY_BUNDLE_VERSION_NOT_RISING",
+  PolicyBundleSharedVersionMismatch: "POLICY_BUNDLE_SHARED_VERSION_MISMATCH",
+  PolicyBundleNoPrevious: "POLICY_BUNDLE_NO_PREVIOUS",
+  PolicyBundleConfigInvalid: "POLICY_BUNDLE_CONFIG_INVALID",
   // AuditError (src/audit): the audit store, an entry, a record read back, or an export.
   AuditConfigInvalid: "AUDIT_CONFIG_INVALID",
   AuditEntryInvalid: "AUDIT_ENTRY_INVALID",

@@ -4,6 +4,31 @@
  * evaluated many times. Every failure path is a deny: a malformed intent, a failed evaluation, or a
  * result that is not a valid decision.
  */
+export {
+  BUNDLE_DOMAIN_NAME,
+  BUNDLE_DOMAIN_VERSION,
+  BUNDLE_TYPES,
+  bundleDomain,
+  bundleSignatureSchema,
+  computePolicyHash,
+  createBundle,
+  manifestDigest,
+  manifestSchema,
+  parseBundleTrust,
+  parseManifest,
+  signBundle,
+  verifyBundle,
+  verifyOptionsSchema,
+  type BundleManifest,
+  type BundleSignature,
+  type BundleSigner,
+  type BundleTrust,
+  type PolicyBundle,
+  type VerifiedBundle,
+  type VerifyBundleOptions,
+} from "./bundle";
+export { isPolicyBundleError, PolicyBundleError, type PolicyBundleErrorCode } from "./bundle-errors";
+export { BUNDLE_FILES, readBundle, writeBundle } from "./bundle-files";
 export { decide } from "./decide";
 export {
   decisionSchema,
@@ -36,4 +61,12 @@ export {
   type IntentInput,
   type IntentValidation,
 } from "./intent";
+export {
+  NO_ACTIVE_BUNDLE_REASON,
+  PolicyRegistry,
+  type ActivateOptions,
+  type PolicyRegistryOptions,
+  type PolicyVersion,
+  type RegistryDecision,
+} from "./registry";
 export { DECISION_ENTRYPOINT, WasmPolicy } from "./wasm";

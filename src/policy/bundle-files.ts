@@ -1,0 +1,65 @@
+/**
+ * A policy bundle on disk: one directory holding `policy.wasm` (the module's bytes), `data.json` (the data
+ * document), `manifest.json` (the signed fields) and `signatures.json` (an array of `{ signer, signature }`).
+ * Reading checks only the shapes; `verifyBundle` decides whether the bundle may run.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { bundleSignatureSchema, parseManifest, type PolicyBundle } from "./bundle";
+import { PolicyBundleError } from "./bundle-errors";
+
+/** The file names of a bundle directory. */
+export const BUNDLE_FILES = {
+  wasm: "policy.wasm",
+  data: "data.json",
+  manifest: "manifest.json",
+  signatures: "signatures.json",
+} as const;
+
+/** Writes `bundle` into `dir` (created if absent; existing files are overwritten). */
+export async function writeBundle(dir: string, bundle: PolicyBundle): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+  await writeFile(path.join(dir, BUNDLE_FILES.wasm), bundle.wasm);
+  await writeFile(path.join(dir, BUNDLE_FILES.data), json(bundle.data));
+  await writeFile(path.join(dir, BUNDLE_FILES.manifest), json(bundle.manifest));
+  await writeFile(path.join(dir, BUNDLE_FILES.signatures), json(bundle.signatures));
+}
+
+/** Reads the bundle in `dir`; a missing file or a malformed one is POLICY_BUNDLE_MALFORMED. */
+export async function readBundle(dir: string): Promise<PolicyBundle> {
+  let wasm: Uint8Array;
+  try {
+    wasm = await readFile(path.join(dir, BUNDLE_FILES.wasm));
+  } catch (error) {
+    throw new PolicyBundleError(
+      "POLICY_BUNDLE_MALFORMED",
+      `cannot read ${BUNDLE_FILES.wasm} in ${dir}`,
+      { dir },
+      error,
+    );
+  }
+  const data = await readJson(dir, BUNDLE_FILES.data);
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new PolicyBundleError("POLICY_BUNDLE_MALFORMED", `${BUNDLE_FILES.data} in ${dir} is not a JSON object`, {
+      dir,
+    });
+  }
+  const manifest = parseManifest(await readJson(dir, BUNDLE_FILES.manifest));
+  const signatures = z.array(bundleSignatureSchema).safeParse(await readJson(dir, BUNDLE_FILES.signatures));
+  if (!signatures.success) {
+    throw new PolicyBundleError("POLICY_BUNDLE_MALFORMED", `${BUNDLE_FILES.signatures} in ${dir} is malformed`, {
+      dir,
+    });
+  }
+  return { wasm, data: data as Record<string, unknown>, manifest, signatures: signatures.data };
+}
+
+async function readJson(dir: string, name: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, name), "utf8")) as unknown;
+  } catch (error) {
+    throw new PolicyBundleError("POLICY_BUNDLE_MALFORMED", `cannot read ${name} in ${dir} as JSON`, { dir }, error);
+  }
+}
