@@ -34,5 +34,26 @@ export { HsmKey, pkcs11EcdsaSign, type HsmKeyOptions, type RawSign } from "./hsm
 export { HsmSigner } from "./hsm-signer";
 export { generateSecp256k1Key, type GeneratedKey } from "./keygen";
 export { acquireLibrary, Pkcs11Library, type Recovery } from "./library";
+export { KeyedMutex, NonceAllocator, type PendingNonceSource } from "./nonce";
+export {
+  SigningRecordStore,
+  SigningRecordStoreOptionsSchema,
+  type IntentOutcome,
+  type PayloadFor,
+  type SigningRecord,
+  type SigningRecordStoreOptionsInput,
+} from "./protection";
+export {
+  isSigningError,
+  SigningConfigError,
+  SigningError,
+  SigningNonceConflictError,
+  SigningPayloadMismatchError,
+  SigningRequestInvalidError,
+  SigningStoreClosedError,
+  SigningStoreUnavailableError,
+  type SigningErrorCode,
+} from "./protection-errors";
+export { ProtectedSigner, type ProtectedSignature } from "./protection-signer";
 export { addressFromEcPoint, checkedSignature, SECP256K1_EC_PARAMS, SECP256K1_N, uncompressedPoint } from "./secp256k1";
 export type { SessionState } from "./session-pool";

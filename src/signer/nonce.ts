@@ -1,0 +1,77 @@
+/**
+ * Nonce allocation at the source: per key, the next nonce is the larger of the chain's pending nonce
+ * and the highest recorded nonce + 1, chosen and recorded while the key's in-process lock is held (and
+ * in one database transaction, so another process on the same file cannot take it either). Concurrent
+ * requests get distinct nonces and a restart (a new store on the same file) continues without a gap or a
+ * duplicate. Signers of one key in one process should share one `NonceAllocator`.
+ */
+import { getAddress } from "ethers";
+import { checkNonce, type PayloadFor, type SigningRecordStore } from "./protection";
+
+/** Where the chain's pending nonce comes from (an ethers `Provider` fits). */
+export interface PendingNonceSource {
+  getTransactionCount(address: string, blockTag: "pending"): Promise<number>;
+}
+
+/** An in-process mutex per key: callers for one key run one at a time, in arrival order. */
+export class KeyedMutex {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  /** Runs `fn` once every earlier caller for `key` has finished. */
+  async run<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => done);
+    this.#tails.set(key, tail);
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+}
+
+/** Allocates nonces from a `SigningRecordStore` and, optionally, the chain. */
+export class NonceAllocator {
+  readonly store: SigningRecordStore;
+  readonly #locks = new KeyedMutex();
+
+  constructor(store: SigningRecordStore) {
+    this.store = store;
+  }
+
+  /** Runs `fn` under the lock of `key` (a checksummed or lower-case address). */
+  withKeyLock<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
+    return this.#locks.run(getAddress(key), fn);
+  }
+
+  /** The nonce `allocate` would pick now: max(pending nonce from `chain`, highest recorded + 1). A peek only. */
+  async nextNonce(key: string, chainId: bigint, chain?: PendingNonceSource | null): Promise<number> {
+    const address = getAddress(key);
+    const pending = chain == null ? 0 : await chain.getTransactionCount(address, "pending");
+    const highest = this.store.highestNonce(address, chainId);
+    const next = Math.max(pending, highest === undefined ? 0 : highest + 1);
+    checkNonce(next);
+    return next;
+  }
+
+  /**
+   * Allocates and records a nonce in one step under the key's lock: the chain's pending nonce is read first,
+   * then the store picks max(pending, highest recorded + 1) and records `payloadFor(nonce)` for it in one
+   * database transaction. Returns the nonce.
+   */
+  allocate(
+    key: string,
+    chainId: bigint,
+    chain: PendingNonceSource | null | undefined,
+    payloadFor: PayloadFor,
+  ): Promise<number> {
+    return this.withKeyLock(key, async () => {
+      const pending = chain == null ? 0 : await chain.getTransactionCount(getAddress(key), "pending");
+      return this.store.recordNextIntent(key, chainId, pending, payloadFor);
+    });
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * `ProtectedSigner`: wraps any ethers signer so that its key never signs two different transactions for
+ * one nonce. `signTransaction` populates the request, allocates the nonce when absent (`NonceAllocator`),
+ * records the intent durably under the key's lock, and only then asks the inner signer for the signature.
+ * Messages and typed data carry no nonce and are passed straight to the inner signer.
+ */
+import {
+  AbstractSigner,
+  copyRequest,
+  getAddress,
+  getBigInt,
+  resolveAddress,
+  resolveProperties,
+  Transaction,
+  type Provider,
+  type Signer,
+  type TransactionLike,
+  type TransactionRequest,
+  type TransactionResponse,
+  type TypedDataDomain,
+  type TypedDataField,
+} from "ethers";
+import type { NonceAllocator } from "./nonce";
+import type { IntentOutcome } from "./protection";
+import { SigningPayloadMismatchError, SigningRequestInvalidError } from "./protection-errors";
+
+/** A signature released by `ProtectedSigner.protectTransaction`, with what was recorded for it. */
+export interface ProtectedSignature {
+  /** The signed, serialized transaction. */
+  serialized: string;
+  nonce: number;
+  chainId: bigint;
+  /** keccak256 of the unsigned serialized transaction (the recorded payload). */
+  payloadHash: string;
+  /** `"retry"` when the identical payload had been recorded for this nonce before. */
+  outcome: IntentOutcome;
+}
+
+export class ProtectedSigner extends AbstractSigner {
+  readonly inner: Signer;
+  /** Shared by every signer of the key in this process (and by signers made with `connect`). */
+  readonly allocator: NonceAllocator;
+
+  constructor(inner: Signer, allocator: NonceAllocator) {
+    super(inner.provider);
+    this.inner = inner;
+    this.allocator = allocator;
+  }
+
+  override getAddress(): Promise<string> {
+    return this.inner.getAddress();
+  }
+
+  override connect(provider: null | Provider): ProtectedSigner {
+    return new ProtectedSigner(this.inner.connect(provider), this.allocator);
+  }
+
+  /** Fills chain id, gas limit and fees; leaves the nonce unset unless given (it is allocated when signing). */
+  override async populateTransaction(tx: TransactionRequest): Promise<TransactionLike<string>> {
+    const request = copyRequest(tx);
+    const key = await this.getAddress();
+    const { to, from } = await resolveProperties({
+      to: request.to == null ? undefined : resolveAddress(request.to, this),
+      from: request.from == null ? undefined : resolveAddress(request.from, this),
+    });
+    if (from != null && getAddress(from) !== key) {
+      throw new SigningRequestInvalidError("transaction from address is not the signer's key", { key, from });
+    }
+    if (to != null) request.to = to;
+    delete request.from;
+    const nonce = request.nonce ?? null;
+    if (this.provider == null) {
+      const fees = request.gasPrice != null || (request.maxFeePerGas != null && request.maxPriorityFeePerGas != null);
+      const missing = [request.chainId == null && "chainId", request.gasLimit == null && "gasLimit", !fees && "fees"];
+      if (missing.some(Boolean)) {
+        throw new SigningRequestInvalidError("without a provider every field but the nonce must be given", {
+          missing: missing.filter(Boolean),
+        });
+      }
+      return { ...request, nonce } as TransactionLike<string>;
+    }
+    // A placeholder nonce keeps ethers from reading the chain's nonce; with the gas limit already known it
+    // affects nothing else and is replaced below.
+    const gasLimit = request.gasLimit ?? (await this.estimateGas({ ...request, nonce: undefined }));
+    const populated = await super.populateTransaction({ ...request, gasLimit, nonce: nonce ?? 0 });
+    delete populated.from;
+    return { ...populated, nonce };
+  }
+
+  override async signTransaction(tx: TransactionRequest): Promise<string> {
+    return (await this.protectTransaction(tx)).serialized;
+  }
+
+  /**
+   * Populates `tx`, allocates its nonce if absent, records the intent durably under the key's lock, then
+   * signs. A different payload for a recorded nonce throws `SigningNonceConflictError` and nothing is signed.
+   */
+  async protectTransaction(tx: TransactionRequest): Promise<ProtectedSignature> {
+    const populated = await this.populateTransaction(tx);
+    const key = await this.getAddress();
+    if (populated.chainId == null) throw new SigningRequestInvalidError("transaction has no chain id", { key });
+    const chainId = getBigInt(populated.chainId);
+    const build = (nonce: number) => Transaction.from({ ...populated, nonce });
+    build(populated.nonce ?? 0); // a malformed request fails here, before anything is recorded
+    let unsigned: Transaction;
+    let outcome: IntentOutcome = "new";
+    if (populated.nonce == null) {
+      let allocated: Transaction | undefined;
+      await this.allocator.allocate(key, chainId, this.provider, (nonce) => {
+        allocated = build(nonce);
+        return allocated.unsignedHash;
+      });
+      if (allocated === undefined) throw new SigningRequestInvalidError("no nonce allocated", { key });
+      unsigned = allocated;
+    } else {
+      const nonce = populated.nonce;
+      unsigned = build(nonce);
+      const hash = unsigned.unsignedHash;
+      outcome = await this.allocator.withKeyLock(key, () =>
+        this.allocator.store.recordIntent(key, chainId, nonce, hash),
+      );
+    }
+    const serialized = await this.inner.signTransaction(unsigned);
+    const signedHash = Transaction.from(serialized).unsignedHash;
+    if (signedHash !== unsigned.unsignedHash) {
+      throw new SigningPayloadMismatchError(key, unsigned.unsignedHash, signedHash);
+    }
+    return { serialized, nonce: unsigned.nonce, chainId, payloadHash: unsigned.unsignedHash, outcome };
+  }
+
+  /** Signs through `signTransaction` (so the nonce is allocated and recorded) and broadcasts. */
+  override async sendTransaction(tx: TransactionRequest): Promise<TransactionResponse> {
+    const provider = this.provider;
+    if (provider == null) throw new SigningRequestInvalidError("sending needs a provider");
+    return provider.broadcastTransaction(await this.signTransaction(tx));
+  }
+
+  override signMessage(message: string | Uint8Array): Promise<string> {
+    return this.inner.signMessage(message);
+  }
+
+  override signTypedData(
+    domain: TypedDataDomain,
+    types: Record<string, TypedDataField[]>,
+    value: Record<string, unknown>,
+  ): Promise<string> {
+    return this.inner.signTypedData(domain, types, value);
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Signing records: the durable memory that keeps a key from signing two different payloads for one
+ * nonce (like a validator's slashing protection). One SQLite file (better-sqlite3), WAL journal with
+ * `synchronous=FULL`, so a recorded intent has been fsynced before `recordIntent` returns and therefore
+ * before any signature exists. Each intent is written in an IMMEDIATE transaction (read, then insert)
+ * that holds the database write lock, and (key_address, chain_id, nonce) is UNIQUE, so even a second
+ * process on the same file cannot record a second payload for a used nonce.
+ */
+import Database from "better-sqlite3";
+import { getAddress } from "ethers";
+import { z } from "zod";
+import {
+  isSigningError,
+  SigningConfigError,
+  SigningNonceConflictError,
+  SigningRequestInvalidError,
+  SigningStoreClosedError,
+  SigningStoreUnavailableError,
+} from "./protection-errors";
+
+/** Options of the store, validated once by `SigningRecordStore.open`. */
+export const SigningRecordStoreOptionsSchema = z
+  .object({
+    /** The database file (created if missing). */
+    path: z.string().min(1),
+    /** How long to wait for another connection's write lock, in milliseconds. */
+    busyTimeoutMs: z.number().int().positive().default(5_000),
+  })
+  .strict();
+
+export type SigningRecordStoreOptionsInput = z.input<typeof SigningRecordStoreOptionsSchema>;
+
+/** `"new"`: the nonce was unused and is now recorded; `"retry"`: the identical payload was recorded before. */
+export type IntentOutcome = "new" | "retry";
+
+/** The payload hash to record for a nonce once it is chosen (called inside the database transaction). */
+export type PayloadFor = (nonce: number) => string;
+
+/** One recorded intent. */
+export interface SigningRecord {
+  keyAddress: string;
+  chainId: bigint;
+  nonce: number;
+  payloadHash: string;
+  recordedAt: string;
+}
+
+interface Row {
+  key_address: string;
+  chain_id: string;
+  nonce: number;
+  payload_hash: string;
+  recorded_at: string;
+}
+
+const HASH = /^0x[0-9a-f]{64}$/;
+
+export class SigningRecordStore {
+  readonly path: string;
+  #db: Database.Database | undefined;
+  readonly #find: Database.Statement<[string, string, number], Row>;
+  readonly #highest: Database.Statement<[string, string], { highest: number | null }>;
+  readonly #record: (key: string, chainId: string, nonce: number, hash: string) => IntentOutcome;
+  readonly #recordNext: (key: string, chainId: string, minimum: number, payloadFor: PayloadFor) => number;
+
+  private constructor(db: Database.Database, path: string) {
+    this.path = path;
+    this.#db = db;
+    db.exec(
+      "CREATE TABLE IF NOT EXISTS signing_records (key_address TEXT NOT NULL, chain_id TEXT NOT NULL, " +
+        "nonce INTEGER NOT NULL, payload_hash TEXT NOT NULL, recorded_at TEXT NOT NULL, " +
+        "UNIQUE (key_address, chain_id, nonce))",
+    );
+    this.#find = db.prepare("SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce = ?");
+    this.#highest = db.prepare(
+      "SELECT MAX(nonce) AS highest FROM signing_records WHERE key_address = ? AND chain_id = ?",
+    );
+    const insert = db.prepare(
+      "INSERT INTO signing_records (key_address, chain_id, nonce, payload_hash, recorded_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    const tx = db.transaction((key: string, chainId: string, nonce: number, hash: string): IntentOutcome => {
+      const existing = this.#find.get(key, chainId, nonce);
+      if (existing === undefined) {
+        insert.run(key, chainId, nonce, hash, new Date().toISOString());
+        return "new";
+      }
+      if (existing.payload_hash === hash) return "retry";
+      throw new SigningNonceConflictError(key, BigInt(chainId), nonce, existing.payload_hash, hash);
+    });
+    this.#record = (key, chainId, nonce, hash) => tx.immediate(key, chainId, nonce, hash);
+    const next = db.transaction((key: string, chainId: string, minimum: number, payloadFor: PayloadFor): number => {
+      const highest = this.#highest.get(key, chainId)?.highest ?? null;
+      const nonce = Math.max(minimum, highest === null ? 0 : highest + 1);
+      checkNonce(nonce);
+      insert.run(key, chainId, nonce, checkHash(payloadFor(nonce)), new Date().toISOString());
+      return nonce;
+    });
+    this.#recordNext = (key, chainId, minimum, payloadFor) => next.immediate(key, chainId, minimum, payloadFor);
+  }
+
+  /** Opens (creating if needed) the records in the file at `options.path`. */
+  static open(input: SigningRecordStoreOptionsInput): SigningRecordStore {
+    const parsed = SigningRecordStoreOptionsSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new SigningConfigError(
+        parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+      );
+    }
+    const options = parsed.data;
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(options.path);
+      db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = FULL");
+      return new SigningRecordStore(db, options.path);
+    } catch (error) {
+      db?.close();
+      throw new SigningStoreUnavailableError(options.path, error);
+    }
+  }
+
+  /**
+   * Records that `key` is about to sign the payload with `payloadHash` for `nonce` on `chainId`, durably,
+   * before anything is signed. Returns `"retry"` for the identical payload; throws
+   * `SigningNonceConflictError` (and records nothing) for a different one.
+   */
+  recordIntent(key: string, chainId: bigint, nonce: number, payloadHash: string): IntentOutcome {
+    const address = getAddress(key);
+    const hash = checkHash(payloadHash);
+    checkNonce(nonce);
+    this.#open();
+    try {
+      return this.#record(address, chainId.toString(), nonce, hash);
+    } catch (error) {
+      if (isSigningError(error)) throw error;
+      throw new SigningStoreUnavailableError(this.path, error);
+    }
+  }
+
+  /**
+   * Allocates and records the next nonce in one database transaction (so even another process on the same
+   * file cannot take it in between): max(`minimum`, highest recorded + 1), with the hash `payloadFor`
+   * returns for it. Returns the nonce.
+   */
+  recordNextIntent(key: string, chainId: bigint, minimum: number, payloadFor: PayloadFor): number {
+    const address = getAddress(key);
+    checkNonce(minimum);
+    this.#open();
+    try {
+      return this.#recordNext(address, chainId.toString(), minimum, payloadFor);
+    } catch (error) {
+      if (isSigningError(error)) throw error;
+      throw new SigningStoreUnavailableError(this.path, error);
+    }
+  }
+
+  /** The recorded intent for this key, chain and nonce, if any. */
+  intent(key: string, chainId: bigint, nonce: number): SigningRecord | undefined {
+    this.#open();
+    const row = this.#find.get(getAddress(key), chainId.toString(), nonce);
+    return row === undefined
+      ? undefined
+      : {
+          keyAddress: row.key_address,
+          chainId: BigInt(row.chain_id),
+          nonce: row.nonce,
+          payloadHash: row.payload_hash,
+          recordedAt: row.recorded_at,
+        };
+  }
+
+  /** The highest nonce recorded for this key and chain, or `undefined` when none is. */
+  highestNonce(key: string, chainId: bigint): number | undefined {
+    this.#open();
+    return this.#highest.get(getAddress(key), chainId.toString())?.highest ?? undefined;
+  }
+
+  /** Closes the database; later calls throw `SigningStoreClosedError`. Idempotent. */
+  close(): void {
+    this.#db?.close();
+    this.#db = undefined;
+  }
+
+  #open(): Database.Database {
+    if (this.#db === undefined || !this.#db.open) throw new SigningStoreClosedError(this.path);
+    return this.#db;
+  }
+}
+
+/** Lower-case form of a 32-byte hex hash; anything else is refused. */
+function checkHash(payloadHash: string): string {
+  const hash = payloadHash.toLowerCase();
+  if (!HASH.test(hash)) throw new SigningRequestInvalidError("payload hash is not 32 bytes of hex", { payloadHash });
+  return hash;
+}
+
+/** Nonces are non-negative safe integers (as in ethers' `Transaction.nonce`). */
+export function checkNonce(nonce: number): void {
+  if (!Number.isSafeInteger(nonce) || nonce < 0) {
+    throw new SigningRequestInvalidError("nonce is not a non-negative safe integer", { nonce });
+  }
+}

@@ -1,0 +1,116 @@
+import { expect } from "chai";
+import { Wallet, type TransactionLike } from "ethers";
+import { ethers } from "hardhat";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { NonceAllocator, ProtectedSigner, SigningNonceConflictError, SigningRecordStore } from "../../src/signer";
+
+const RECIPIENT = "0x000000000000000000000000000000000000bEEF";
+const SIGNER_DIR = path.resolve(__dirname, "..", "..", "src", "signer");
+
+/** A fully specified legacy transfer on chain 1337 (no provider needed); the nonce is left to the allocator. */
+const transfer = (value: number, nonce?: number): TransactionLike<string> => ({
+  type: 0,
+  to: RECIPIENT,
+  value,
+  gasLimit: 21_000,
+  gasPrice: 0,
+  chainId: 1337,
+  ...(nonce === undefined ? {} : { nonce }),
+});
+
+/**
+ * Run in a child process: records the intent for `transfer(7)` through a ProtectedSigner, then dies
+ * (SIGKILL) at the moment the inner signer is asked to sign.
+ */
+const CRASH_WORKER = `
+const { Wallet } = require("ethers");
+const { SigningRecordStore } = require(${JSON.stringify(path.join(SIGNER_DIR, "protection"))});
+const { NonceAllocator } = require(${JSON.stringify(path.join(SIGNER_DIR, "nonce"))});
+const { ProtectedSigner } = require(${JSON.stringify(path.join(SIGNER_DIR, "protection-signer"))});
+const inner = new Wallet(process.env.PROTECTION_CRASH_KEY);
+inner.signTransaction = () => process.kill(process.pid, "SIGKILL");
+const store = SigningRecordStore.open({ path: process.env.PROTECTION_CRASH_FILE });
+new ProtectedSigner(inner, new NonceAllocator(store)).signTransaction(${JSON.stringify(transfer(7))});
+`;
+
+describe("ProtectedSigner nonce allocation (SQLite records)", function () {
+  let dir: string;
+  let file: string;
+
+  beforeEach(function () {
+    dir = mkdtempSync(path.join(tmpdir(), "signing-records-"));
+    file = path.join(dir, "records.sqlite");
+  });
+
+  afterEach(function () {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("allocates unique nonces to concurrent requests", async function () {
+    const store = SigningRecordStore.open({ path: file });
+    try {
+      const wallet = new Wallet(Wallet.createRandom().privateKey, ethers.provider);
+      const signer = new ProtectedSigner(wallet, new NonceAllocator(store));
+      const chainId = (await ethers.provider.getNetwork()).chainId;
+      const signed = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => signer.protectTransaction({ to: RECIPIENT, value: i + 1, gasPrice: 0 })),
+      );
+      const nonces = signed.map((s) => s.nonce).sort((a, b) => a - b);
+      expect(nonces).to.deep.equal(Array.from({ length: 50 }, (_, i) => i));
+      expect(signed.every((s) => s.chainId === chainId && s.outcome === "new")).to.be.true;
+      for (const s of signed)
+        expect(store.intent(wallet.address, chainId, s.nonce)?.payloadHash).to.equal(s.payloadHash);
+      expect(store.highestNonce(wallet.address, chainId)).to.equal(49);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("leaves no gap and no duplicate after a restart", async function () {
+    const wallet = Wallet.createRandom();
+    const first = SigningRecordStore.open({ path: file });
+    const before = new ProtectedSigner(wallet, new NonceAllocator(first));
+    const early = await Promise.all([1, 2, 3, 4, 5].map((v) => before.protectTransaction(transfer(v))));
+    first.close();
+
+    const second = SigningRecordStore.open({ path: file });
+    try {
+      const after = new ProtectedSigner(wallet, new NonceAllocator(second));
+      const late = await Promise.all([6, 7, 8, 9, 10].map((v) => after.protectTransaction(transfer(v))));
+      const nonces = [...early, ...late].map((s) => s.nonce).sort((a, b) => a - b);
+      expect(nonces).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      const retried = await after.protectTransaction(transfer(3, early[2].nonce));
+      expect(retried.outcome).to.equal("retry");
+      await expect(after.protectTransaction(transfer(99, early[2].nonce))).to.be.rejectedWith(
+        SigningNonceConflictError,
+      );
+    } finally {
+      second.close();
+    }
+  });
+
+  it("keeps a crash between recording and signing from allowing a second payload", async function () {
+    const wallet = Wallet.createRandom();
+    const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", CRASH_WORKER], {
+      cwd: path.resolve(__dirname, "..", ".."),
+      env: { ...process.env, PROTECTION_CRASH_KEY: wallet.privateKey, PROTECTION_CRASH_FILE: file },
+      encoding: "utf8",
+    });
+    expect(child.signal, child.stderr).to.equal("SIGKILL");
+
+    const store = SigningRecordStore.open({ path: file });
+    try {
+      const signer = new ProtectedSigner(wallet, new NonceAllocator(store));
+      expect(store.highestNonce(wallet.address, 1337n)).to.equal(0);
+      const retried = await signer.protectTransaction(transfer(7, 0));
+      expect(retried.outcome).to.equal("retry");
+      await expect(signer.protectTransaction(transfer(8, 0))).to.be.rejectedWith(SigningNonceConflictError);
+      expect((await signer.protectTransaction(transfer(8))).nonce).to.equal(1);
+    } finally {
+      store.close();
+    }
+  });
+});
