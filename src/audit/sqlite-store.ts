@@ -5,6 +5,7 @@
  * `seq` is the primary key, so a second record for one seq is refused by the database itself.
  */
 import Database from "better-sqlite3";
+import { openDurableSqlite } from "../storage";
 import { AuditAppendError, AuditStoreUnavailableError, isAuditError } from "./errors";
 import { GENESIS_HASH, nextRecord, type AuditEntry, type AuditHead, type StoredRecord } from "./record";
 import { BaseAuditStore } from "./store";
@@ -70,10 +71,7 @@ export class SqliteAuditStore extends BaseAuditStore {
   static open(options: SqliteAuditStoreOptions): SqliteAuditStore {
     let db: Database.Database | undefined;
     try {
-      db = new Database(options.path);
-      db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = FULL");
+      db = openDurableSqlite(options.path, options.busyTimeoutMs);
       return new SqliteAuditStore(db, options);
     } catch (error) {
       db?.close();

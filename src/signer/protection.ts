@@ -7,6 +7,7 @@
  * process on the same file cannot record a second payload for a used nonce.
  */
 import Database from "better-sqlite3";
+import { openDurableSqlite } from "../storage";
 import { getAddress } from "ethers";
 import { z } from "zod";
 import {
@@ -109,10 +110,7 @@ export class SigningRecordStore {
     const options = parsed.data;
     let db: Database.Database | undefined;
     try {
-      db = new Database(options.path);
-      db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = FULL");
+      db = openDurableSqlite(options.path, options.busyTimeoutMs);
       return new SigningRecordStore(db, options.path);
     } catch (error) {
       db?.close();
