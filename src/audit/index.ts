@@ -5,6 +5,15 @@
  * or inserted. Truncation of the tail is caught only against anchors (heads recorded elsewhere).
  */
 export {
+  anchorHead,
+  AuditAnchorEmptyLogError,
+  AuditAnchorNotMinedError,
+  bytes32ToHead,
+  fetchAnchors,
+  headToBytes32,
+  type AnchorResult,
+} from "./anchor";
+export {
   AuditStoreConfigSchema,
   openAuditStore,
   parseAuditStoreConfig,
