@@ -72,6 +72,22 @@ export const ErrorCode = {
   AuditReadInvalid: "AUDIT_READ_INVALID",
   AuditExportFailed: "AUDIT_EXPORT_FAILED",
   AuditExportUnreadable: "AUDIT_EXPORT_UNREADABLE",
+  // ApprovalError (src/approvals): an approval request or a signed approval was refused, or the store failed.
+  ApprovalConfigInvalid: "APPROVAL_CONFIG_INVALID",
+  ApprovalNotRequired: "APPROVAL_NOT_REQUIRED",
+  ApprovalRequestConflict: "APPROVAL_REQUEST_CONFLICT",
+  ApprovalRequestNotFound: "APPROVAL_REQUEST_NOT_FOUND",
+  ApprovalRequestClosed: "APPROVAL_REQUEST_CLOSED",
+  ApprovalMalformed: "APPROVAL_MALFORMED",
+  ApprovalDigestMismatch: "APPROVAL_DIGEST_MISMATCH",
+  ApprovalUnknownApprover: "APPROVAL_UNKNOWN_APPROVER",
+  ApprovalSignatureInvalid: "APPROVAL_SIGNATURE_INVALID",
+  ApprovalExpired: "APPROVAL_EXPIRED",
+  ApprovalSelfApproval: "APPROVAL_SELF_APPROVAL",
+  ApprovalRoleNotAccepted: "APPROVAL_ROLE_NOT_ACCEPTED",
+  ApprovalDuplicateVote: "APPROVAL_DUPLICATE_VOTE",
+  ApprovalStoreUnavailable: "APPROVAL_STORE_UNAVAILABLE",
+  ApprovalStoreClosed: "APPROVAL_STORE_CLOSED",
   // Only at the edge: an error nobody anticipated, reported in one line instead of a stack trace.
   Unexpected: "UNEXPECTED",
 } as const;

@@ -1,0 +1,90 @@
+/**
+ * The SQLite tables of the approval store and how their rows become the `ApprovalStatus` callers see.
+ */
+import type { ApprovalConfig } from "./config";
+import type { Vote } from "./digest";
+
+export const SCHEMA =
+  "CREATE TABLE IF NOT EXISTS approval_requests (intent_id TEXT PRIMARY KEY, digest TEXT NOT NULL, " +
+  "required INTEGER NOT NULL, roles TEXT NOT NULL, initiator_id TEXT NOT NULL, created_at INTEGER NOT NULL, " +
+  "expires_at INTEGER NOT NULL, state TEXT NOT NULL);" +
+  "CREATE TABLE IF NOT EXISTS approval_votes (intent_id TEXT NOT NULL REFERENCES approval_requests(intent_id), " +
+  "approver_id TEXT NOT NULL, decision TEXT NOT NULL, expires_at INTEGER NOT NULL, signature TEXT NOT NULL, " +
+  "at INTEGER NOT NULL, PRIMARY KEY (intent_id, approver_id));";
+
+/** pending, approved (enough distinct valid approvers), rejected (one rejection) or expired. */
+export const APPROVAL_STATES = ["pending", "approved", "rejected", "expired"] as const;
+export type ApprovalState = (typeof APPROVAL_STATES)[number];
+
+export interface RequestRow {
+  intent_id: string;
+  digest: string;
+  required: number;
+  roles: string;
+  initiator_id: string;
+  created_at: number;
+  expires_at: number;
+  state: ApprovalState;
+}
+
+export interface VoteRow {
+  intent_id: string;
+  approver_id: string;
+  decision: Vote;
+  expires_at: number;
+  signature: string;
+  at: number;
+}
+
+/** One counted vote, with the signature that proves it. */
+export interface RecordedVote {
+  approverId: string;
+  decision: Vote;
+  expiresAt: number;
+  signature: string;
+  /** Unix seconds when it was counted. */
+  at: number;
+}
+
+/** A request and what was collected for it. */
+export interface ApprovalStatus {
+  intentId: string;
+  /** The intent digest the votes are bound to. */
+  digest: string;
+  state: ApprovalState;
+  required: number;
+  /** Roles accepted (empty: any configured approver). */
+  roles: string[];
+  initiatorId: string;
+  createdAt: number;
+  expiresAt: number;
+  votes: RecordedVote[];
+  /** The approving parties, ready for the intent's `approvals` field on re-evaluation. */
+  approvals: { id: string; roles: string[] }[];
+}
+
+/** Builds the status of `row` from its votes and the approver directory. */
+export function toStatus(row: RequestRow, votes: readonly VoteRow[], config: ApprovalConfig): ApprovalStatus {
+  const roles = JSON.parse(row.roles) as string[];
+  const directory = new Map(config.approvers.map((a) => [a.id, a]));
+  return {
+    intentId: row.intent_id,
+    digest: row.digest,
+    state: row.state,
+    required: row.required,
+    roles,
+    initiatorId: row.initiator_id,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    votes: votes.map((v) => ({
+      approverId: v.approver_id,
+      decision: v.decision,
+      expiresAt: v.expires_at,
+      signature: v.signature,
+      at: v.at,
+    })),
+    approvals: votes
+      .filter((v) => v.decision === "approve")
+      .map((v) => ({ id: v.approver_id, roles: [...(directory.get(v.approver_id)?.roles ?? [])] })),
+  };
+}
