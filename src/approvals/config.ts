@@ -6,6 +6,7 @@
 import { getAddress } from "ethers";
 import { z } from "zod";
 import { ApprovalError } from "./errors";
+import { schemaIssues } from "../errors";
 
 const address = z
   .string()
@@ -50,7 +51,7 @@ export type ApprovalConfigInput = z.input<typeof approvalConfigSchema>;
 export function parseApprovalConfig(input: unknown): ApprovalConfig {
   const parsed = approvalConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    const issues = schemaIssues(parsed.error).map((i) => `${i.path}: ${i.message}`);
     throw new ApprovalError("APPROVAL_CONFIG_INVALID", `invalid approval configuration: ${issues.join("; ")}`, {
       issues,
     });

@@ -19,6 +19,7 @@ import { z } from "zod";
 import { canonicalJson } from "../audit";
 import type { ApprovalIntent } from "./subject";
 import { ApprovalError } from "./errors";
+import { schemaIssues } from "../errors";
 
 export const APPROVAL_DOMAIN_NAME = "ConsortiumApproval";
 export const APPROVAL_DOMAIN_VERSION = "1";
@@ -102,7 +103,7 @@ export function recoverApprover(approval: SignedApproval, chainId: number): stri
 export function parseSignedApproval(value: unknown): SignedApproval {
   const parsed = signedApprovalSchema.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    const issues = schemaIssues(parsed.error).map((i) => `${i.path}: ${i.message}`);
     throw new ApprovalError("APPROVAL_MALFORMED", `malformed approval: ${issues.join("; ")}`, { issues });
   }
   return parsed.data;

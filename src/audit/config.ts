@@ -7,6 +7,7 @@ import { AuditConfigError } from "./errors";
 import { PostgresAuditStore } from "./postgres-store";
 import { SqliteAuditStore } from "./sqlite-store";
 import { BaseAuditStore, type AuditStore } from "./store";
+import { schemaIssues } from "../errors";
 
 const common = {
   /** Table holding the log (lowercase SQL identifier). */
@@ -59,7 +60,7 @@ export type AuditStoreConfig = z.output<typeof AuditStoreConfigSchema>;
 export function parseAuditStoreConfig(input: unknown): AuditStoreConfig {
   const parsed = AuditStoreConfigSchema.safeParse(input);
   if (!parsed.success) {
-    throw new AuditConfigError(parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+    throw new AuditConfigError(schemaIssues(parsed.error));
   }
   return parsed.data;
 }

@@ -8,7 +8,7 @@
 import { Pool, type PoolClient } from "pg";
 import { AuditAppendError, AuditStoreUnavailableError, isAuditError } from "./errors";
 import { GENESIS_HASH, nextRecord, type AuditEntry, type AuditHead, type StoredRecord } from "./record";
-import { BaseAuditStore } from "./store";
+import { BaseAuditStore, fromRow, type AuditRow } from "./store";
 
 /** Options of the PostgreSQL store (validated by `openAuditStore`). */
 export interface PostgresAuditStoreOptions {
@@ -18,26 +18,6 @@ export interface PostgresAuditStoreOptions {
   /** Connections in this store's pool. */
   poolSize: number;
 }
-
-interface Row {
-  seq: string;
-  kind: string;
-  at: string;
-  subject: string | null;
-  payload: string;
-  prev_hash: string;
-  hash: string;
-}
-
-const fromRow = (r: Row): StoredRecord => ({
-  seq: Number(r.seq),
-  kind: r.kind,
-  at: r.at,
-  subject: r.subject,
-  payloadJson: r.payload,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
 
 export class PostgresAuditStore extends BaseAuditStore {
   readonly #pool: Pool;
@@ -88,7 +68,7 @@ export class PostgresAuditStore extends BaseAuditStore {
   }
 
   protected async readStored(fromSeq: number, limit: number): Promise<StoredRecord[]> {
-    const result = await this.#pool.query<Row>(
+    const result = await this.#pool.query<AuditRow>(
       `SELECT seq, kind, at, subject, payload, prev_hash, hash FROM ${this.table} WHERE seq >= $1 ORDER BY seq LIMIT $2`,
       [fromSeq, limit],
     );

@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import { openDurableSqlite } from "../storage";
 import { AuditAppendError, AuditStoreUnavailableError, isAuditError } from "./errors";
 import { GENESIS_HASH, nextRecord, type AuditEntry, type AuditHead, type StoredRecord } from "./record";
-import { BaseAuditStore } from "./store";
+import { BaseAuditStore, fromRow, type AuditRow } from "./store";
 
 /** Options of the SQLite store (validated by `openAuditStore`). */
 export interface SqliteAuditStoreOptions {
@@ -19,30 +19,10 @@ export interface SqliteAuditStoreOptions {
   busyTimeoutMs: number;
 }
 
-interface Row {
-  seq: number;
-  kind: string;
-  at: string;
-  subject: string | null;
-  payload: string;
-  prev_hash: string;
-  hash: string;
-}
-
-const fromRow = (r: Row): StoredRecord => ({
-  seq: r.seq,
-  kind: r.kind,
-  at: r.at,
-  subject: r.subject,
-  payloadJson: r.payload,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
-
 export class SqliteAuditStore extends BaseAuditStore {
   readonly #db: Database.Database;
   readonly #headStmt: Database.Statement<[], { seq: number; hash: string }>;
-  readonly #readStmt: Database.Statement<[number, number], Row>;
+  readonly #readStmt: Database.Statement<[number, number], AuditRow>;
   readonly #append: (entry: AuditEntry) => StoredRecord;
 
   private constructor(db: Database.Database, options: SqliteAuditStoreOptions) {

@@ -27,6 +27,30 @@ export interface AuditStore extends AsyncIterable<AuditRecord> {
 }
 
 /** Shared implementation; `pageSize` bounds every read. */
+/** A record as both stores keep it in their table; PostgreSQL hands `seq` (a bigint) back as a string. */
+export interface AuditRow {
+  seq: number | string;
+  kind: string;
+  at: string;
+  subject: string | null;
+  payload: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The stored record of a table row. */
+export function fromRow(r: AuditRow): StoredRecord {
+  return {
+    seq: Number(r.seq),
+    kind: r.kind,
+    at: r.at,
+    subject: r.subject,
+    payloadJson: r.payload,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
 export abstract class BaseAuditStore implements AuditStore {
   #closed = false;
 

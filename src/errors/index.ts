@@ -172,3 +172,19 @@ export function jsonSafe(value: unknown): unknown {
   }
   return value;
 }
+
+/** One problem found by a schema: the dotted path of the field (`(root)` for the whole value) and what is wrong. */
+export interface SchemaIssue {
+  path: string;
+  message: string;
+}
+
+/** The problems of a failed zod parse as path and message pairs, never the offending values. */
+export function schemaIssues(error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): SchemaIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length === 0 ? "(root)" : issue.path.map(String).join("."),
+    message: issue.message,
+  }));
+}

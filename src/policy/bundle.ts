@@ -23,6 +23,7 @@ import { canonicalJson } from "../audit";
 import { PolicyBundleError } from "./bundle-errors";
 import { isPolicyError } from "./errors";
 import { WasmPolicy } from "./wasm";
+import { schemaIssues } from "../errors";
 
 /** EIP-712 domain name and version of bundle signatures. */
 export const BUNDLE_DOMAIN_NAME = "ConsortiumPolicyBundle";
@@ -102,7 +103,7 @@ export type BundleSigner = Pick<Signer, "getAddress" | "signTypedData">;
 export function parseBundleTrust(input: unknown): BundleTrust {
   const parsed = verifyOptionsSchema.safeParse(input);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    const issues = schemaIssues(parsed.error).map((i) => `${i.path}: ${i.message}`);
     throw new PolicyBundleError("POLICY_BUNDLE_CONFIG_INVALID", `invalid bundle trust: ${issues.join("; ")}`, {
       issues,
     });
@@ -260,7 +261,7 @@ function checkSignatures(
 export function parseManifest(input: unknown): BundleManifest {
   const parsed = manifestSchema.safeParse(input);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    const issues = schemaIssues(parsed.error).map((i) => `${i.path}: ${i.message}`);
     throw new PolicyBundleError("POLICY_BUNDLE_MALFORMED", `invalid manifest: ${issues.join("; ")}`, { issues });
   }
   return parsed.data;

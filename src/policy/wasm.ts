@@ -6,6 +6,7 @@
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { decisionSchema, type Decision } from "./decision";
 import { PolicyEvaluationError, PolicyLoadError, PolicyResultError } from "./errors";
+import { schemaIssues } from "../errors";
 
 /** The policy's single entry point, as compiled by scripts/build-policy.sh. */
 export const DECISION_ENTRYPOINT = "settlement/policy/decision";
@@ -72,7 +73,7 @@ export class WasmPolicy {
     if (!parsed.success) {
       throw new PolicyResultError(
         this.entrypoint,
-        parsed.error.issues.map((i) => `${i.path.length === 0 ? "(root)" : i.path.join(".")}: ${i.message}`),
+        schemaIssues(parsed.error).map((i) => `${i.path}: ${i.message}`),
       );
     }
     return parsed.data;

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { HsmConfigError, HsmPinUnavailableError } from "./errors";
+import { schemaIssues } from "../errors";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HEX_ID = /^(0x)?([0-9a-fA-F]{2})+$/;
@@ -55,9 +56,7 @@ export type KeySelector = z.output<typeof KeySelectorSchema>;
 export function parseHsmSignerConfig(input: unknown): HsmSignerConfig {
   const parsed = HsmSignerConfigSchema.safeParse(input);
   if (!parsed.success) {
-    throw new HsmConfigError(
-      parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
-    );
+    throw new HsmConfigError(schemaIssues(parsed.error));
   }
   return parsed.data;
 }

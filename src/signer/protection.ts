@@ -18,6 +18,7 @@ import {
   SigningStoreClosedError,
   SigningStoreUnavailableError,
 } from "./protection-errors";
+import { schemaIssues } from "../errors";
 
 /** Options of the store, validated once by `SigningRecordStore.open`. */
 export const SigningRecordStoreOptionsSchema = z
@@ -103,9 +104,7 @@ export class SigningRecordStore {
   static open(input: SigningRecordStoreOptionsInput): SigningRecordStore {
     const parsed = SigningRecordStoreOptionsSchema.safeParse(input);
     if (!parsed.success) {
-      throw new SigningConfigError(
-        parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
-      );
+      throw new SigningConfigError(schemaIssues(parsed.error));
     }
     const options = parsed.data;
     let db: Database.Database | undefined;
