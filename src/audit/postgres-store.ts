@@ -51,19 +51,26 @@ export class PostgresAuditStore extends BaseAuditStore {
     return store;
   }
 
-  protected async appendRecord(entry: AuditEntry): Promise<StoredRecord> {
+  protected async appendRecords(entries: readonly AuditEntry[]): Promise<StoredRecord[]> {
     try {
       return await this.#locked(async (client) => {
-        const record = nextRecord(entry, await this.#headWith(client), new Date());
-        await client.query(
-          `INSERT INTO ${this.table} (seq, kind, at, subject, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [record.seq, record.kind, record.at, record.subject, record.payloadJson, record.prevHash, record.hash],
-        );
-        return record;
+        let head: AuditHead = await this.#headWith(client);
+        const at = new Date();
+        const records: StoredRecord[] = [];
+        for (const entry of entries) {
+          const record = nextRecord(entry, head, at);
+          await client.query(
+            `INSERT INTO ${this.table} (seq, kind, at, subject, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            [record.seq, record.kind, record.at, record.subject, record.payloadJson, record.prevHash, record.hash],
+          );
+          records.push(record);
+          head = record;
+        }
+        return records;
       });
     } catch (error) {
       if (isAuditError(error)) throw error;
-      throw new AuditAppendError(entry.kind, error);
+      throw new AuditAppendError(entries[0].kind, error);
     }
   }
 

@@ -31,6 +31,7 @@ export const AUDIT_KINDS = [
   "bundle_rollback",
   "signature",
   "anchor",
+  "reservation",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -23,7 +23,7 @@ export class SqliteAuditStore extends BaseAuditStore {
   readonly #db: Database.Database;
   readonly #headStmt: Database.Statement<[], { seq: number; hash: string }>;
   readonly #readStmt: Database.Statement<[number, number], AuditRow>;
-  readonly #append: (entry: AuditEntry) => StoredRecord;
+  readonly #append: (entries: readonly AuditEntry[]) => StoredRecord[];
 
   private constructor(db: Database.Database, options: SqliteAuditStoreOptions) {
     super(options.table, options.pageSize);
@@ -39,12 +39,17 @@ export class SqliteAuditStore extends BaseAuditStore {
       `INSERT INTO ${t} (seq, kind, at, subject, payload, prev_hash, hash) ` +
         `VALUES (@seq, @kind, @at, @subject, @payloadJson, @prevHash, @hash)`,
     );
-    const tx = db.transaction((entry: AuditEntry): StoredRecord => {
-      const record = nextRecord(entry, this.#headNow(), new Date());
-      insert.run(record);
-      return record;
+    const tx = db.transaction((entries: readonly AuditEntry[]): StoredRecord[] => {
+      let head = this.#headNow();
+      const at = new Date();
+      return entries.map((entry) => {
+        const record = nextRecord(entry, head, at);
+        insert.run(record);
+        head = record;
+        return record;
+      });
     });
-    this.#append = (entry) => tx.immediate(entry);
+    this.#append = (entries) => tx.immediate(entries);
   }
 
   /** Opens (creating if needed) the log in the file at `options.path`. */
@@ -60,12 +65,12 @@ export class SqliteAuditStore extends BaseAuditStore {
     }
   }
 
-  protected appendRecord(entry: AuditEntry): Promise<StoredRecord> {
+  protected appendRecords(entries: readonly AuditEntry[]): Promise<StoredRecord[]> {
     try {
-      return Promise.resolve(this.#append(entry));
+      return Promise.resolve(this.#append(entries));
     } catch (error) {
       if (isAuditError(error)) throw error;
-      throw new AuditAppendError(entry.kind, error);
+      throw new AuditAppendError(entries[0].kind, error);
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * The `AuditStore` contract and the logic both backends share: paging, iteration, verification and export.
- * A backend supplies only `appendRecord` (atomic: read the head, insert the next record, commit durably),
+ * A backend supplies only `appendRecords` (atomic: read the head, insert the next records, commit durably),
  * `readStored` and `closeBackend`.
  */
 import type { Writable } from "node:stream";
@@ -13,6 +13,11 @@ import { ChainVerifier, type VerifyOptions, type VerifyResult } from "./verify";
 export interface AuditStore extends AsyncIterable<AuditRecord> {
   /** Appends one entry; resolves once the record is durably committed. Concurrent calls are serialized. */
   append(entry: AuditEntry): Promise<AuditRecord>;
+  /**
+   * Appends several entries in one transaction with one durable commit (group commit): all of them or none.
+   * Resolves with their records in order; an empty list appends nothing.
+   */
+  appendMany(entries: readonly AuditEntry[]): Promise<AuditRecord[]>;
   /** The last record's seq and hash (`{ seq: 0, hash: GENESIS_HASH }` when empty). */
   head(): Promise<AuditHead>;
   /** Up to `limit` records with seq >= `fromSeq`, in seq order. */
@@ -68,13 +73,21 @@ export abstract class BaseAuditStore implements AuditStore {
     if (issues.length > 0) throw new AuditConfigError(issues);
   }
 
-  protected abstract appendRecord(entry: AuditEntry): Promise<StoredRecord>;
+  /** Appends `entries` (at least one) atomically, chained in order, and commits durably. */
+  protected abstract appendRecords(entries: readonly AuditEntry[]): Promise<StoredRecord[]>;
   protected abstract readStored(fromSeq: number, limit: number): Promise<StoredRecord[]>;
   protected abstract closeBackend(): Promise<void>;
 
   async append(entry: AuditEntry): Promise<AuditRecord> {
     this.assertOpen();
-    return this.decode(await this.appendRecord(entry));
+    const [record] = await this.appendRecords([entry]);
+    return this.decode(record);
+  }
+
+  async appendMany(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    this.assertOpen();
+    if (entries.length === 0) return [];
+    return (await this.appendRecords(entries)).map((r) => this.decode(r));
   }
 
   async head(): Promise<AuditHead> {

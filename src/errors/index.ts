@@ -62,6 +62,12 @@ export const ErrorCode = {
   PolicyBundleSharedVersionMismatch: "POLICY_BUNDLE_SHARED_VERSION_MISMATCH",
   PolicyBundleNoPrevious: "POLICY_BUNDLE_NO_PREVIOUS",
   PolicyBundleConfigInvalid: "POLICY_BUNDLE_CONFIG_INVALID",
+  // PolicyEngineError (src/policy): the decision engine around the policy (reservations, audit, config).
+  PolicyEngineConfigInvalid: "POLICY_ENGINE_CONFIG_INVALID",
+  PolicyEngineClosed: "POLICY_ENGINE_CLOSED",
+  PolicyEngineAuditFailed: "POLICY_ENGINE_AUDIT_FAILED",
+  PolicyReservationsUnavailable: "POLICY_RESERVATIONS_UNAVAILABLE",
+  PolicyReservationConflict: "POLICY_RESERVATION_CONFLICT",
   // AuditError (src/audit): the audit store, an entry, a record read back, or an export.
   AuditConfigInvalid: "AUDIT_CONFIG_INVALID",
   AuditEntryInvalid: "AUDIT_ENTRY_INVALID",

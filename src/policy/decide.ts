@@ -4,7 +4,7 @@
  */
 import { denyDecision, type Decision } from "./decision";
 import { isPolicyError } from "./errors";
-import { validateIntent } from "./intent";
+import { validateIntent, type Intent } from "./intent";
 import type { WasmPolicy } from "./wasm";
 
 /**
@@ -14,8 +14,13 @@ import type { WasmPolicy } from "./wasm";
 export function decide(policy: WasmPolicy, rawIntent: unknown): Decision {
   const validation = validateIntent(rawIntent);
   if (!validation.ok) return validation.decision;
+  return decideValid(policy, validation.intent);
+}
+
+/** `decide` for an intent that has already passed `validateIntent`. */
+export function decideValid(policy: WasmPolicy, intent: Intent): Decision {
   try {
-    return policy.evaluate(validation.intent);
+    return policy.evaluate(intent);
   } catch (error) {
     if (isPolicyError(error)) return denyDecision([`POLICY_ERROR: ${error.code}: ${error.message}`]);
     throw error;

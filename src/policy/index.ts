@@ -1,8 +1,9 @@
 /**
- * Bank participant policy evaluator: the settlement intent's zod schema, the decision document's schema,
- * and a compiled Rego policy (policies/bank, built by scripts/build-policy.sh) loaded once as Wasm and
- * evaluated many times. Every failure path is a deny: a malformed intent, a failed evaluation, or a
- * result that is not a valid decision.
+ * Bank participant policy engine: the settlement intent's zod schema, the decision document's schema, a
+ * compiled Rego policy (policies/bank, built by scripts/build-policy.sh) loaded once as Wasm from a signed
+ * bundle, and `PolicyEngine.evaluate`, which joins validation, the consortium's shared parameters, the policy,
+ * exposure reservations and a durable audit record into one decision. Every failure path is a deny: a
+ * malformed intent, a failed evaluation, or a result that is not a valid decision.
  */
 export {
   BUNDLE_DOMAIN_NAME,
@@ -29,7 +30,7 @@ export {
 } from "./bundle";
 export { isPolicyBundleError, PolicyBundleError, type PolicyBundleErrorCode } from "./bundle-errors";
 export { BUNDLE_FILES, readBundle, writeBundle } from "./bundle-files";
-export { decide } from "./decide";
+export { decide, decideValid } from "./decide";
 export {
   decisionSchema,
   denyDecision,
@@ -39,6 +40,19 @@ export {
   type Decision,
   type Outcome,
 } from "./decision";
+export {
+  EXPOSURE_ACTIONS,
+  inputDigest,
+  localDay,
+  PolicyEngine,
+  type DecisionStage,
+  type EngineDecision,
+  type PolicyEngineOptions,
+  type ReservationOutcome,
+  type SharedGuard,
+} from "./engine";
+export { engineConfigSchema, parseEngineConfig, type EngineConfig, type EngineConfigInput } from "./engine-config";
+export { isPolicyEngineError, PolicyEngineError, type PolicyEngineErrorCode } from "./engine-errors";
 export {
   isPolicyError,
   PolicyError,
@@ -69,4 +83,20 @@ export {
   type PolicyVersion,
   type RegistryDecision,
 } from "./registry";
+export {
+  RELEASE_REASONS,
+  ReservationStore,
+  type ReleaseReason,
+  type Reservation,
+  type ReservationTerms,
+  type ReservationWrite,
+} from "./reservations";
+export {
+  decisionsDiffer,
+  ShadowRun,
+  type ShadowCandidate,
+  type ShadowDisagreement,
+  type ShadowOutcome,
+  type ShadowReport,
+} from "./shadow";
 export { DECISION_ENTRYPOINT, WasmPolicy } from "./wasm";

@@ -5,9 +5,10 @@
  * refusal and rollback is appended to the audit log before it takes effect (an audit failure means no
  * change). With no active bundle every evaluation is a deny.
  *
- * Versions must rise above the highest version ever activated by this registry, rollbacks included: a
- * bundle rolled back from cannot be activated again, compliance signs a new version. That high-water mark
- * lives in memory only; a restarted engine starts from the first bundle it is given.
+ * Versions must rise above the highest version ever activated against this audit log, rollbacks included: a
+ * bundle rolled back from cannot be activated again, compliance signs a new version. The high-water mark is
+ * the audit log itself: `PolicyRegistry.open` reads the highest activated version back from it, so a
+ * restarted engine refuses an old bundle too.
  */
 import type { AuditStore, JsonValue } from "../audit";
 import { parseBundleTrust, verifyBundle, type BundleTrust, type PolicyBundle, type VerifiedBundle } from "./bundle";
@@ -66,6 +67,33 @@ export class PolicyRegistry {
   get active(): PolicyVersion | null {
     const top = this.#stack.at(-1);
     return top === undefined ? null : versionOf(top.bundle);
+  }
+
+  /**
+   * Opens a registry whose version high-water mark is read back from `options.audit`: the highest version of
+   * every `bundle_activation` record that activated a bundle. Use this in place of `new` for a long-lived
+   * engine; no bundle is active until `activate` is called.
+   */
+  static async open(options: PolicyRegistryOptions): Promise<PolicyRegistry> {
+    const registry = new PolicyRegistry(options);
+    for await (const record of options.audit.records()) {
+      if (record.kind !== "bundle_activation") continue;
+      const payload = record.payload as { outcome?: unknown; version?: unknown };
+      if (payload.outcome === "activated" && typeof payload.version === "number") {
+        registry.#highest = Math.max(registry.#highest, payload.version);
+      }
+    }
+    return registry;
+  }
+
+  /** The highest version activated so far (0 if none): the next bundle must be above it. */
+  get highestVersion(): number {
+    return this.#highest;
+  }
+
+  /** The active bundle (policy, manifest and data read together), or `null`. */
+  current(): VerifiedBundle | null {
+    return this.#stack.at(-1) ?? null;
   }
 
   /** Decides on `intent` with the active bundle (one read, so decision and version always match). */

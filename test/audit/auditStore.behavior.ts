@@ -126,6 +126,25 @@ export function shouldBehaveLikeAnAuditStore(newHarness: () => Promise<AuditHarn
       expect((await store.head()).seq).to.equal(1);
     });
 
+    it("appends a batch in one commit, chained in order after the existing head", async function () {
+      const first = await store.append(entry(1));
+      const batch = await store.appendMany([entry(2), entry(3), entry(4)]);
+      expect(batch.map((r) => r.seq)).to.deep.equal([2, 3, 4]);
+      expect(batch[0].prevHash).to.equal(first.hash);
+      expect(batch[2].prevHash).to.equal(batch[1].hash);
+      expect(await store.appendMany([])).to.deep.equal([]);
+      expect(await store.verify()).to.deep.equal({ ok: true, count: 4, head: await store.head() });
+    });
+
+    it("refuses a batch with one invalid entry and records none of it", async function () {
+      await appendMany(store, 1);
+      const error: unknown = await store
+        .appendMany([entry(2), { kind: "gossip", payload: {} } as unknown as AuditEntry])
+        .catch((err: unknown) => err);
+      expect(isAuditError(error, "AUDIT_ENTRY_INVALID"), String(error)).to.be.true;
+      expect((await store.head()).seq).to.equal(1);
+    });
+
     it("refuses an impossible read range", async function () {
       for (const [from, limit] of [
         [1, 0],

@@ -2,83 +2,39 @@
 // SQLite audit file: the digest and signature scheme, the bundle directory, and the registry's activation,
 // refusals (each failure mode by name, the active bundle staying in force), new bundles and rollback.
 import { expect } from "chai";
-import { AbiCoder, concat, id, keccak256, toUtf8Bytes, Wallet } from "ethers";
+import { AbiCoder, concat, id, keccak256, toUtf8Bytes } from "ethers";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { canonicalJson, openAuditStore, type AuditRecord, type AuditStore } from "../../src/audit";
 import {
   computePolicyHash,
-  createBundle,
   isPolicyBundleError,
   manifestDigest,
   NO_ACTIVE_BUNDLE_REASON,
   PolicyRegistry,
   readBundle,
   readPolicyFiles,
-  signBundle,
   verifyBundle,
   writeBundle,
   type PolicyBundle,
   type PolicyBundleErrorCode,
   type RegistryDecision,
 } from "../../src/policy";
-import { BANK_B, baseIntent, buildBankPolicy } from "./helpers";
-
-/** The consortium network's chain id in these tests. */
-const CHAIN_ID = 2026;
-/** The shared-policy version on chain in these tests. */
-const SHARED_VERSION = 7;
-const CREATED_AT = 1_763_719_200;
-
-const compliance = [1, 2, 3].map((n) => new Wallet(id(`compliance-officer-${n}`)));
-const outsider = new Wallet(id("outsider"));
-const complianceKeys = compliance.map((w) => w.address);
-
-/** The bank's data document as built: `{ bank: ... }`. */
-interface BankDocument {
-  bank: { counterparties: Record<string, { limits: Record<string, { per_settlement: string; daily: string }> }> };
-}
-
-/** A deep copy of `data` with Bank B's EURT per-settlement limit set to `limit` (minor units). */
-function withEurtLimit(data: BankDocument, limit: string): BankDocument {
-  const copy = structuredClone(data);
-  copy.bank.counterparties[BANK_B].limits.EURT.per_settlement = limit;
-  return copy;
-}
-
-/** An unsigned bundle of `wasm` and `data`. */
-function unsigned(
-  wasm: Uint8Array,
-  data: BankDocument,
-  version: number,
-  sharedPolicyVersion = SHARED_VERSION,
-): PolicyBundle {
-  return createBundle({
-    wasm,
-    data: data as unknown as Record<string, unknown>,
-    version,
-    sharedPolicyVersion,
-    createdAt: CREATED_AT,
-  });
-}
-
-/** `bundle` signed by each of `signers` in turn on `chainId`. */
-async function signedBy(bundle: PolicyBundle, signers: readonly Wallet[], chainId = CHAIN_ID): Promise<PolicyBundle> {
-  let out = bundle;
-  for (const signer of signers) out = await signBundle(out, signer, chainId);
-  return out;
-}
-
-/** The error `promise` rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
+import {
+  CHAIN_ID,
+  compliance,
+  CREATED_AT,
+  complianceKeys,
+  outsider,
+  rejection,
+  signedBy,
+  SHARED_VERSION,
+  unsigned,
+  withEurtLimit,
+  type BankDocument,
+} from "./bundles";
+import { baseIntent, buildBankPolicy } from "./helpers";
 
 /** Decodes an EIP-712 digest by hand (not through ethers' encoder): \x19\x01 ‖ domainSeparator ‖ structHash. */
 function handDigest(manifest: PolicyBundle["manifest"], chainId: number): string {

@@ -1,0 +1,22 @@
+/**
+ * Failures of the decision engine itself, as opposed to a policy's deny: the reservation store cannot be
+ * opened (or another process owns it), an intent id was reserved with other terms, the audit append of a batch
+ * failed (its reservations are undone and nothing is returned as allowed), the engine is closed or misconfigured.
+ */
+import type { ErrorCode } from "../errors";
+import { PolicyError } from "./errors";
+
+export type PolicyEngineErrorCode = Extract<ErrorCode, `POLICY_ENGINE_${string}` | `POLICY_RESERVATION${string}`>;
+
+export class PolicyEngineError extends PolicyError {
+  declare readonly code: PolicyEngineErrorCode;
+
+  constructor(code: PolicyEngineErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super(code, message, details, cause);
+  }
+}
+
+/** True when `error` is an engine error (optionally with the given code). */
+export function isPolicyEngineError(error: unknown, code?: PolicyEngineErrorCode): error is PolicyEngineError {
+  return error instanceof PolicyEngineError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,404 @@
+/**
+ * `PolicyEngine.evaluate(intent)`: the one decision a bank makes before it signs. In order: the intent is
+ * validated (the engine fills `time_unix` from its own clock and `exposure_used` from its reservations),
+ * checked against the consortium's shared parameters, evaluated by the active signed bundle, and, when it is
+ * allowed and moves exposure, its limit usage is reserved; then the decision is appended to the audit log.
+ * Only once both the reservation and the audit record are durably committed does `evaluate` resolve.
+ *
+ * Decisions that arrive together are committed together (group commit): one reservation transaction and one
+ * audit append per batch, so durability costs two commits per batch rather than per decision. Evaluation
+ * within a batch is sequential, and usage reserved earlier in the batch counts for the next intent.
+ *
+ * Every failure is a deny or a thrown `PolicyEngineError`, never an allow: no bundle, shared parameters that
+ * cannot be read, a reservation conflict, a clock too far off. If the audit append fails, the batch's
+ * reservations are undone and every caller in it gets POLICY_ENGINE_AUDIT_FAILED.
+ */
+import { randomUUID } from "node:crypto";
+import { keccak256, toUtf8Bytes } from "ethers";
+import { canonicalJson, type AuditEntry, type AuditStore, type JsonValue } from "../audit";
+import { decideValid } from "./decide";
+import { denyDecision, type Decision } from "./decision";
+import { parseEngineConfig, type EngineConfig, type EngineConfigInput } from "./engine-config";
+import { PolicyEngineError } from "./engine-errors";
+import { validateIntent, type Intent } from "./intent";
+import type { PolicyRegistry, PolicyVersion } from "./registry";
+import { NO_ACTIVE_BUNDLE_REASON } from "./registry";
+import { ReservationStore, type ReleaseReason, type Reservation, type ReservationWrite } from "./reservations";
+import { ShadowRun, type ShadowCandidate, type ShadowOutcome, type ShadowReport } from "./shadow";
+import type { VerifiedBundle } from "./bundle";
+
+/** Actions whose amount counts against a counterparty's limits (the policy's `exposure_actions`). */
+export const EXPOSURE_ACTIONS: readonly string[] = ["instruct", "affirm", "settle", "transfer"];
+
+/** Largest `exposure_used` the intent schema accepts; a larger usage is passed as this (and exceeds any limit). */
+const MAX_MINOR_UNITS = 999_999_999_999_999n;
+
+/** Checks an intent against the consortium's shared parameters (see `SharedParametersSource`). */
+export interface SharedGuard {
+  /** Deny reasons (`CODE: message`), empty when the shared parameters allow the intent. May throw: a deny. */
+  check(intent: Intent, approvedSharedVersion: number): Promise<string[]> | string[];
+}
+
+export interface PolicyEngineOptions {
+  config: EngineConfigInput;
+  registry: PolicyRegistry;
+  audit: AuditStore;
+  shared?: SharedGuard;
+  /** The engine's clock in Unix seconds (tests drive time with it). */
+  now?: () => number;
+}
+
+/** What happened to the intent's limit usage. */
+export interface ReservationOutcome {
+  /** `reserved` now, or `held` when a retry found its earlier reservation. */
+  state: "reserved" | "held";
+  amount: string;
+  day: number;
+}
+
+/** A decision with everything needed to act on it and to find it in the audit log. */
+export interface EngineDecision extends Decision {
+  decisionId: string;
+  intentId: string | null;
+  /** keccak256 of the canonical JSON of the intent as evaluated (`null` if it was malformed). */
+  inputDigest: string | null;
+  policyVersion: PolicyVersion | null;
+  /** The intent as evaluated, with the engine's time and exposure (`null` if it was malformed). */
+  intent: Intent | null;
+  reservation: ReservationOutcome | null;
+  /** Seq of the decision's audit record. */
+  auditSeq: number;
+  shadow?: ShadowOutcome;
+}
+
+interface Request {
+  bundle: VerifiedBundle | null;
+  intent: Intent | null;
+  early: Decision | null;
+  resolve: (d: EngineDecision) => void;
+  reject: (e: unknown) => void;
+}
+
+export class PolicyEngine {
+  readonly #config: EngineConfig;
+  readonly #registry: PolicyRegistry;
+  readonly #audit: AuditStore;
+  readonly #shared: SharedGuard | undefined;
+  readonly #now: () => number;
+  readonly #reservations: ReservationStore;
+  #pending: Request[] = [];
+  #flushing: Promise<void> | null = null;
+  #shadow: ShadowRun | null = null;
+  #closed = false;
+
+  private constructor(options: PolicyEngineOptions, config: EngineConfig, reservations: ReservationStore) {
+    this.#config = config;
+    this.#registry = options.registry;
+    this.#audit = options.audit;
+    this.#shared = options.shared;
+    this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.#reservations = reservations;
+  }
+
+  /** Validates the configuration and opens the reservation store (this process becomes its only owner). */
+  static open(options: PolicyEngineOptions): PolicyEngine {
+    const config = parseEngineConfig(options.config);
+    return new PolicyEngine(options, config, ReservationStore.open(config.reservationsPath, config.busyTimeoutMs));
+  }
+
+  /** The registry whose active bundle decides. */
+  get registry(): PolicyRegistry {
+    return this.#registry;
+  }
+
+  /** Decides on `raw`; resolves once the decision (and any reservation) is durable. See the module comment. */
+  async evaluate(raw: unknown): Promise<EngineDecision> {
+    this.#assertOpen();
+    const bundle = this.#registry.current();
+    const prepared = this.#prepare(raw);
+    const intent = prepared.intent;
+    let early = prepared.early;
+    if (early === null && intent !== null && bundle === null) early = denyDecision([NO_ACTIVE_BUNDLE_REASON]);
+    if (early === null && intent !== null && bundle !== null && this.#shared !== undefined) {
+      const reasons = await this.#sharedReasons(intent, bundle.bundle.manifest.sharedPolicyVersion);
+      if (reasons.length > 0) early = denyDecision(reasons);
+    }
+    return new Promise<EngineDecision>((resolve, reject) => {
+      this.#pending.push({ bundle, intent, early, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** The reservation of `intentId`, if any. */
+  reservation(intentId: string): Reservation | undefined {
+    return this.#reservations.get(intentId);
+  }
+
+  /**
+   * Gives back the usage reserved for `intentId` (its transaction failed, expired, was cancelled or
+   * reversed). Audited before it takes effect; `undefined` (and nothing logged) when nothing was reserved.
+   */
+  async release(intentId: string, reason: ReleaseReason): Promise<Reservation | undefined> {
+    this.#assertOpen();
+    const held = this.#reservations.get(intentId);
+    if (held === undefined || held.state !== "reserved") return undefined;
+    await this.#audit.append({
+      kind: "reservation",
+      subject: intentId,
+      payload: { event: "released", reason, ...reservationJson(held) },
+    });
+    return this.#reservations.release(intentId, reason);
+  }
+
+  /** Releases every reservation past its expiry; returns them. */
+  async releaseExpired(): Promise<Reservation[]> {
+    const released: Reservation[] = [];
+    for (const r of this.#reservations.expired(this.#now())) {
+      const done = await this.release(r.intentId, "expired");
+      if (done !== undefined) released.push(done);
+    }
+    return released;
+  }
+
+  /** Runs `candidate` beside the active bundle on every decision from now on, recording where they differ. */
+  startShadow(candidate: ShadowCandidate): void {
+    this.#shadow = new ShadowRun(candidate, this.#config.shadowReportLimit);
+  }
+
+  /** What the shadow run has seen so far (`null` when none is running). */
+  shadowReport(): ShadowReport | null {
+    return this.#shadow?.report() ?? null;
+  }
+
+  /** Stops the shadow run and returns its final report. */
+  stopShadow(): ShadowReport | null {
+    const report = this.shadowReport();
+    this.#shadow = null;
+    return report;
+  }
+
+  /** Waits for decisions in flight, then closes the reservation store (the audit store is the caller's). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#flushing !== null) await this.#flushing;
+    this.#reservations.close();
+  }
+
+  #prepare(raw: unknown): { intent: Intent | null; early: Decision | null } {
+    const now = this.#now();
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+      const v = validateIntent(raw);
+      return { intent: null, early: v.ok ? null : v.decision };
+    }
+    const given = (raw as { time_unix?: unknown }).time_unix;
+    if (typeof given === "number" && Math.abs(given - now) > this.#config.maxClockSkewSeconds) {
+      const reason = `INTENT_TIME_SKEW: time_unix ${given} is more than ${this.#config.maxClockSkewSeconds}s from the engine's clock`;
+      return { intent: null, early: denyDecision([reason]) };
+    }
+    const v = validateIntent({ ...raw, time_unix: given ?? now, exposure_used: "0" });
+    return v.ok ? { intent: v.intent, early: null } : { intent: null, early: v.decision };
+  }
+
+  async #sharedReasons(intent: Intent, approvedVersion: number): Promise<string[]> {
+    try {
+      return await this.#shared!.check(intent, approvedVersion);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      return [
+        `SHARED_PARAMETERS_UNAVAILABLE: ${typeof code === "string" ? code : "the shared parameters could not be read"}`,
+      ];
+    }
+  }
+
+  #schedule(): void {
+    if (this.#flushing !== null) return;
+    this.#flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, this.#config.maxBatch);
+      await this.#commit(batch);
+    }
+    this.#flushing = null;
+  }
+
+  async #commit(batch: Request[]): Promise<void> {
+    const planner = new BatchPlanner(this.#reservations, this.#config.reservationTtlSeconds);
+    const shadow = this.#shadow;
+    const results = batch.map((req) => {
+      const decisionId = randomUUID();
+      const { stage, decision, reservation } = planner.decide(req, decisionId);
+      const compared = req.intent !== null && shadow !== null && stage === "policy";
+      const shadowOutcome = compared ? shadow.compare(req.intent!, decision) : undefined;
+      return { req, decisionId, stage, decision, reservation, shadow: shadowOutcome };
+    });
+    let added: ReservationWrite[];
+    try {
+      added = this.#reservations.reserveAll(planner.toReserve);
+    } catch (error) {
+      batch.forEach((r) => r.reject(error));
+      return;
+    }
+    const entries: AuditEntry[] = results.map((r) => decisionEntry(r));
+    try {
+      const records = await this.#audit.appendMany(entries);
+      results.forEach((r, i) => r.req.resolve(engineDecision(r, records[i].seq)));
+    } catch (error) {
+      this.#reservations.undo(added);
+      const failure = new PolicyEngineError(
+        "POLICY_ENGINE_AUDIT_FAILED",
+        "the decision could not be recorded in the audit log; nothing was allowed",
+        { batch: batch.length },
+        error,
+      );
+      batch.forEach((r) => r.reject(failure));
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new PolicyEngineError("POLICY_ENGINE_CLOSED", "the policy engine is closed");
+  }
+}
+
+/**
+ * Where a decision was made: before the policy (malformed intent, clock skew, shared parameters, no bundle),
+ * at the reservation (an intent id reused with other terms), or by the policy. Replay re-evaluates only the last.
+ */
+export type DecisionStage = "precheck" | "reservation" | "policy";
+
+interface Planned {
+  stage: DecisionStage;
+  decision: Decision;
+  reservation: ReservationOutcome | null;
+}
+
+/** Evaluates the requests of one batch in order, keeping the usage reserved earlier in the batch. */
+class BatchPlanner {
+  readonly toReserve: (Omit<Reservation, "state" | "releasedReason"> & { decisionId: string })[] = [];
+  readonly #extra = new Map<string, bigint>();
+  readonly #inBatch = new Map<string, { counterparty: string; asset: string; amount: bigint; day: number }>();
+
+  constructor(
+    private readonly store: ReservationStore,
+    private readonly ttl: number,
+  ) {}
+
+  decide(req: Request, decisionId: string): Planned {
+    if (req.early !== null || req.intent === null || req.bundle === null) {
+      return { stage: "precheck", decision: req.early ?? denyDecision([NO_ACTIVE_BUNDLE_REASON]), reservation: null };
+    }
+    const intent = req.intent;
+    if (!EXPOSURE_ACTIONS.includes(intent.action) || intent.counterparty === undefined) {
+      return { stage: "policy", decision: decideValid(req.bundle.policy, intent), reservation: null };
+    }
+    const terms = {
+      counterparty: intent.counterparty,
+      asset: intent.asset,
+      amount: BigInt(intent.amount),
+      day: localDay(intent.time_unix, req.bundle.bundle.data),
+    };
+    const stored = this.store.get(intent.intent_id);
+    const earlier = this.#inBatch.get(intent.intent_id) ?? (stored?.state === "reserved" ? stored : undefined);
+    if (earlier !== undefined && !sameTerms(earlier, terms)) {
+      const reason = `RESERVATION_CONFLICT: intent ${intent.intent_id} was already decided with other terms`;
+      return { stage: "reservation", decision: denyDecision([reason]), reservation: null };
+    }
+    const held = earlier !== undefined;
+    const day = earlier?.day ?? terms.day;
+    const key = `${terms.counterparty}\u0000${terms.asset}\u0000${day}`;
+    const batchUsage = (this.#extra.get(key) ?? 0n) - (held && this.#inBatch.has(intent.intent_id) ? terms.amount : 0n);
+    const used = this.store.used(terms.counterparty, terms.asset, day, intent.intent_id) + batchUsage;
+    intent.exposure_used = (used > MAX_MINOR_UNITS ? MAX_MINOR_UNITS : used).toString();
+    const decision = decideValid(req.bundle.policy, intent);
+    if (decision.outcome !== "allow") return { stage: "policy", decision, reservation: null };
+    if (held) return { stage: "policy", decision, reservation: { state: "held", amount: intent.amount, day } };
+    this.toReserve.push({
+      intentId: intent.intent_id,
+      ...terms,
+      expiresAt: intent.time_unix + this.ttl,
+      decisionId,
+    });
+    this.#inBatch.set(intent.intent_id, terms);
+    this.#extra.set(key, (this.#extra.get(key) ?? 0n) + terms.amount);
+    return { stage: "policy", decision, reservation: { state: "reserved", amount: intent.amount, day } };
+  }
+}
+
+function sameTerms(
+  a: { counterparty: string; asset: string; amount: bigint },
+  b: { counterparty: string; asset: string; amount: bigint },
+): boolean {
+  return a.counterparty === b.counterparty && a.asset === b.asset && a.amount === b.amount;
+}
+
+/**
+ * The bank's local day number for `timeUnix`, with the `timezone_offset_minutes` of the bundle's data (under
+ * `bank`, as the bank policy mounts it); 0 when absent.
+ */
+export function localDay(timeUnix: number, data: Record<string, unknown>): number {
+  const bank = data.bank;
+  const offset =
+    bank !== null && typeof bank === "object" ? (bank as Record<string, unknown>).timezone_offset_minutes : undefined;
+  const minutes = typeof offset === "number" && Number.isInteger(offset) ? offset : 0;
+  return Math.floor((timeUnix + minutes * 60) / 86_400);
+}
+
+/** keccak256 of the canonical JSON of an evaluated intent. */
+export function inputDigest(intent: Intent): string {
+  return keccak256(toUtf8Bytes(canonicalJson(intent)));
+}
+
+interface Result extends Planned {
+  req: Request;
+  decisionId: string;
+  shadow?: ShadowOutcome;
+}
+
+function versionOf(bundle: VerifiedBundle | null): PolicyVersion | null {
+  if (bundle === null) return null;
+  return { version: bundle.bundle.manifest.version, policyHash: bundle.bundle.manifest.policyHash };
+}
+
+function decisionEntry(r: Result): AuditEntry {
+  const { intent, bundle } = r.req;
+  const payload: Record<string, JsonValue> = {
+    decisionId: r.decisionId,
+    stage: r.stage,
+    inputDigest: intent === null ? null : inputDigest(intent),
+    outcome: r.decision.outcome,
+    reasons: r.decision.reasons,
+    approvals: r.decision.approvals,
+    policyVersion: versionOf(bundle) as JsonValue,
+    intent,
+    reservation: r.reservation as unknown as JsonValue,
+  };
+  if (r.shadow !== undefined) payload.shadow = r.shadow as unknown as JsonValue;
+  return { kind: "decision", subject: intent?.intent_id, payload };
+}
+
+function engineDecision(r: Result, auditSeq: number): EngineDecision {
+  const { intent, bundle } = r.req;
+  return {
+    ...r.decision,
+    decisionId: r.decisionId,
+    intentId: intent?.intent_id ?? null,
+    inputDigest: intent === null ? null : inputDigest(intent),
+    policyVersion: versionOf(bundle),
+    intent,
+    reservation: r.reservation,
+    auditSeq,
+    ...(r.shadow === undefined ? {} : { shadow: r.shadow }),
+  };
+}
+
+function reservationJson(r: Reservation): Record<string, JsonValue> {
+  return {
+    counterparty: r.counterparty,
+    asset: r.asset,
+    amount: r.amount.toString(),
+    day: r.day,
+    decisionId: r.decisionId,
+  };
+}
