@@ -1,14 +1,15 @@
 /**
  * Ignition module of one consortium: Consortium (members, operators, accounts and shared settings set in the
- * constructor), its SettlementEngine, one PermissionedToken per configured token, each made eligible with its
- * cap during bootstrap, then `completeBootstrap()` hands the consortium over to its members. Ignition modules
- * are static, so the module is built from a resolved configuration, under an id derived from the name.
+ * constructor), its SettlementEngine, the AuditAnchor where members post their audit log heads, one
+ * PermissionedToken per configured token, each made eligible with its cap during bootstrap, then
+ * `completeBootstrap()` hands the consortium over to its members. Ignition modules are static, so the module
+ * is built from a resolved configuration, under an id derived from the name.
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { ContractFuture, IgnitionModule } from "@nomicfoundation/ignition-core";
 import type { ResolvedConsortiumConfig } from "../src/config";
 
-/** The module's results: `consortium`, `engine` and `token_<symbol>` for every token. */
+/** The module's results: `consortium`, `engine`, `auditAnchor` and `token_<symbol>` for every token. */
 export type ConsortiumModule = IgnitionModule<string, string, Record<string, ContractFuture<string>>>;
 
 /** Result key of a token's contract future. */
@@ -32,8 +33,9 @@ export function buildConsortiumModule(config: ResolvedConsortiumConfig): Consort
     };
     const consortium = m.contract("Consortium", [members, settings]);
     const engine = m.contract("SettlementEngine", [consortium]);
+    const auditAnchor = m.contract("AuditAnchor", [consortium]);
 
-    const results: Record<string, ContractFuture<string>> = { consortium, engine };
+    const results: Record<string, ContractFuture<string>> = { consortium, engine, auditAnchor };
     const eligibility = config.tokens.map((token) => {
       const future = m.contract(
         "PermissionedToken",

@@ -81,3 +81,14 @@ export class AuditExportError extends AuditError {
     super("AUDIT_EXPORT_FAILED", `audit export to ${target} failed`, { target }, cause);
   }
 }
+
+/** A log (or an export of one) does not verify; raised by tools that must fail on it, not by `verify()`. */
+export class AuditVerifyFailedError extends AuditError {
+  constructor(violation: { seq: number; problem: string; detail: string }, source: string) {
+    super(
+      "AUDIT_VERIFY_FAILED",
+      `${source} does not verify: record ${violation.seq} ${violation.problem} (${violation.detail})`,
+      { source, ...violation },
+    );
+  }
+}

@@ -33,6 +33,7 @@ export {
   AuditRecordCorruptError,
   AuditStoreClosedError,
   AuditStoreUnavailableError,
+  AuditVerifyFailedError,
   isAuditError,
   type AuditErrorCode,
 } from "./errors";

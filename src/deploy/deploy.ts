@@ -141,6 +141,7 @@ async function runIgnition(
     blockNumber: logs.length > 0 ? logs[0].blockNumber : 0,
     consortium,
     engine: await contracts.engine.getAddress(),
+    auditAnchor: await contracts.auditAnchor.getAddress(),
     tokens: tokens.map(({ symbol, name, decimals, kind, address, admin, cap }) => ({
       symbol,
       name,

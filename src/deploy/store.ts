@@ -41,6 +41,8 @@ export const deploymentRecordSchema = z.object({
   blockNumber: z.number().int().nonnegative(),
   consortium: address,
   engine: address,
+  /** Where members anchor their audit log heads (absent in records written before it was deployed). */
+  auditAnchor: address.optional(),
   tokens: z.array(tokenRecordSchema),
   members: z.array(memberRecordSchema),
 });

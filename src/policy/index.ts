@@ -83,6 +83,7 @@ export {
   type PolicyVersion,
   type RegistryDecision,
 } from "./registry";
+export { replayDecisions, type ReplayDifference, type ReplayOptions, type ReplayReport } from "./replay";
 export {
   RELEASE_REASONS,
   ReservationStore,
@@ -99,4 +100,37 @@ export {
   type ShadowOutcome,
   type ShadowReport,
 } from "./shadow";
+export {
+  applySharedChecks,
+  CAPPED_ACTIONS,
+  listedCap,
+  PAUSED_ACTIONS,
+  readSharedParameters,
+  sharedChecks,
+  systemClock,
+  type Clock,
+  type ConsortiumSource,
+  type SharedAsset,
+  type SharedCheckIntent,
+  type SharedParameters,
+} from "./shared";
+export {
+  parseSharedSourceConfig,
+  SharedParametersSource,
+  sharedSourceConfigSchema,
+  type SharedParametersSourceOptions,
+  type SharedSourceConfig,
+  type SharedSourceConfigInput,
+} from "./shared-source";
+export {
+  bankSharedDataSchema,
+  CONFLICT_CODES,
+  findConflicts,
+  parseBankSharedData,
+  type BankSharedData,
+  type ConflictCode,
+  type FindConflictsOptions,
+  type SharedConflict,
+} from "./conflicts";
+export { isSharedPolicyError, SharedPolicyError, type SharedPolicyErrorCode } from "./shared-errors";
 export { DECISION_ENTRYPOINT, WasmPolicy } from "./wasm";

@@ -11,6 +11,9 @@ import "./governance";
 import "./settlement";
 import "./settlement-status";
 import "./demo";
+import "./audit";
+import "./policy-replay";
+import "./policy-conflicts";
 
 export { printDeployment } from "./deploy";
 export { PLUGIN_NAME, TaskError, toTaskError } from "./guard";

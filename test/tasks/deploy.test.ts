@@ -90,6 +90,7 @@ describe("deploy task", function () {
       [
         "DemoThreeBankConsortium#Consortium",
         "DemoThreeBankConsortium#SettlementEngine",
+        "DemoThreeBankConsortium#AuditAnchor",
         "DemoThreeBankConsortium#PermissionedToken_aEUR",
         "DemoThreeBankConsortium#PermissionedToken_B30",
         "DemoThreeBankConsortium#setAsset_aEUR",

@@ -1,0 +1,52 @@
+/**
+ * Which audit log a task reads: `--audit <file>` for a bank's SQLite log, or `--audit-config <file>` for a JSON
+ * store configuration (the way to reach PostgreSQL, whose connection string, with its password, belongs in a
+ * file or the environment and never on a command line). A SQLite path must exist: a task never creates a log.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { openAuditStore, type AuditStore } from "../audit";
+import { ConfigError, ErrorCode, TaskInputError } from "../errors";
+
+export interface AuditArgs {
+  audit?: string;
+  auditConfig?: string;
+}
+
+/** Opens the log the arguments name; exactly one of `--audit` and `--audit-config` must be given. */
+export async function openTaskAudit(args: AuditArgs): Promise<AuditStore> {
+  if ((args.audit === undefined) === (args.auditConfig === undefined)) {
+    throw new TaskInputError(
+      ErrorCode.InputMissing,
+      "give exactly one of --audit <sqlite file> and --audit-config <file>",
+    );
+  }
+  if (args.audit !== undefined) {
+    if (!existsSync(args.audit)) {
+      throw new ConfigError(ErrorCode.ConfigNotFound, `--audit ${args.audit}: no such audit log`, {
+        details: { path: args.audit },
+      });
+    }
+    return openAuditStore({ path: args.audit });
+  }
+  const file = args.auditConfig!;
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(ErrorCode.ConfigNotFound, `--audit-config ${file}: cannot read it`, {
+      details: { path: file },
+      cause: error,
+    });
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(ErrorCode.ConfigMalformed, `--audit-config ${file}: not JSON`, {
+      details: { path: file },
+      cause: error,
+    });
+  }
+  return openAuditStore(config as Parameters<typeof openAuditStore>[0]);
+}
