@@ -14,6 +14,7 @@ import "./demo";
 import "./audit";
 import "./policy-replay";
 import "./policy-conflicts";
+import "./custody";
 
 export { printDeployment } from "./deploy";
 export { PLUGIN_NAME, TaskError, toTaskError } from "./guard";
