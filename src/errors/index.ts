@@ -46,6 +46,12 @@ export const ErrorCode = {
   SigningPayloadMismatch: "SIGNING_PAYLOAD_MISMATCH",
   SigningStoreUnavailable: "SIGNING_STORE_UNAVAILABLE",
   SigningStoreClosed: "SIGNING_STORE_CLOSED",
+  // GateError (src/signer/gate): the policy gate refused to sign, or is waiting for approvals.
+  GateConfigInvalid: "GATE_CONFIG_INVALID",
+  GateDenied: "GATE_DENIED",
+  GateApprovalsPending: "GATE_APPROVALS_PENDING",
+  GateUndecodable: "GATE_UNDECODABLE",
+  GateAuditFailed: "GATE_AUDIT_FAILED",
   // PolicyError (src/policy): a compiled policy could not be loaded or evaluated, or answered nonsense, or a
   // signed policy bundle was refused (POLICY_BUNDLE_*).
   PolicyLoadFailed: "POLICY_LOAD_FAILED",

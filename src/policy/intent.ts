@@ -55,6 +55,14 @@ export const intentSchema = z
     time_unix: z.number().int().positive().safe(),
     aml: z.enum(AML_RESULTS),
     key_tier: z.enum(KEY_TIERS),
+    /**
+     * keccak256 of the exact call to be signed (chain id, target, value, calldata), set by the policy gate so
+     * that approvals, which cover every field but `approvals`, are bound to that one transaction.
+     */
+    payload_hash: z
+      .string()
+      .regex(/^0x[0-9a-f]{64}$/, "must be 32 bytes of lowercase 0x hex")
+      .optional(),
     /** Approvals already collected; the initiator's own never counts, duplicates count once. */
     approvals: z.array(partySchema).default([]),
   })

@@ -1,0 +1,171 @@
+/**
+ * From calldata to what the policy is asked about. The consortium contracts' interfaces (from the TypeChain
+ * bindings) decode a call to the settlement engine or a permissioned token into the fields of a settlement
+ * intent; anything else is either explicitly allowed by configuration (a target, or one function of a target)
+ * or undecodable, and the gate denies it.
+ *
+ * Conventions a compliance team should know:
+ * - A settlement's intent id is its on-chain id (keccak256 of its terms), the same for every step, so its
+ *   exposure is reserved once, at the first step the bank signs, and retries are never counted twice.
+ * - Exposure is measured in the settlement's cash leg for delivery versus payment, and in the delivered asset
+ *   for free of payment; the counterparty is the party that is not this bank's account.
+ * - `approve(engine, amount)` on a consortium token is allowed without a policy decision: the engine only pulls
+ *   tokens on instruct and affirm, which pass the gate themselves. Approving any other spender is undecodable.
+ */
+import { getAddress, type Interface } from "ethers";
+import { PermissionedToken__factory, SettlementEngine__factory } from "../../../typechain-types";
+import type { Action } from "../../policy";
+import { formatSettlementId, settlementIdOf, type SettlementTerms } from "../../settlement";
+
+/** A call to sign, as the gate sees it. */
+export interface CallToSign {
+  to: string;
+  data: string;
+  value: bigint;
+}
+
+/** What a call means. */
+export type DecodedCall =
+  | {
+      kind: "intent";
+      action: Action;
+      function: string;
+      /** The settlement id for engine calls; absent for token calls. */
+      settlementId?: string;
+      /** The token whose amount is the exposure. */
+      token: string;
+      amount: bigint;
+      /** The other party's account (absent for mint and burn). */
+      counterpartyAccount?: string;
+    }
+  | { kind: "allowed"; function: string; reason: string }
+  | { kind: "refused"; function: string; reason: string }
+  | { kind: "undecodable"; reason: string };
+
+export interface CallDecoderOptions {
+  engine: string;
+  tokens: readonly string[];
+  /** This bank's accounts: a settlement party among them is the bank's own side. */
+  accounts: readonly string[];
+  /** Targets whose every call is allowed without a policy decision (e.g. the consortium, for governance). */
+  allowedTargets?: readonly string[];
+  /** Single functions allowed without a policy decision: target and 4-byte selector. */
+  allowedCalls?: readonly { to: string; selector: string }[];
+}
+
+const ENGINE_ACTIONS: Record<string, Action> = {
+  instruct: "instruct",
+  affirm: "affirm",
+  settle: "settle",
+  cancel: "cancel",
+  release: "release",
+  proposeReversal: "reverse",
+  approveReversal: "approve_reversal",
+};
+
+export class CallDecoder {
+  readonly #engine: string;
+  readonly #tokens: Set<string>;
+  readonly #accounts: Set<string>;
+  readonly #allowedTargets: Set<string>;
+  readonly #allowedCalls: Set<string>;
+  readonly #engineInterface: Interface = SettlementEngine__factory.createInterface();
+  readonly #tokenInterface: Interface = PermissionedToken__factory.createInterface();
+
+  constructor(options: CallDecoderOptions) {
+    this.#engine = getAddress(options.engine);
+    this.#tokens = new Set(options.tokens.map((t) => getAddress(t)));
+    this.#accounts = new Set(options.accounts.map((a) => getAddress(a)));
+    this.#allowedTargets = new Set((options.allowedTargets ?? []).map((t) => getAddress(t)));
+    this.#allowedCalls = new Set(
+      (options.allowedCalls ?? []).map((c) => `${getAddress(c.to)}:${c.selector.toLowerCase()}`),
+    );
+  }
+
+  decode(call: CallToSign): DecodedCall {
+    const to = getAddress(call.to);
+    const selector = call.data.slice(0, 10).toLowerCase();
+    if (to === this.#engine) return this.#decodeEngine(call);
+    if (this.#tokens.has(to)) {
+      const decoded = this.#decodeToken(to, call);
+      if (decoded.kind !== "undecodable") return decoded;
+    }
+    if (this.#allowedTargets.has(to)) return { kind: "allowed", function: selector, reason: "target allowed" };
+    if (this.#allowedCalls.has(`${to}:${selector}`)) {
+      return { kind: "allowed", function: selector, reason: "function allowed" };
+    }
+    return { kind: "undecodable", reason: `no consortium interface decodes ${selector} on ${to}` };
+  }
+
+  #decodeEngine(call: CallToSign): DecodedCall {
+    const parsed = this.#parse(this.#engineInterface, call);
+    const action = parsed === null ? undefined : ENGINE_ACTIONS[parsed.name];
+    if (parsed === null || action === undefined || call.value !== 0n) {
+      return { kind: "undecodable", reason: "not a settlement step of the engine (or sends value)" };
+    }
+    const t = parsed.args[0] as SettlementTerms;
+    const terms: SettlementTerms = {
+      tradeRef: t.tradeRef,
+      kind: Number(t.kind),
+      seller: getAddress(t.seller),
+      buyer: getAddress(t.buyer),
+      asset: getAddress(t.asset),
+      assetAmount: BigInt(t.assetAmount),
+      cash: getAddress(t.cash),
+      cashAmount: BigInt(t.cashAmount),
+    };
+    const ours = this.#accounts.has(terms.seller) ? "seller" : this.#accounts.has(terms.buyer) ? "buyer" : null;
+    if (ours === null) {
+      return { kind: "refused", function: parsed.name, reason: "NOT_A_PARTY: neither party is this bank's account" };
+    }
+    const dvp = terms.kind === 0;
+    return {
+      kind: "intent",
+      action,
+      function: parsed.name,
+      settlementId: formatSettlementId(settlementIdOf(terms)),
+      token: dvp ? terms.cash : terms.asset,
+      amount: dvp ? terms.cashAmount : terms.assetAmount,
+      counterpartyAccount: ours === "seller" ? terms.buyer : terms.seller,
+    };
+  }
+
+  #decodeToken(token: string, call: CallToSign): DecodedCall {
+    const parsed = this.#parse(this.#tokenInterface, call);
+    if (parsed === null || call.value !== 0n) return { kind: "undecodable", reason: "not a token call" };
+    const [first, second] = parsed.args as unknown as [string, bigint];
+    switch (parsed.name) {
+      case "transfer":
+        return {
+          kind: "intent",
+          action: "transfer",
+          function: "transfer",
+          token,
+          amount: second,
+          counterpartyAccount: getAddress(first),
+        };
+      case "mint":
+        return { kind: "intent", action: "mint", function: "mint", token, amount: second };
+      case "burn":
+        return { kind: "intent", action: "burn", function: "burn", token, amount: second };
+      case "approve":
+        return getAddress(first) === this.#engine
+          ? { kind: "allowed", function: "approve", reason: "allowance for the settlement engine" }
+          : { kind: "undecodable", reason: "approve for a spender other than the settlement engine" };
+      default:
+        return { kind: "undecodable", reason: `token function ${parsed.name} is not a settlement intent` };
+    }
+  }
+
+  #parse(iface: Interface, call: CallToSign): { name: string; args: readonly unknown[] } | null {
+    try {
+      const parsed = iface.parseTransaction({ data: call.data, value: call.value });
+      if (parsed === null) return null;
+      // Re-encode: calldata with trailing bytes or non-canonical padding is not what it claims to be.
+      if (iface.encodeFunctionData(parsed.fragment, parsed.args).toLowerCase() !== call.data.toLowerCase()) return null;
+      return { name: parsed.name, args: parsed.args };
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,394 @@
+// The policy gate end to end on real parts: a SoftHSM key (Alpha Bank's operator, made one by governance)
+// behind double-sign protection, the real bank policy as a signed bundle in the decision engine, real SQLite
+// audit, reservation, approval and signing-record files, and the contracts on the Hardhat network.
+import { loadFixture, setBalance } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import fc from "fast-check";
+import { id, Wallet, type Interface, type TransactionRequest } from "ethers";
+import { ethers } from "hardhat";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ApprovalStore, signApproval } from "../../src/approvals";
+import { openAuditStore, type AuditRecord, type AuditStore } from "../../src/audit";
+import { PolicyEngine, PolicyRegistry, readPolicyFiles } from "../../src/policy";
+import { generateSecp256k1Key, HsmSigner, NonceAllocator, ProtectedSigner, SigningRecordStore } from "../../src/signer";
+import {
+  CallDecoder,
+  isGateError,
+  onChainDirectory,
+  PolicyGatedSigner,
+  type AmlResult,
+  type GateApprovalsPendingError,
+  type KeyTier,
+} from "../../src/signer/gate";
+import { enact } from "../contracts/governance/consortium.behavior";
+import {
+  deployConsortium,
+  dvpTerms,
+  fopTerms,
+  governedCall,
+  LEIS,
+  type ConsortiumFixture,
+  type Terms,
+} from "../fixtures";
+import { CHAIN_ID, compliance, complianceKeys, signedBy, unsigned, type BankDocument } from "../policy/bundles";
+import { buildBankPolicy, FRIDAY_11H } from "../policy/helpers";
+import { SoftHsm } from "./softhsm";
+
+const TOKEN = "gate-alpha";
+/** Above 1,000,000.00 aEUR (cents) a settlement needs two compliance officers; Beta's limit is 3,000,000.00. */
+const THRESHOLD = "100000000";
+const LIMIT = "300000000";
+
+/** Alpha Bank's policy data for the fixture's consortium: Beta and Gamma by LEI, aEUR and B30 by symbol. */
+function alphaData(base: BankDocument): Record<string, unknown> {
+  const bank = structuredClone(base.bank) as unknown as Record<string, unknown>;
+  const limits = {
+    aEUR: { per_settlement: LIMIT, daily: "2000000000" },
+    B30: { per_settlement: "20000", daily: "40000" },
+  };
+  bank.assets = {
+    aEUR: { enabled: true, approval_threshold: THRESHOLD, threshold_approvals: 2 },
+    B30: { enabled: true, approval_threshold: "10000", threshold_approvals: 1 },
+  };
+  bank.counterparties = {
+    [LEIS[1]]: { name: "Beta Bank", status: "active", limits },
+    [LEIS[2]]: { name: "Gamma Bank", status: "suspended", limits },
+  };
+  return { bank };
+}
+
+describe("PolicyGatedSigner", function () {
+  let hsm: SoftHsm;
+  let dir: string;
+  let bundleData: Record<string, unknown>;
+  let wasm: Uint8Array;
+  const officers = [new Wallet(id("officer-1")), new Wallet(id("officer-2")), new Wallet(id("officer-3"))];
+
+  before(async function () {
+    hsm = SoftHsm.create([TOKEN]);
+    dir = await mkdtemp(path.join(tmpdir(), "policy-gate-"));
+    const files = await readPolicyFiles(await buildBankPolicy());
+    wasm = files.wasm;
+    bundleData = alphaData(files.data as BankDocument);
+  });
+
+  after(async function () {
+    for (const signer of hsmSigners.values()) await signer.close();
+    hsm.destroy();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  let runs = 0;
+  const hsmSigners = new Map<string, HsmSigner>();
+
+  /** The consortium with an HSM key made Alpha Bank's operator by governance (chain state, snapshotted). */
+  async function chainFixture() {
+    const f = await deployConsortium();
+    const label = "operator";
+    const hsmAddress = generateSecp256k1Key(hsm.config(TOKEN, { label })).address;
+    const operators = f.banks.map((b) => b.operator);
+    await enact(f.consortium, operators, governedCall(f.consortium, "setOperator", [1, hsmAddress, true]));
+    await setBalance(hsmAddress, ethers.parseEther("10"));
+    return { f, label, hsmAddress };
+  }
+
+  /** Fresh stores for one test and a gate around the HSM key. */
+  async function gateFor(chain: Awaited<ReturnType<typeof chainFixture>>) {
+    const { f, label, hsmAddress } = chain;
+    runs += 1;
+    let hsmSigner = hsmSigners.get(label);
+    if (hsmSigner === undefined) {
+      hsmSigner = (await HsmSigner.create(hsm.config(TOKEN, { label }))).connect(ethers.provider);
+      hsmSigners.set(label, hsmSigner);
+    }
+    const records = SigningRecordStore.open({ path: path.join(dir, `records-${runs}.sqlite`) });
+    const inner = new ProtectedSigner(hsmSigner, new NonceAllocator(records));
+    const audit = await openAuditStore({ path: path.join(dir, `audit-${runs}.sqlite`) });
+    const registry = await PolicyRegistry.open({ complianceKeys, threshold: 2, chainId: CHAIN_ID, audit });
+    await registry.activate(
+      await signedBy(unsigned(wasm, bundleData as unknown as BankDocument, 1), compliance.slice(0, 2)),
+    );
+    const engine = PolicyEngine.open({
+      config: { reservationsPath: path.join(dir, `reservations-${runs}.sqlite`) },
+      registry,
+      audit,
+      now: () => FRIDAY_11H,
+    });
+    const approvals = ApprovalStore.open({
+      path: path.join(dir, `approvals-${runs}.sqlite`),
+      config: {
+        chainId: 31337,
+        requestTtlSeconds: 3600,
+        approvers: officers.map((w, i) => ({
+          id: `officer-${i + 1}`,
+          address: w.address,
+          roles: ["compliance_officer", "custody_officer"],
+        })),
+      },
+      audit,
+      now: () => FRIDAY_11H,
+    });
+    const aml = new Map<string, AmlResult>();
+    const tier: { value: KeyTier } = { value: "warm" };
+    const decoder = new CallDecoder({
+      engine: await f.engine.getAddress(),
+      tokens: [await f.cash.getAddress(), await f.bond.getAddress()],
+      accounts: [f.banks[0].account.address],
+      allowedTargets: [await f.consortium.getAddress()],
+    });
+    const gate = new PolicyGatedSigner({
+      inner,
+      engine,
+      decoder,
+      directory: onChainDirectory(await f.consortium.getAddress(), ethers.provider),
+      audit,
+      approvals,
+      initiator: { id: "trader-1", roles: ["trader"] },
+      keyTier: { tierOf: () => tier.value },
+      screening: (cp) => aml.get(cp ?? "") ?? "clear",
+      allowedTypedData: [{ name: "Allowed", chainId: 31337 }],
+    });
+    const close = async (): Promise<void> => {
+      await engine.close();
+      approvals.close();
+      records.close();
+      await audit.close();
+    };
+    return { f, gate, audit, engine, approvals, records, aml, tier, hsmAddress, close };
+  }
+
+  type G = Awaited<ReturnType<typeof gateFor>>;
+  let g: G;
+
+  beforeEach(async function () {
+    g = await gateFor(await loadFixture(chainFixture));
+  });
+
+  afterEach(async function () {
+    await g.close();
+  });
+
+  /** Alpha (buyer) pays `cash` cents for `bonds` B30 from Beta. */
+  const buyFromBeta = (f: ConsortiumFixture, bonds: bigint, cash: bigint): Promise<Terms> =>
+    dvpTerms(f, f.banks[1], f.banks[0], bonds, cash);
+
+  async function records(audit: AuditStore): Promise<AuditRecord[]> {
+    const all: AuditRecord[] = [];
+    for await (const r of audit.records()) all.push(r);
+    return all;
+  }
+
+  async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
+    return p.then(
+      () => expect.fail("expected a refusal"),
+      (e: unknown) => e,
+    );
+  }
+
+  it("signs an allowed instruction with the HSM key; the chain accepts it and the log holds decision and signature", async function () {
+    const terms = await buyFromBeta(g.f, 100n, 50_000_00n);
+    const tx = await g.f.engine.connect(g.gate).instruct(terms);
+    const receipt = await tx.wait();
+    expect(receipt?.status).to.equal(1);
+    expect(receipt?.from).to.equal(g.hsmAddress);
+    const log = await records(g.audit);
+    const decision = log.find((r) => r.kind === "decision" && (r.payload as { stage?: string }).stage === "policy");
+    const signature = log.find((r) => r.kind === "signature");
+    expect(decision?.payload).to.deep.include({ outcome: "allow" });
+    expect(signature?.payload).to.deep.include({
+      txHash: receipt?.hash,
+      decisionId: (decision?.payload as { decisionId: string }).decisionId,
+    });
+    const settlementId = (signature?.subject ?? "").toLowerCase();
+    expect(g.engine.reservation(settlementId)?.amount).to.equal(50_000_00n);
+    expect(await g.audit.verify()).to.include({ ok: true });
+  });
+
+  it("never signs a call the policy denies (counterparty limit), and the chain sees nothing", async function () {
+    const terms = await buyFromBeta(g.f, 100n, 4_000_000_00n);
+    const before = await ethers.provider.getTransactionCount(g.hsmAddress);
+    const error = await rejectionOf(g.f.engine.connect(g.gate).instruct(terms));
+    expect(isGateError(error, "GATE_DENIED"), String(error)).to.be.true;
+    expect((error as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include(
+      "SETTLEMENT_LIMIT_EXCEEDED",
+    );
+    expect(await ethers.provider.getTransactionCount(g.hsmAddress)).to.equal(before);
+    expect((await records(g.audit)).filter((r) => r.kind === "signature")).to.have.length(0);
+  });
+
+  it("denies a suspended counterparty, an AML hit, and a settlement the bank is not a party to", async function () {
+    const suspended = await dvpTerms(g.f, g.f.banks[2], g.f.banks[0], 10n, 1_000_00n);
+    const e1 = await rejectionOf(g.f.engine.connect(g.gate).instruct(suspended));
+    expect((e1 as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include("COUNTERPARTY_NOT_ALLOWED");
+    g.aml.set(LEIS[1], "hit");
+    const e2 = await rejectionOf(g.f.engine.connect(g.gate).instruct(await buyFromBeta(g.f, 10n, 1_000_00n)));
+    expect((e2 as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include("AML_HIT");
+    const others = await dvpTerms(g.f, g.f.banks[1], g.f.banks[2], 10n, 1_000_00n);
+    // The chain would refuse it too, so it is signed directly, without a gas estimate.
+    const data = g.f.engine.interface.encodeFunctionData("instruct", [others]);
+    const request = { to: await g.f.engine.getAddress(), data, gasLimit: 300_000n, gasPrice: 0n, chainId: 31337n };
+    const e3 = await rejectionOf(g.gate.signTransaction(request));
+    expect(isGateError(e3, "GATE_DENIED") && e3.message).to.match(/NOT_A_PARTY/);
+  });
+
+  it("refuses undecodable calldata unless its target is allowed, and audits both", async function () {
+    const base: TransactionRequest = { gasLimit: 100_000n, gasPrice: 0n, chainId: 31337n };
+    const outsider = g.f.outsider.address;
+    const e1 = await rejectionOf(g.gate.signTransaction({ ...base, to: outsider, data: "0xdeadbeef" }));
+    expect(isGateError(e1, "GATE_UNDECODABLE"), String(e1)).to.be.true;
+    const cash = await g.f.cash.getAddress();
+    const freeze = g.f.cash.interface.encodeFunctionData("setAddressFrozen", [outsider, true]);
+    expect(
+      isGateError(await rejectionOf(g.gate.signTransaction({ ...base, to: cash, data: freeze })), "GATE_UNDECODABLE"),
+    ).to.be.true;
+    const padded = g.f.cash.interface.encodeFunctionData("transfer", [outsider, 1n]) + "00";
+    expect(
+      isGateError(await rejectionOf(g.gate.signTransaction({ ...base, to: cash, data: padded })), "GATE_UNDECODABLE"),
+    ).to.be.true;
+    const toOutsider = g.f.cash.interface.encodeFunctionData("approve", [outsider, 1n]);
+    expect(
+      isGateError(
+        await rejectionOf(g.gate.signTransaction({ ...base, to: cash, data: toOutsider })),
+        "GATE_UNDECODABLE",
+      ),
+    ).to.be.true;
+    const toEngine = g.f.cash.interface.encodeFunctionData("approve", [await g.f.engine.getAddress(), 1n]);
+    expect(await g.gate.signTransaction({ ...base, to: cash, data: toEngine })).to.match(/^0x/);
+    const governance = g.f.consortium.interface.encodeFunctionData("approve", [1n]);
+    expect(await g.gate.signTransaction({ ...base, to: await g.f.consortium.getAddress(), data: governance })).to.match(
+      /^0x/,
+    );
+    const gateDecisions = (await records(g.audit)).filter((r) => (r.payload as { stage?: string }).stage === "gate");
+    expect(gateDecisions.map((r) => (r.payload as { outcome: string }).outcome)).to.deep.equal([
+      "deny",
+      "deny",
+      "deny",
+      "deny",
+      "allow",
+      "allow",
+    ]);
+  });
+
+  it("holds a settlement above the threshold until two officers approve that exact call, then signs it", async function () {
+    const terms = await buyFromBeta(g.f, 1_000n, 2_000_000_00n);
+    const pending = (await rejectionOf(g.f.engine.connect(g.gate).instruct(terms))) as GateApprovalsPendingError;
+    expect(isGateError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.be.true;
+    const { approvalId, digest } = pending.details as { approvalId: string; digest: string };
+    expect(pending.details).to.include({ required: 2, approved: 0 });
+    // A vote signed for another call's digest is refused and changes nothing.
+    const other = {
+      intentDigest: id("another call"),
+      approverId: "officer-1",
+      decision: "approve" as const,
+      expiresAt: FRIDAY_11H + 600,
+    };
+    const wrong = await signApproval(officers[0], approvalId, other, 31337);
+    expect(await rejectionOf(g.approvals.submit(wrong))).to.have.property("code", "APPROVAL_DIGEST_MISMATCH");
+    for (const [i, officer] of officers.slice(0, 2).entries()) {
+      const vote = {
+        intentDigest: digest,
+        approverId: `officer-${i + 1}`,
+        decision: "approve" as const,
+        expiresAt: FRIDAY_11H + 600,
+      };
+      await g.approvals.submit(await signApproval(officer, approvalId, vote, 31337));
+    }
+    const receipt = await (await g.f.engine.connect(g.gate).instruct(terms)).wait();
+    expect(receipt?.status).to.equal(1);
+    // The approvals are bound to that call: the same trade with another amount asks again.
+    const changed = { ...terms, tradeRef: terms.tradeRef, cashAmount: 2_000_000_01n };
+    const again = await rejectionOf(g.f.engine.connect(g.gate).instruct(changed));
+    expect(isGateError(again, "GATE_APPROVALS_PENDING"), String(again)).to.be.true;
+  });
+
+  it("asks for two approvals for a cold key, and one for a medium AML result", async function () {
+    g.tier.value = "cold";
+    const cold = await rejectionOf(g.f.engine.connect(g.gate).instruct(await buyFromBeta(g.f, 10n, 1_000_00n)));
+    expect((cold as GateApprovalsPendingError).details).to.include({ required: 2 });
+    g.tier.value = "warm";
+    g.aml.set(LEIS[1], "medium");
+    const medium = await rejectionOf(g.f.engine.connect(g.gate).instruct(await buyFromBeta(g.f, 11n, 1_000_00n)));
+    expect((medium as GateApprovalsPendingError).details).to.include({ required: 1 });
+  });
+
+  it("signs typed data only for allowed domains and never plain messages", async function () {
+    const types = { Note: [{ name: "text", type: "string" }] };
+    const ok = await g.gate.signTypedData({ name: "Allowed", chainId: 31337 }, types, { text: "hi" });
+    expect(ethers.verifyTypedData({ name: "Allowed", chainId: 31337 }, types, { text: "hi" }, ok)).to.equal(
+      g.hsmAddress,
+    );
+    expect(
+      isGateError(await rejectionOf(g.gate.signTypedData({ name: "Other", chainId: 31337 }, types, { text: "hi" }))),
+    ).to.be.true;
+    expect(isGateError(await rejectionOf(g.gate.signMessage("hello")), "GATE_UNDECODABLE")).to.be.true;
+  });
+
+  it("never signs an intent the policy did not allow, across random calls (fast-check)", async function () {
+    const f = g.f;
+    const cash = await f.cash.getAddress();
+    const bond = await f.bond.getAddress();
+    const base: TransactionRequest = { gasLimit: 500_000n, gasPrice: 0n, chainId: 31337n };
+    const seed = Number(process.env.FC_SEED ?? 42);
+    const numRuns = Number(process.env.FC_RUNS ?? 40);
+    let signedCount = 0;
+    let refusedCount = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          fn: fc.constantFrom("instruct", "affirm", "settle", "cancel", "proposeReversal", "transfer", "mint"),
+          counterparty: fc.constantFrom(1, 2),
+          alphaSells: fc.boolean(),
+          fop: fc.boolean(),
+          amount: fc.bigInt({ min: 1n, max: 10_000_000_00n }),
+          aml: fc.constantFrom<AmlResult>("clear", "clear", "medium", "hit"),
+          tier: fc.constantFrom<KeyTier>("hot", "warm", "cold"),
+        }),
+        async (c) => {
+          g.aml.set(LEIS[c.counterparty], c.aml);
+          g.tier.value = c.tier;
+          const [seller, buyer] = c.alphaSells
+            ? [f.banks[0], f.banks[c.counterparty]]
+            : [f.banks[c.counterparty], f.banks[0]];
+          const terms = c.fop
+            ? await fopTerms(f, seller, buyer, c.amount)
+            : await dvpTerms(f, seller, buyer, c.amount, c.amount);
+          const data =
+            c.fn === "transfer"
+              ? f.cash.interface.encodeFunctionData("transfer", [f.banks[c.counterparty].account.address, c.amount])
+              : c.fn === "mint"
+                ? f.bond.interface.encodeFunctionData("mint", [f.banks[0].account.address, c.amount])
+                : c.fn === "cancel" || c.fn === "proposeReversal"
+                  ? (f.engine.interface as Interface).encodeFunctionData(c.fn, [terms, "r"])
+                  : (f.engine.interface as Interface).encodeFunctionData(c.fn, [terms]);
+          const to = c.fn === "transfer" ? cash : c.fn === "mint" ? bond : await f.engine.getAddress();
+          try {
+            await g.gate.signTransaction({ ...base, to, data });
+            signedCount += 1;
+          } catch (error) {
+            expect(isGateError(error), String(error)).to.be.true;
+            refusedCount += 1;
+          }
+        },
+      ),
+      { seed, numRuns },
+    );
+    // Every signature in the log follows an allow decision with the same id, and no deny was ever signed.
+    const log = await records(g.audit);
+    const decisions = new Map(
+      log
+        .filter((r) => r.kind === "decision")
+        .map((r) => [(r.payload as { decisionId?: string }).decisionId, r.payload as { outcome: string }]),
+    );
+    const signatures = log.filter((r) => r.kind === "signature");
+    expect(signatures).to.have.length(signedCount);
+    expect(signedCount, "some random calls are allowed").to.be.greaterThan(0);
+    expect(refusedCount, "some random calls are refused").to.be.greaterThan(0);
+    for (const s of signatures) {
+      const decisionId = (s.payload as { decisionId: string | null }).decisionId;
+      expect(decisionId, "every signed call had a policy decision").to.not.equal(null);
+      expect(decisions.get(decisionId!)?.outcome).to.equal("allow");
+    }
+  });
+});
