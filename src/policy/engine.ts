@@ -232,7 +232,8 @@ export class PolicyEngine {
       const { stage, decision, reservation } = planner.decide(req, decisionId);
       const compared = req.intent !== null && shadow !== null && stage === "policy";
       const shadowOutcome = compared ? shadow.compare(req.intent!, decision) : undefined;
-      return { req, decisionId, stage, decision, reservation, shadow: shadowOutcome };
+      const digest = req.intent === null ? null : inputDigest(req.intent);
+      return { req, decisionId, stage, decision, reservation, shadow: shadowOutcome, digest };
     });
     let added: ReservationWrite[];
     try {
@@ -353,6 +354,8 @@ export function inputDigest(intent: Intent): string {
 interface Result extends Planned {
   req: Request;
   decisionId: string;
+  /** The intent's input digest, computed once for the audit record and the returned decision. */
+  digest: string | null;
   shadow?: ShadowOutcome;
 }
 
@@ -366,7 +369,7 @@ function decisionEntry(r: Result): AuditEntry {
   const payload: Record<string, JsonValue> = {
     decisionId: r.decisionId,
     stage: r.stage,
-    inputDigest: intent === null ? null : inputDigest(intent),
+    inputDigest: r.digest,
     outcome: r.decision.outcome,
     reasons: r.decision.reasons,
     approvals: r.decision.approvals,
@@ -384,7 +387,7 @@ function engineDecision(r: Result, auditSeq: number): EngineDecision {
     ...r.decision,
     decisionId: r.decisionId,
     intentId: intent?.intent_id ?? null,
-    inputDigest: intent === null ? null : inputDigest(intent),
+    inputDigest: r.digest,
     policyVersion: versionOf(bundle),
     intent,
     reservation: r.reservation,
