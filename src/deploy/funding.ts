@@ -1,7 +1,8 @@
 /**
  * Opening balances for local networks: each configured token's admin mints the configured amount to every
- * member account, and every account lets the settlement engine move its tokens (escrow needs an allowance).
- * Needs the admins and the accounts to be signers of the network, which is what `signer:<index>` gives.
+ * member account, and every account that is a signer of the network lets the settlement engine move its tokens
+ * (escrow needs an allowance). Needs the admins to be signers of the network, which is what `signer:<index>`
+ * gives; accounts held elsewhere (a bank's HSM) give their allowance through their own signer.
  */
 import { MaxUint256 } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -35,8 +36,6 @@ export async function fundAccounts(
   };
 
   const accounts = record.members.flatMap((m) => m.accounts);
-  const holders = [];
-  for (const account of accounts) holders.push(await requireLocal(account, "member account"));
   const minted: FundingEntry[] = [];
   for (const { symbol, amount } of balances) {
     const token = record.tokens.find((t) => t.symbol === symbol);
@@ -48,7 +47,10 @@ export async function fundAccounts(
       minted.push({ symbol, account, amount });
     }
   }
-  for (const holder of holders) {
+  // Accounts that are signers of the network approve the engine here; others (keys in a bank's HSM) approve it
+  // themselves, through their own signer, before their first settlement.
+  for (const account of accounts.filter((a) => local.has(a.toLowerCase()))) {
+    const holder = await hre.ethers.getSigner(account);
     for (const token of record.tokens) {
       const contract = await hre.ethers.getContractAt("PermissionedToken", token.address);
       await (await contract.connect(holder).approve(record.engine, MaxUint256)).wait();

@@ -1,59 +1,96 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import type { DeploymentRecord } from "../../src/deploy";
-import { Status } from "../fixtures";
-import { DEMO_CONFIG, isolateChain, runHuman, runJson } from "./helpers";
-
-interface DemoOutput {
-  consortium: DeploymentRecord;
-  settlements: { id: string; tradeRef: string; status: string; policyVersion: number }[];
-  proposals: { id: number; phase: string; action: { text: string } }[];
-  balances: Record<string, string>[];
-}
+import { existsSync, readFileSync } from "node:fs";
+import type { DemoEvidence } from "../../src/demo/evidence";
+import { captureStdout, DEMO_CONFIG, isolateChain } from "./helpers";
 
 describe("demo task", function () {
   isolateChain();
+  let evidence: DemoEvidence;
+  let stdout: string;
 
-  it("runs to the end: a DvP final, a rule changed by quorum and timelock, a reversal inside the window", async function () {
-    const out = await runJson<DemoOutput>("demo", { consortiumConfig: DEMO_CONFIG });
-    const [final, reversed] = out.settlements;
-    expect(final).to.include({ tradeRef: "DEMO-DVP-0001", status: "Final", policyVersion: 1 });
-    expect(reversed).to.include({ tradeRef: "DEMO-DVP-0002", status: "Reversed", policyVersion: 2 });
-    expect(out.proposals[0]).to.deep.include({
-      phase: "Executed",
-      action: { fn: "setParameter", args: ["ReversalWindow", "2d"], text: "setParameter(ReversalWindow, 2d)" },
-    });
-
-    const engine = await hre.ethers.getContractAt("SettlementEngine", out.consortium.engine);
-    expect(await engine.statusOf(final.id)).to.equal(BigInt(Status.Final));
-    expect(await engine.isFinal(final.id)).to.equal(true);
-    expect(await engine.statusOf(reversed.id)).to.equal(BigInt(Status.Reversed));
-    // Alpha bought 1,000 bonds for 101,000.00; the reversed trade left no trace in the balances.
-    expect(out.balances.map((b) => [b.bank, b.aEUR, b.B30])).to.deep.equal([
-      ["Alpha Bank", "4,899,000.00", "51,000"],
-      ["Beta Bank", "5,101,000.00", "49,000"],
-      ["Gamma Bank", "5,000,000.00", "50,000"],
-    ]);
+  before(async function () {
+    const ran = await captureStdout(
+      () =>
+        hre.run("demo", {
+          consortiumConfig: DEMO_CONFIG,
+          runDir: "reports/demo-test",
+          json: false,
+        }) as Promise<DemoEvidence>,
+    );
+    evidence = ran.result;
+    stdout = ran.stdout;
   });
 
-  it("prints each step and a summary table", async function () {
-    const text = await runHuman("demo", { consortiumConfig: DEMO_CONFIG });
-    for (const step of [
+  it("runs the six scenes to the outcomes the issue names", function () {
+    const status = Object.fromEntries(evidence.trades.map((t) => [t.ref, t.status]));
+    expect(status).to.deep.equal({
+      "DEMO-DVP-0001": "Final",
+      "DEMO-DVP-0002": "None",
+      "DEMO-DVP-0003": "Final",
+      "DEMO-DVP-0004": "Cancelled",
+      "DEMO-DVP-0005": "Final",
+      "DEMO-DVP-0006": "Reversed",
+    });
+    const notes = Object.fromEntries(evidence.trades.map((t) => [t.ref, t.notes]));
+    expect(notes["DEMO-DVP-0002"]).to.deep.equal(["instruct denied by Alpha Bank: SETTLEMENT_LIMIT_EXCEEDED"]);
+    expect(notes["DEMO-DVP-0004"]).to.deep.equal(["affirm denied by Alpha Bank: SETTLEMENT_LIMIT_EXCEEDED"]);
+    expect(notes["DEMO-DVP-0005"]).to.deep.equal(["instruct denied by Beta Bank: SHARED_VERSION_MISMATCH"]);
+    expect(notes["DEMO-DVP-0001"][0]).to.match(/^requestReversal refused by the chain: SettlementFinal\(/);
+    expect(evidence.scenes[3].outcome).to.match(/code hashes unchanged$/);
+    expect(evidence.scenes[4].outcome).to.match(/^shared version 2; /);
+  });
+
+  it("leaves each bank's audit log verified against the head it anchored on chain", function () {
+    expect(evidence.banks.map((b) => [b.name, b.verified])).to.deep.equal([
+      ["Alpha Bank", true],
+      ["Beta Bank", true],
+      ["Gamma Bank", true],
+    ]);
+    expect(evidence.banks.map((b) => b.bundleVersion)).to.deep.equal([3, 2, 2]);
+  });
+
+  it("finds every signed step of a trade in the signing bank's log, beside the chain's events", function () {
+    const t1 = evidence.trades.find((t) => t.ref === "DEMO-DVP-0001")!;
+    expect(t1.timeline.map((e) => e.event)).to.deep.equal([
+      "SettlementInstructed",
+      "SettlementAffirmed",
+      "SettlementLocked",
+      "SettlementSettled",
+    ]);
+    const txs = (bank: string) =>
+      t1.audit
+        .find((a) => a.bank === bank)!
+        .records.filter((r) => r.kind === "signature")
+        .map((r) => r.summary);
+    expect(txs("Beta Bank")).to.have.length(2);
+    expect(txs("Alpha Bank")).to.have.length(1);
+    const reversed = evidence.trades.find((t) => t.ref === "DEMO-DVP-0006")!;
+    expect(reversed.audit.map((a) => a.bank)).to.deep.equal(["Beta Bank", "Alpha Bank", "Gamma Bank"]);
+  });
+
+  it("prints each step and the summary, and writes the HTML report", function () {
+    for (const label of [
       "instruct",
       "affirm",
-      "locked",
       "settle",
-      "window",
-      "finality",
+      "denied",
+      "pending",
+      "approved",
+      "activate",
+      "code",
       "propose",
-      "approve",
       "execute",
       "reverse",
+      "refused",
     ]) {
-      expect(text).to.match(new RegExp(`^  ${step}\\s`, "m"));
+      expect(stdout).to.match(new RegExp(`^  ${label}\\s`, "m"));
     }
-    expect(text).to.match(/too early, refused: ConsortiumTimelockActive\(proposalId=1, /);
-    expect(text).to.match(/^Summary$/m);
-    expect(text).to.match(/^DEMO-DVP-0001\s+0x[0-9a-f]{64}\s+Final\s+1$/m);
+    expect(stdout).to.match(/too early, refused: ConsortiumTimelockActive\(proposalId=1, /);
+    expect(stdout).to.match(/^Summary$/m);
+    expect(existsSync(evidence.report)).to.equal(true);
+    const html = readFileSync(evidence.report, "utf8");
+    for (const t of evidence.trades) expect(html).to.include(t.ref);
+    expect(html).to.include("Alpha Bank's audit log");
   });
 });

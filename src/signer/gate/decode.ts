@@ -9,6 +9,8 @@
  *   exposure is reserved once, at the first step the bank signs, and retries are never counted twice.
  * - Exposure is measured in the settlement's cash leg for delivery versus payment, and in the delivered asset
  *   for free of payment; the counterparty is the party that is not this bank's account.
+ * - A member that is not a party may only vote on a reversal (`approveReversal`, for a quorum); its policy
+ *   judges that vote against the seller as counterparty. Every other step of others' settlements is refused.
  * - `approve(engine, amount)` on a consortium token is allowed without a policy decision: the engine only pulls
  *   tokens on instruct and affirm, which pass the gate themselves. Approving any other spender is undecodable.
  */
@@ -115,7 +117,8 @@ export class CallDecoder {
       cashAmount: BigInt(t.cashAmount),
     };
     const ours = this.#accounts.has(terms.seller) ? "seller" : this.#accounts.has(terms.buyer) ? "buyer" : null;
-    if (ours === null) {
+    // A member may vote on other members' reversal (a quorum reverses a trade); it is judged against the seller.
+    if (ours === null && action !== "approve_reversal") {
       return { kind: "refused", function: parsed.name, reason: "NOT_A_PARTY: neither party is this bank's account" };
     }
     const dvp = terms.kind === 0;

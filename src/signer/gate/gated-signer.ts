@@ -20,7 +20,9 @@ import {
   TypedDataEncoder,
   type Provider,
   type Signer,
+  type TransactionLike,
   type TransactionRequest,
+  type TransactionResponse,
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
@@ -83,6 +85,21 @@ export class PolicyGatedSigner extends AbstractSigner {
 
   override getAddress(): Promise<string> {
     return this.#o.inner.getAddress();
+  }
+
+  /** Population is the inner signer's (double-sign protection leaves the nonce to be allocated when signing). */
+  override populateTransaction(tx: TransactionRequest): Promise<TransactionLike<string>> {
+    return this.#o.inner.populateTransaction(tx);
+  }
+
+  /**
+   * Signs through `signTransaction` and broadcasts. (The default would turn a missing nonce into 0 before
+   * signing; the nonce is left to double-sign protection, which allocates it.)
+   */
+  override async sendTransaction(tx: TransactionRequest): Promise<TransactionResponse> {
+    const provider = this.provider;
+    if (provider == null) throw new GateError("GATE_CONFIG_INVALID", "sending needs a provider");
+    return provider.broadcastTransaction(await this.signTransaction(await this.populateTransaction(tx)));
   }
 
   override connect(provider: null | Provider): PolicyGatedSigner {

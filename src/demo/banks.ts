@@ -1,0 +1,201 @@
+/**
+ * The demo's three banks, each as a real participant would run: its own SoftHSM token and key (the key is the
+ * bank's operator and settlement account in the consortium), its own signed policy bundle built from
+ * policies/bank with its own data, two compliance keys that sign bundles, two compliance officers who approve,
+ * and its own audit log, reservation, approval and signing-record files under the run directory.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { Wallet, type Provider } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { DeploymentRecord } from "../deploy/store";
+import { Participant, type ParticipantConfigInput } from "../participant";
+import { createBundle, readPolicyFiles, signBundle, writeBundle } from "../policy";
+import { generateSecp256k1Key } from "../signer";
+import type { DemoClock } from "./clock";
+import { DemoHsm } from "./softhsm";
+
+const run = promisify(execFile);
+
+/** One demo bank and everything it holds. */
+export interface DemoBank {
+  name: string;
+  short: string;
+  lei: string;
+  address: string;
+  dir: string;
+  participant: Participant;
+  /** Keys that sign the bank's policy bundles (two of two). */
+  compliance: Wallet[];
+  /** Officers who approve intents (EIP-712 votes). */
+  officers: { id: string; wallet: Wallet }[];
+  /** The bank's policy data as activated last. */
+  data: BankData;
+  bundleVersion: number;
+}
+
+/** The `bank` document of a policy bundle. */
+export type BankData = Record<string, unknown> & {
+  counterparties: Record<
+    string,
+    { name: string; status: string; limits: Record<string, { per_settlement: string; daily: string }> }
+  >;
+  assets: Record<string, Record<string, unknown>>;
+};
+
+/** Per bank: the per-settlement limit with each counterparty and the cash approval threshold, in cents. */
+export interface BankTerms {
+  perSettlement: string;
+  daily: string;
+  cashThreshold: string;
+}
+
+/** Builds the bank policy once (fmt, check, tests with coverage, Wasm) into `dir`. */
+export async function buildPolicy(root: string, dir: string): Promise<{ wasm: Uint8Array; base: BankData }> {
+  await run("bash", [path.join(root, "scripts", "build-policy.sh"), dir], { cwd: root });
+  const files = await readPolicyFiles(dir);
+  return { wasm: files.wasm, base: (files.data as { bank: BankData }).bank };
+}
+
+/** A bank's data: the example bank's rules and hours, the consortium's tokens and the other banks by LEI. */
+export function bankData(base: BankData, others: readonly { name: string; lei: string }[], terms: BankTerms): BankData {
+  const limits = {
+    aEUR: { per_settlement: terms.perSettlement, daily: terms.daily },
+    B30: { per_settlement: "20000", daily: "60000" },
+  };
+  return {
+    ...structuredClone(base),
+    assets: {
+      aEUR: { enabled: true, cutoff: "17:00", approval_threshold: terms.cashThreshold, threshold_approvals: 2 },
+      B30: { enabled: true, cutoff: "16:00", approval_threshold: "10000", threshold_approvals: 1 },
+    },
+    counterparties: Object.fromEntries(
+      others.map((o) => [o.lei, { name: o.name, status: "active", limits: structuredClone(limits) }]),
+    ),
+  };
+}
+
+export interface DemoBankInput {
+  name: string;
+  lei: string;
+  terms: BankTerms;
+}
+
+/** Creates each bank's token and key (before deployment: the keys are the members' operators and accounts). */
+export function createBankKeys(hsm: DemoHsm, banks: readonly DemoBankInput[]): { label: string; address: string }[] {
+  return banks.map((b) => {
+    const label = b.name.split(" ")[0].toLowerCase();
+    hsm.initToken(label);
+    return { label, address: generateSecp256k1Key(hsm.config(label, "settlement")).address };
+  });
+}
+
+/** Signs `data` as bundle `version` approved against shared-policy `sharedVersion`, into the bank's directory. */
+export async function signedBundleDir(
+  bank: Pick<DemoBank, "dir" | "compliance">,
+  wasm: Uint8Array,
+  data: BankData,
+  version: number,
+  sharedVersion: number,
+  chainId: number,
+): Promise<string> {
+  let bundle = createBundle({ wasm, data: { bank: data }, version, sharedPolicyVersion: sharedVersion });
+  for (const key of bank.compliance) bundle = await signBundle(bundle, key, chainId);
+  const dir = path.join(bank.dir, `bundle-v${version}`);
+  await writeBundle(dir, bundle);
+  return dir;
+}
+
+/** Opens every bank as a `Participant` on the deployed consortium and lets the engine escrow its tokens. */
+export async function openBanks(
+  hre: HardhatRuntimeEnvironment,
+  options: {
+    runDir: string;
+    hsm: DemoHsm;
+    record: DeploymentRecord;
+    banks: readonly DemoBankInput[];
+    keys: readonly { label: string; address: string }[];
+    wasm: Uint8Array;
+    base: BankData;
+    clock: DemoClock;
+  },
+): Promise<DemoBank[]> {
+  const provider: Provider = hre.ethers.provider;
+  const chainId = Number((await provider.getNetwork()).chainId);
+  const consortium = await hre.ethers.getContractAt("Consortium", options.record.consortium);
+  const sharedVersion = Number(await consortium.policyVersion());
+  const opened: DemoBank[] = [];
+  for (const [i, input] of options.banks.entries()) {
+    const { label, address } = options.keys[i];
+    const dir = path.join(options.runDir, label);
+    mkdirSync(dir, { recursive: true });
+    const compliance = [1, 2].map(() => Wallet.createRandom() as unknown as Wallet);
+    const officers = [1, 2].map((n) => ({
+      id: `${label}-officer-${n}`,
+      wallet: Wallet.createRandom() as unknown as Wallet,
+    }));
+    const others = options.banks.filter((_, j) => j !== i);
+    const data = bankData(options.base, others, input.terms);
+    const bundleDir = await signedBundleDir({ dir, compliance }, options.wasm, data, 1, sharedVersion, chainId);
+    const config: ParticipantConfigInput = {
+      consortium: {
+        consortium: options.record.consortium,
+        engine: options.record.engine,
+        auditAnchor: options.record.auditAnchor,
+        tokens: options.record.tokens.map((t) => ({ symbol: t.symbol, address: t.address })),
+        fromBlock: options.record.blockNumber,
+      },
+      bank: { name: input.name, lei: input.lei },
+      hsm: options.hsm.config(label, "settlement"),
+      initiator: { id: `${label}-desk`, roles: ["trader"] },
+      policy: { bundleDir, complianceKeys: compliance.map((w) => w.address), threshold: 2 },
+      audit: { path: path.join(dir, "audit.sqlite") },
+      engine: { reservationsPath: path.join(dir, "reservations.sqlite") },
+      sharedParameters: { refreshIntervalSeconds: 1, maxAgeSeconds: 60 },
+      approvals: {
+        path: path.join(dir, "approvals.sqlite"),
+        config: {
+          chainId,
+          requestTtlSeconds: 3600,
+          approvers: officers.map((o) => ({
+            id: o.id,
+            address: o.wallet.address,
+            roles: ["compliance_officer", "operations_manager"],
+          })),
+        },
+      },
+      signingRecords: { path: path.join(dir, "signing-records.sqlite") },
+      submission: { path: path.join(dir, "submissions.sqlite") },
+    };
+    writeFileSync(path.join(dir, "participant.json"), `${JSON.stringify(config, null, 2)}\n`);
+    const participant = await Participant.open(config, { provider, now: () => options.clock.now() });
+    await hre.network.provider.request({ method: "hardhat_setBalance", params: [address, "0x56BC75E2D63100000"] });
+    await participant.approveEngine();
+    opened.push({
+      name: input.name,
+      short: label,
+      lei: input.lei,
+      address,
+      dir,
+      participant,
+      compliance,
+      officers,
+      data,
+      bundleVersion: 1,
+    });
+  }
+  return opened;
+}
+
+/** The demo consortium configuration with each bank's HSM key as its operator and account. */
+export function consortiumConfigWithKeys(source: string, keys: readonly { address: string }[], target: string): string {
+  const config = JSON.parse(readFileSync(source, "utf8")) as { members: { operators: string[]; accounts: string[] }[] };
+  config.members.forEach((m, i) => {
+    m.operators = [keys[i].address];
+    m.accounts = [keys[i].address];
+  });
+  writeFileSync(target, `${JSON.stringify(config, null, 2)}\n`);
+  return target;
+}

@@ -1,0 +1,88 @@
+/**
+ * A participant bank's configuration, validated once when it opens: the consortium's addresses, the bank's own
+ * identity and accounts, its HSM key, the signed policy bundle and who may sign bundles, its audit log, its
+ * reservation, approval and signing-record files, and how transactions are submitted.
+ */
+import { getAddress } from "ethers";
+import { z } from "zod";
+import { approvalConfigSchema } from "../approvals/config";
+import { AuditStoreConfigSchema } from "../audit/config";
+import { ConfigError, ErrorCode, schemaIssues } from "../errors";
+import { engineConfigSchema } from "../policy/engine-config";
+import { sharedSourceConfigSchema } from "../policy/shared-source";
+import { HsmSignerConfigSchema } from "../signer/config";
+
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte hex address")
+  .transform((a) => getAddress(a.toLowerCase()));
+
+const partySchema = z.object({ id: z.string().min(1), roles: z.array(z.string().min(1)) }).strict();
+
+export const participantConfigSchema = z
+  .object({
+    consortium: z
+      .object({
+        consortium: address,
+        engine: address,
+        auditAnchor: address.optional(),
+        tokens: z.array(z.object({ symbol: z.string().min(1), address }).strict()).min(1),
+        /** Block where event queries start. */
+        fromBlock: z.number().int().nonnegative().default(0),
+      })
+      .strict(),
+    bank: z
+      .object({
+        name: z.string().min(1),
+        /** The bank's LEI, as the consortium registered it. */
+        lei: z.string().min(1),
+        /** Accounts holding the bank's positions (default: the HSM key's own address). */
+        accounts: z.array(address).default([]),
+      })
+      .strict(),
+    hsm: HsmSignerConfigSchema,
+    keyTier: z.enum(["hot", "warm", "cold"]).default("warm"),
+    /** Who initiates calls made through this object (the policy's `initiator`). */
+    initiator: partySchema,
+    policy: z
+      .object({
+        /** Directory of the signed bundle to activate at start (policy.wasm, data.json, manifest, signatures). */
+        bundleDir: z.string().min(1),
+        complianceKeys: z.array(address).min(1),
+        threshold: z.number().int().min(1),
+      })
+      .strict(),
+    audit: AuditStoreConfigSchema,
+    engine: engineConfigSchema,
+    sharedParameters: sharedSourceConfigSchema.optional(),
+    approvals: z.object({ path: z.string().min(1), config: approvalConfigSchema }).strict(),
+    signingRecords: z
+      .object({ path: z.string().min(1), busyTimeoutMs: z.number().int().positive().default(5000) })
+      .strict(),
+    submission: z
+      .object({
+        /** SQLite file of signed transactions by call, so a retried call rebroadcasts the same bytes. */
+        path: z.string().min(1),
+        confirmations: z.number().int().min(1).default(1),
+        receiptTimeoutMs: z.number().int().min(1).default(120_000),
+        broadcastAttempts: z.number().int().min(1).max(20).default(3),
+        backoffMs: z.number().int().min(0).default(500),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type ParticipantConfig = z.output<typeof participantConfigSchema>;
+export type ParticipantConfigInput = z.input<typeof participantConfigSchema>;
+
+/** Validates a participant configuration; throws CONFIG_INVALID listing paths and messages (never values). */
+export function parseParticipantConfig(input: unknown): ParticipantConfig {
+  const parsed = participantConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = schemaIssues(parsed.error);
+  throw new ConfigError(
+    ErrorCode.ConfigInvalid,
+    `invalid participant configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+    { details: { issues } },
+  );
+}

@@ -1,0 +1,13 @@
+/**
+ * The participant API: one `Participant` per bank, opened from one configuration, through which the bank
+ * instructs, affirms and settles, requests and approves reversals, votes in governance, collects approvals and
+ * reads, verifies and anchors its audit log. Every signature passes the bank's policy gate.
+ */
+export {
+  parseParticipantConfig,
+  participantConfigSchema,
+  type ParticipantConfig,
+  type ParticipantConfigInput,
+} from "./config";
+export { Participant, type ParticipantOptions, type SettlementSubmitted, type Submitted } from "./participant";
+export { SubmissionStore, type Submission } from "./submissions";

@@ -1,0 +1,409 @@
+/**
+ * `Participant`: what a bank embeds. One object, opened from one configuration, owns the bank's HSM key (behind
+ * double-sign protection and the policy gate), its decision engine with the signed policy bundle, its approval
+ * requests and its audit log, and sends every consortium call through them: settlement steps, reversals,
+ * governance votes, transfers. Each call is signed only if the bank's policy allowed it, tracked to its
+ * receipt, and retried safely: a call already signed is rebroadcast with the same bytes, never signed anew.
+ */
+import { AbiCoder, keccak256, MaxUint256, Transaction, type Provider, type TransactionReceipt } from "ethers";
+import { SettlementEngine__factory, type SettlementEngine } from "../../typechain-types";
+import { ApprovalStore, type ApprovalFilter, type ApprovalStatus } from "../approvals";
+import {
+  anchorHead,
+  openAuditStore,
+  type AnchorResult,
+  type AuditRecord,
+  type AuditStore,
+  type VerifyResult,
+} from "../audit";
+import { IAuditAnchor__factory, PermissionedToken__factory, Consortium__factory } from "../../typechain-types";
+import { ChainStateError, ErrorCode, TransactionError } from "../errors";
+import {
+  PolicyEngine,
+  PolicyRegistry,
+  readBundle,
+  SharedParametersSource,
+  type PolicyVersion,
+  type ReleaseReason,
+} from "../policy";
+import { formatSettlementId, settlementIdOf, type SettlementTerms } from "../settlement";
+import { HsmSigner, NonceAllocator, ProtectedSigner, SigningRecordStore } from "../signer";
+import { CallDecoder, onChainDirectory, PolicyGatedSigner, type AmlResult, type Initiator } from "../signer/gate";
+import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
+import { SubmissionStore } from "./submissions";
+
+export interface ParticipantOptions {
+  provider: Provider;
+  /** The bank's AML screening of a counterparty LEI (default: every counterparty screens clear). */
+  screening?: (counterparty: string | undefined) => Promise<AmlResult> | AmlResult;
+  /** Clock of the decision engine and approvals, in Unix seconds (default: the system clock). */
+  now?: () => number;
+}
+
+/** A call that reached the chain. */
+export interface Submitted {
+  txHash: string;
+  nonce: number;
+  receipt: TransactionReceipt;
+  /** True when this call had been signed before and its transaction was found or rebroadcast. */
+  retried: boolean;
+}
+
+/** A settlement step that reached the chain, with the settlement's id. */
+export interface SettlementSubmitted extends Submitted {
+  settlementId: string;
+}
+
+export class Participant {
+  readonly config: ParticipantConfig;
+  readonly address: string;
+  readonly provider: Provider;
+  readonly audit: AuditStore;
+  readonly engine: PolicyEngine;
+  readonly approvals: ApprovalStore;
+  readonly gate: PolicyGatedSigner;
+  readonly hsm: HsmSigner;
+  readonly #records: SigningRecordStore;
+  readonly #submissions: SubmissionStore;
+  readonly #settlement: SettlementEngine;
+
+  private constructor(parts: {
+    config: ParticipantConfig;
+    provider: Provider;
+    audit: AuditStore;
+    engine: PolicyEngine;
+    approvals: ApprovalStore;
+    gate: PolicyGatedSigner;
+    hsm: HsmSigner;
+    records: SigningRecordStore;
+    submissions: SubmissionStore;
+    address: string;
+  }) {
+    this.config = parts.config;
+    this.provider = parts.provider;
+    this.audit = parts.audit;
+    this.engine = parts.engine;
+    this.approvals = parts.approvals;
+    this.gate = parts.gate;
+    this.hsm = parts.hsm;
+    this.#records = parts.records;
+    this.#submissions = parts.submissions;
+    this.address = parts.address;
+    this.#settlement = SettlementEngine__factory.connect(parts.config.consortium.engine, parts.gate);
+  }
+
+  /**
+   * Validates `input`, opens every store, logs in to the HSM, and activates the signed bundle (against the
+   * on-chain shared-policy version when shared parameters are configured). Anything opened is closed again
+   * if a later step fails.
+   */
+  static async open(input: ParticipantConfigInput, options: ParticipantOptions): Promise<Participant> {
+    const config = parseParticipantConfig(input);
+    const { provider } = options;
+    const chainId = Number((await provider.getNetwork()).chainId);
+    const closers: (() => Promise<void> | void)[] = [];
+    try {
+      const audit = await openAuditStore(config.audit);
+      closers.push(() => audit.close());
+      const registry = await PolicyRegistry.open({
+        complianceKeys: config.policy.complianceKeys,
+        threshold: config.policy.threshold,
+        chainId,
+        audit,
+      });
+      const { consortium: c } = config;
+      const shared =
+        config.sharedParameters === undefined
+          ? undefined
+          : SharedParametersSource.forConsortium(
+              { address: c.consortium, provider },
+              c.tokens,
+              config.sharedParameters,
+              options.now,
+            );
+      const onChainVersion = shared === undefined ? undefined : (await shared.current()).policyVersion;
+      await registry.activate(await readBundle(config.policy.bundleDir), { onChainVersion });
+      const engine = PolicyEngine.open({
+        config: config.engine,
+        registry,
+        audit,
+        shared: shared?.asGuard(),
+        now: options.now,
+      });
+      closers.push(() => engine.close());
+      const approvals = ApprovalStore.open({ ...config.approvals, audit, now: options.now });
+      closers.push(() => approvals.close());
+      const hsm = (await HsmSigner.create(config.hsm)).connect(provider);
+      closers.push(() => hsm.close());
+      const records = SigningRecordStore.open(config.signingRecords);
+      closers.push(() => records.close());
+      const submissions = SubmissionStore.open(config.submission.path);
+      closers.push(() => submissions.close());
+      const address = await hsm.getAddress();
+      const decoder = new CallDecoder({
+        engine: c.engine,
+        tokens: c.tokens.map((t) => t.address),
+        accounts: config.bank.accounts.length > 0 ? config.bank.accounts : [address],
+        allowedTargets: [c.consortium, ...(c.auditAnchor === undefined ? [] : [c.auditAnchor])],
+      });
+      const gate = new PolicyGatedSigner({
+        inner: new ProtectedSigner(hsm, new NonceAllocator(records)),
+        engine,
+        decoder,
+        directory: onChainDirectory(c.consortium, provider),
+        audit,
+        approvals,
+        initiator: config.initiator,
+        keyTier: config.keyTier,
+        screening: options.screening ?? (() => "clear"),
+      });
+      return new Participant({ config, provider, audit, engine, approvals, gate, hsm, records, submissions, address });
+    } catch (error) {
+      for (const close of closers.reverse()) await close();
+      throw error;
+    }
+  }
+
+  /** The active policy bundle's version and hash. */
+  get policyVersion(): PolicyVersion | null {
+    return this.engine.registry.active;
+  }
+
+  // ------------------------------------------------------------------ settlement steps
+
+  instruct(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
+    return this.#step("instruct", [terms], terms, initiator);
+  }
+
+  affirm(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
+    return this.#step("affirm", [terms], terms, initiator);
+  }
+
+  settle(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
+    return this.#step("settle", [terms], terms, initiator);
+  }
+
+  async cancel(terms: SettlementTerms, reason: string, initiator?: Initiator): Promise<SettlementSubmitted> {
+    return this.#released(await this.#step("cancel", [terms, reason], terms, initiator), "cancelled");
+  }
+
+  async release(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
+    return this.#released(await this.#step("release", [terms], terms, initiator), "expired");
+  }
+
+  /** Proposes reversing a settled trade inside the reversal window (always needs the bank's approval). */
+  requestReversal(terms: SettlementTerms, reason: string, initiator?: Initiator): Promise<SettlementSubmitted> {
+    return this.#step("proposeReversal", [terms, reason], terms, initiator);
+  }
+
+  /** Approves a proposed reversal; when it executes, the bank's reserved exposure for the trade is released. */
+  async approveReversal(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
+    const done = await this.#step("approveReversal", [terms], terms, initiator);
+    const status = await this.#settlement.statusOf(done.settlementId);
+    return status === 5n ? this.#released(done, "reversed") : done;
+  }
+
+  /**
+   * Brings the bank's reserved exposure for `terms` in line with the chain: a settlement that was reversed,
+   * cancelled, released or expired gives its usage back (each once). Returns the on-chain status code.
+   */
+  async syncSettlement(terms: SettlementTerms): Promise<bigint> {
+    const id = formatSettlementId(settlementIdOf(terms));
+    const status = await this.#settlement.statusOf(id);
+    const reason: Partial<Record<string, ReleaseReason>> = {
+      "5": "reversed",
+      "6": "expired",
+      "7": "expired",
+      "8": "cancelled",
+    };
+    const release = reason[status.toString()];
+    if (release !== undefined) await this.engine.release(id, release);
+    return status;
+  }
+
+  // ------------------------------------------------------------------ tokens and governance
+
+  /** Lets the settlement engine escrow this bank's tokens (once per token). */
+  async approveEngine(): Promise<Submitted[]> {
+    const done: Submitted[] = [];
+    for (const token of this.config.consortium.tokens) {
+      const data = PermissionedToken__factory.createInterface().encodeFunctionData("approve", [
+        this.config.consortium.engine,
+        MaxUint256,
+      ]);
+      done.push(await this.send({ to: token.address, data }));
+    }
+    return done;
+  }
+
+  /** Transfers `amount` of `token` to `to`; `operationId` tells two identical transfers apart. */
+  transfer(token: string, to: string, amount: bigint, operationId?: string): Promise<Submitted> {
+    const data = PermissionedToken__factory.createInterface().encodeFunctionData("transfer", [to, amount]);
+    return this.send({ to: token, data }, { operationId });
+  }
+
+  /** Governance through the gate (the consortium is an allowed target): propose, approve, execute. */
+  governance(fn: "propose" | "approve" | "execute", args: readonly unknown[]): Promise<Submitted> {
+    const data = Consortium__factory.createInterface().encodeFunctionData(fn as "approve", args as [bigint]);
+    return this.send({ to: this.config.consortium.consortium, data });
+  }
+
+  // ------------------------------------------------------------------ approvals, policy, audit
+
+  approvalRequests(filter: ApprovalFilter = {}): Promise<ApprovalStatus[]> {
+    return this.approvals.list(filter);
+  }
+
+  /** Counts one approver's signed vote (see `signApproval` in src/approvals). */
+  submitApproval(signed: unknown): Promise<ApprovalStatus> {
+    return this.approvals.submit(signed);
+  }
+
+  /** Activates a new signed bundle (verified, audited); the next decision uses it. */
+  async activatePolicy(bundleDir: string, onChainVersion?: number): Promise<PolicyVersion> {
+    return this.engine.registry.activate(await readBundle(bundleDir), { onChainVersion });
+  }
+
+  verifyAudit(anchors = true): Promise<VerifyResult> {
+    return this.#anchorsFor(anchors).then((list) => this.audit.verify({ anchors: list }));
+  }
+
+  async *auditRecords(fromSeq = 1): AsyncIterableIterator<AuditRecord> {
+    yield* this.audit.records(fromSeq);
+  }
+
+  /** Posts the audit log's head to the consortium's AuditAnchor through the gate. */
+  anchorAudit(): Promise<AnchorResult> {
+    const anchor = this.config.consortium.auditAnchor;
+    if (anchor === undefined) throw new ChainStateError(ErrorCode.DeploymentNotFound, "no AuditAnchor configured");
+    return anchorHead(this.audit, IAuditAnchor__factory.connect(anchor, this.provider), this.gate);
+  }
+
+  async close(): Promise<void> {
+    await this.engine.close();
+    this.approvals.close();
+    await this.hsm.close();
+    this.#records.close();
+    this.#submissions.close();
+    await this.audit.close();
+  }
+
+  // ------------------------------------------------------------------ submission
+
+  /**
+   * Signs `call` through the gate and submits it, tracked to a receipt. A call signed before (same chain,
+   * target, value and calldata, or the same `operationId`) is not signed again: its transaction is looked up
+   * and rebroadcast with the same bytes.
+   */
+  async send(
+    call: { to: string; data: string },
+    context: { operationId?: string; initiator?: Initiator } = {},
+  ): Promise<Submitted> {
+    const chainId = (await this.provider.getNetwork()).chainId;
+    const key =
+      context.operationId ??
+      keccak256(
+        AbiCoder.defaultAbiCoder().encode(
+          ["uint256", "address", "uint256", "bytes"],
+          [chainId, call.to, 0n, call.data],
+        ),
+      );
+    const earlier = this.#submissions.get(key);
+    if (earlier !== undefined) return this.#track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
+    const gate = this.gate.withContext({ initiator: context.initiator, intentId: context.operationId });
+    const populated = await gate.populateTransaction({ to: call.to, data: call.data });
+    const raw = await gate.signTransaction(populated);
+    const tx = Transaction.from(raw);
+    this.#submissions.record(key, tx.hash!, raw, tx.nonce);
+    return this.#track(key, raw, tx.hash!, tx.nonce, false);
+  }
+
+  async #track(key: string, raw: string, txHash: string, nonce: number, retried: boolean): Promise<Submitted> {
+    const { confirmations, receiptTimeoutMs, broadcastAttempts, backoffMs } = this.config.submission;
+    let receipt = await this.provider.getTransactionReceipt(txHash);
+    for (let attempt = 1; receipt === null; attempt++) {
+      try {
+        await this.provider.broadcastTransaction(raw);
+        break;
+      } catch (error) {
+        receipt = await this.provider.getTransactionReceipt(txHash);
+        if (receipt !== null || (await this.provider.getTransaction(txHash)) !== null) break;
+        if (attempt >= broadcastAttempts) {
+          throw new TransactionError(ErrorCode.TransactionFailed, `transaction ${txHash} could not be broadcast`, {
+            details: { txHash, nonce, attempts: attempt },
+            cause: error,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, backoffMs * attempt));
+      }
+    }
+    receipt ??= await this.#waitForReceipt(txHash, confirmations, receiptTimeoutMs);
+    if (receipt === null) {
+      throw new TransactionError(
+        ErrorCode.TransactionFailed,
+        `no receipt for ${txHash} within ${receiptTimeoutMs} ms`,
+        {
+          details: { txHash, nonce },
+        },
+      );
+    }
+    this.#submissions.settle(key, receipt.status === 1 ? "mined" : "reverted", receipt.blockNumber);
+    if (receipt.status !== 1) {
+      throw new TransactionError(ErrorCode.TransactionFailed, `transaction ${txHash} reverted`, {
+        details: { txHash, nonce },
+      });
+    }
+    return { txHash, nonce, receipt, retried };
+  }
+
+  /** Polls for the receipt (any provider, the in-process one included) until it has `confirmations`. */
+  async #waitForReceipt(txHash: string, confirmations: number, timeoutMs: number): Promise<TransactionReceipt | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
+      const receipt = await this.provider.getTransactionReceipt(txHash);
+      if (receipt !== null && (await receipt.confirmations()) >= confirmations) return receipt;
+      if (Date.now() >= deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  async #step(
+    fn: "instruct" | "affirm" | "settle" | "cancel" | "release" | "proposeReversal" | "approveReversal",
+    args: readonly unknown[],
+    terms: SettlementTerms,
+    initiator?: Initiator,
+  ): Promise<SettlementSubmitted> {
+    const data = this.#settlement.interface.encodeFunctionData(fn as "settle", args as [SettlementTerms]);
+    const settlementId = formatSettlementId(settlementIdOf(terms));
+    try {
+      const sent = await this.send({ to: this.config.consortium.engine, data }, { initiator });
+      return { ...sent, settlementId };
+    } catch (error) {
+      if (error instanceof TransactionError && (fn === "instruct" || fn === "affirm")) {
+        await this.engine.release(settlementId, "failed");
+      }
+      throw error;
+    }
+  }
+
+  async #released(done: SettlementSubmitted, reason: ReleaseReason): Promise<SettlementSubmitted> {
+    await this.engine.release(done.settlementId, reason);
+    return done;
+  }
+
+  async #anchorsFor(anchors: boolean) {
+    const anchor = this.config.consortium.auditAnchor;
+    if (!anchors || anchor === undefined) return [];
+    const registry = Consortium__factory.connect(this.config.consortium.consortium, this.provider);
+    const memberId = await registry
+      .accountMember(this.address)
+      .then(async (id) => (id !== 0n ? id : registry.operatorMember(this.address)));
+    if (memberId === 0n) return [];
+    const contract = IAuditAnchor__factory.connect(anchor, this.provider);
+    const events = await contract.queryFilter(
+      contract.filters.AuditHeadAnchored(memberId),
+      this.config.consortium.fromBlock,
+    );
+    return events.map((e) => ({ seq: Number(e.args.seq), hash: e.args.head.replace(/^0x/, "").toLowerCase() }));
+  }
+}
