@@ -8,7 +8,8 @@
  * Versions must rise above the highest version ever activated against this audit log, rollbacks included: a
  * bundle rolled back from cannot be activated again, compliance signs a new version. The high-water mark is
  * the audit log itself: `PolicyRegistry.open` reads the highest activated version back from it, so a
- * restarted engine refuses an old bundle too.
+ * restarted engine refuses an old bundle too, but may activate again the very bundle (version and hash) that
+ * was active last.
  */
 import type { AuditStore, JsonValue } from "../audit";
 import { parseBundleTrust, verifyBundle, type BundleTrust, type PolicyBundle, type VerifiedBundle } from "./bundle";
@@ -50,6 +51,8 @@ export class PolicyRegistry {
   /** Loaded bundles, oldest first; the last one is active. */
   #stack: VerifiedBundle[] = [];
   #highest = 0;
+  /** The bundle active when the log was last written (read back by `open`): a restart may activate it again. */
+  #lastActive: PolicyVersion | null = null;
   /** Serializes activations and rollbacks. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -77,11 +80,12 @@ export class PolicyRegistry {
   static async open(options: PolicyRegistryOptions): Promise<PolicyRegistry> {
     const registry = new PolicyRegistry(options);
     for await (const record of options.audit.records()) {
-      if (record.kind !== "bundle_activation") continue;
-      const payload = record.payload as { outcome?: unknown; version?: unknown };
-      if (payload.outcome === "activated" && typeof payload.version === "number") {
-        registry.#highest = Math.max(registry.#highest, payload.version);
+      const p = record.payload as { outcome?: unknown; version?: unknown; policyHash?: unknown; to?: unknown };
+      if (record.kind === "bundle_activation" && p.outcome === "activated" && typeof p.version === "number") {
+        registry.#highest = Math.max(registry.#highest, p.version);
+        registry.#lastActive = asVersion(p);
       }
+      if (record.kind === "bundle_rollback" && p.outcome === "rolled_back") registry.#lastActive = asVersion(p.to);
     }
     return registry;
   }
@@ -112,9 +116,16 @@ export class PolicyRegistry {
       const previous = this.active;
       let verified: VerifiedBundle;
       try {
+        // After a restart, the bundle that was active last (same version, same hash) may be activated again.
+        const last = this.#lastActive;
+        const restart =
+          this.#stack.length === 0 &&
+          last !== null &&
+          bundle.manifest?.version === last.version &&
+          bundle.manifest?.policyHash === last.policyHash;
         verified = await verifyBundle(bundle, {
           ...this.#trust,
-          minVersionExclusive: this.#highest,
+          minVersionExclusive: restart ? last.version - 1 : this.#highest,
           onChainVersion: options.onChainVersion,
         });
       } catch (error) {
@@ -145,7 +156,8 @@ export class PolicyRegistry {
         },
       });
       this.#stack = [...this.#stack, verified].slice(-(this.#history + 1));
-      this.#highest = activated.version;
+      this.#highest = Math.max(this.#highest, activated.version);
+      this.#lastActive = activated;
       return activated;
     });
   }
@@ -169,6 +181,7 @@ export class PolicyRegistry {
         payload: { outcome: "rolled_back", from: json(from), to: json(to) },
       });
       this.#stack = this.#stack.slice(0, -1);
+      this.#lastActive = to;
       return to;
     });
   }
@@ -178,6 +191,14 @@ export class PolicyRegistry {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A `{ version, policyHash }` read back from an audit payload, or null. */
+function asVersion(value: unknown): PolicyVersion | null {
+  const v = value as { version?: unknown; policyHash?: unknown } | null;
+  return v !== null && typeof v === "object" && typeof v.version === "number" && typeof v.policyHash === "string"
+    ? { version: v.version, policyHash: v.policyHash }
+    : null;
 }
 
 function versionOf(bundle: PolicyBundle): PolicyVersion {

@@ -7,7 +7,7 @@ import { assertArgument, getBytes, hexlify, type BytesLike, type Signature } fro
 import * as pkcs11 from "pkcs11js";
 import { parseHsmSignerConfig, type HsmSignerConfigInput } from "./config";
 import { acquireLibrary } from "./library";
-import { addressFromEcPoint, checkedSignature } from "./secp256k1";
+import { addressFromEcPoint, checkedSignature, uncompressedPoint } from "./secp256k1";
 import { SessionPool, type SessionState } from "./session-pool";
 import { readEcPoint } from "./token";
 
@@ -36,9 +36,12 @@ export class HsmKey {
   readonly tokenLabel: string;
   readonly #pool: SessionPool;
   readonly #rawSign: RawSign;
+  /** The key's uncompressed public point, read once: every signature is verified against it. */
+  readonly #publicKey: Uint8Array;
 
-  private constructor(address: string, tokenLabel: string, pool: SessionPool, rawSign: RawSign) {
+  private constructor(address: string, tokenLabel: string, pool: SessionPool, rawSign: RawSign, publicKey: Uint8Array) {
     this.address = address;
+    this.#publicKey = publicKey;
     this.tokenLabel = tokenLabel;
     this.#pool = pool;
     this.#rawSign = rawSign;
@@ -50,19 +53,20 @@ export class HsmKey {
     const pool = new SessionPool(acquireLibrary(parsed.modulePath), parsed);
     try {
       const ecPoint = await pool.run(({ api, session, publicKey }) => readEcPoint(api, session, publicKey));
-      return new HsmKey(addressFromEcPoint(ecPoint), parsed.tokenLabel, pool, options.rawSign ?? pkcs11EcdsaSign);
+      const rawSign = options.rawSign ?? pkcs11EcdsaSign;
+      return new HsmKey(addressFromEcPoint(ecPoint), parsed.tokenLabel, pool, rawSign, uncompressedPoint(ecPoint));
     } catch (error) {
       await pool.close();
       throw error;
     }
   }
 
-  /** Signs a 32-byte digest; the result is low-S and proven to recover to `address`. */
+  /** Signs a 32-byte digest; the result is low-S and proven (one verification) to recover to `address`. */
   async signDigest(digest: BytesLike): Promise<Signature> {
     const bytes = getBytes(digest);
     assertArgument(bytes.length === 32, "digest must be 32 bytes", "digest", hexlify(bytes));
     const raw = await this.#pool.run((state) => this.#rawSign(state, Buffer.from(bytes)));
-    return checkedSignature(raw, hexlify(bytes), this.address);
+    return checkedSignature(raw, hexlify(bytes), this.address, this.#publicKey);
   }
 
   /** Handles of the currently open sessions (diagnostics and fault-injection tests). */

@@ -2,6 +2,8 @@
  * secp256k1 glue between PKCS#11 and Ethereum: curve parameters for key generation, the public point
  * out of CKA_EC_POINT, and turning a raw r||s from CKM_ECDSA into a checked, low-S Ethereum signature.
  */
+import { invert, mod } from "@noble/curves/abstract/modular";
+import { secp256k1 } from "@noble/curves/secp256k1";
 import { computeAddress, getAddress, hexlify, recoverAddress, Signature, toBeHex, toBigInt } from "ethers";
 import { HsmSignatureError } from "./errors";
 
@@ -32,12 +34,49 @@ export function addressFromEcPoint(ecPoint: Uint8Array): string {
   return computeAddress(hexlify(uncompressedPoint(ecPoint)));
 }
 
+type Point = InstanceType<typeof secp256k1.ProjectivePoint>;
+
+/** Public points with their multiplication tables, by uncompressed hex (a signer has one key; few are held). */
+const KEY_POINTS = new Map<string, Point>();
+
+function keyPoint(uncompressed: Uint8Array): Point {
+  const hex = hexlify(uncompressed);
+  let point = KEY_POINTS.get(hex);
+  if (point === undefined) {
+    point = secp256k1.ProjectivePoint.fromHex(hex.slice(2));
+    point.assertValidity();
+    // A window of 8 bits makes every later multiplication by this key a few table look-ups.
+    point._setWindowSize(8);
+    KEY_POINTS.set(hex, point);
+  }
+  return point;
+}
+
+/**
+ * The recovery id of (r, s) over `h` by the key `q`, found by verifying the signature once: the point
+ * R = (h/s)·G + (r/s)·Q must have x = r exactly (not r + n, which Ethereum cannot express), and the parity of
+ * its y is the recovery id. `undefined` when the signature is not valid for `q`.
+ */
+function recoveryId(q: Point, h: bigint, r: bigint, s: bigint): 0 | 1 | undefined {
+  const n = SECP256K1_N;
+  const w = invert(s, n);
+  const R = secp256k1.ProjectivePoint.BASE.multiply(mod(mod(h, n) * w, n)).add(q.multiply(mod(r * w, n)));
+  if (R.equals(secp256k1.ProjectivePoint.ZERO)) return undefined;
+  const { x, y } = R.toAffine();
+  if (x !== r) return undefined;
+  return (y & 1n) === 1n ? 1 : 0;
+}
+
 /**
  * Turns 64 raw bytes r||s from the HSM into an Ethereum signature over `digest` and proves it: S is
  * normalised to the lower half (s = n - s), the recovery id is the one that recovers `address`, and
  * if neither does the signature is refused with `HsmSignatureError`. Nothing unverified leaves here.
+ *
+ * With the key's public point (`publicKey`, uncompressed, whose address must be `address`), the proof is one
+ * ECDSA verification against a precomputed table of the key, which also yields the recovery id; without it,
+ * the address is recovered from each candidate recovery id (slower, the same guarantee).
  */
-export function checkedSignature(raw: Uint8Array, digest: string, address: string): Signature {
+export function checkedSignature(raw: Uint8Array, digest: string, address: string, publicKey?: Uint8Array): Signature {
   const expected = getAddress(address);
   if (raw.length !== RAW_SIGNATURE_LENGTH) {
     throw new HsmSignatureError("wrong length", { digest, address: expected, length: raw.length });
@@ -48,6 +87,14 @@ export function checkedSignature(raw: Uint8Array, digest: string, address: strin
     throw new HsmSignatureError("r or s out of range", { digest, address: expected });
   }
   if (s > HALF_N) s = SECP256K1_N - s;
+  if (publicKey !== undefined) {
+    if (computeAddress(hexlify(publicKey)) !== expected) {
+      throw new HsmSignatureError("the public key is not the key's address", { digest, address: expected });
+    }
+    const v = recoveryId(keyPoint(publicKey), toBigInt(digest), r, s);
+    if (v === undefined) throw new HsmSignatureError("does not verify with the key", { digest, address: expected });
+    return Signature.from({ r: toBeHex(r, 32), s: toBeHex(s, 32), v: 27 + v });
+  }
   let lastError: unknown;
   for (const v of [27, 28]) {
     try {

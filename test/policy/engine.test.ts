@@ -342,6 +342,19 @@ describe("PolicyEngine", function () {
       expect(isPolicyBundleError(error, "POLICY_BUNDLE_VERSION_NOT_RISING"), String(error)).to.be.true;
     });
 
+    it("activates again after a restart the bundle that was active last, and only that one", async function () {
+      const v2 = await signedBy(unsigned(wasm, withEurtLimit(data, "10000000"), 2), [compliance[0], compliance[1]]);
+      await registry.activate(v2);
+      await registry.rollback();
+      const restarted = await PolicyRegistry.open({ complianceKeys, threshold: 2, chainId: CHAIN_ID, audit });
+      expect(restarted.highestVersion).to.equal(2);
+      const error = await rejection(restarted.activate(v2));
+      expect(isPolicyBundleError(error, "POLICY_BUNDLE_VERSION_NOT_RISING"), String(error)).to.be.true;
+      expect(await restarted.activate(bundle)).to.deep.equal({ version: 1, policyHash: bundle.manifest.policyHash });
+      const again = await PolicyRegistry.open({ complianceKeys, threshold: 2, chainId: CHAIN_ID, audit });
+      expect((await again.activate(bundle)).version).to.equal(1);
+    });
+
     it("reports every decision where a candidate policy disagrees, without changing any decision", async function () {
       const candidate = await WasmPolicy.load(wasm, withEurtLimit(data, "10000000"));
       engine.startShadow({ label: "limit-10m", policy: candidate });

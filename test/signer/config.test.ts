@@ -101,21 +101,47 @@ describe("secp256k1 glue", function () {
     expect(() => addressFromEcPoint(getBytes("0x0441" + "02" + G_POINT.slice(2)))).to.throw();
   });
 
-  it("keeps a low-S signature and finds its recovery id", function () {
-    const checked = checkedSignature(getBytes(concat([good.r, good.s])), digest, address);
-    expect(checked.serialized).to.equal(good.serialized);
+  const publicKey = getBytes(key.publicKey);
+  for (const [path, point] of [
+    ["by recovery", undefined],
+    ["by one verification against the public key", publicKey],
+  ] as const) {
+    describe(path, function () {
+      it("keeps a low-S signature and finds its recovery id", function () {
+        const checked = checkedSignature(getBytes(concat([good.r, good.s])), digest, address, point);
+        expect(checked.serialized).to.equal(good.serialized);
+      });
+
+      it("normalises a high S (s = n - s) and flips the recovery id", function () {
+        const highS = toBeHex(SECP256K1_N - BigInt(good.s), 32);
+        const checked = checkedSignature(getBytes(concat([good.r, highS])), digest, address, point);
+        expect(checked.s).to.equal(good.s);
+        expect(checked.v).to.equal(good.v);
+      });
+
+      it("refuses a valid signature by another key", function () {
+        const other = new SigningKey(toBeHex(777n, 32)).sign(digest);
+        expect(() => checkedSignature(getBytes(concat([other.r, other.s])), digest, address, point))
+          .to.throw()
+          .with.property("code", "HSM_SIGNATURE_INVALID");
+      });
+    });
+  }
+
+  it("finds the recovery id ethers finds, for 100 keys and digests (seeded)", function () {
+    for (let i = 1; i <= 100; i++) {
+      const k = new SigningKey(keccak256(toUtf8Bytes(`key-${i}`)));
+      const d = keccak256(toUtf8Bytes(`digest-${i}`));
+      const sig = k.sign(d);
+      const raw = getBytes(concat([sig.r, sig.s]));
+      const checked = checkedSignature(raw, d, addressFromEcPoint(getBytes(k.publicKey)), getBytes(k.publicKey));
+      expect(checked.serialized, `pair ${i}`).to.equal(sig.serialized);
+    }
   });
 
-  it("normalises a high S (s = n - s) and flips the recovery id", function () {
-    const highS = toBeHex(SECP256K1_N - BigInt(good.s), 32);
-    const checked = checkedSignature(getBytes(concat([good.r, highS])), digest, address);
-    expect(checked.s).to.equal(good.s);
-    expect(checked.v).to.equal(good.v);
-  });
-
-  it("refuses a valid signature by another key", function () {
-    const other = new SigningKey(toBeHex(777n, 32)).sign(digest);
-    expect(() => checkedSignature(getBytes(concat([other.r, other.s])), digest, address))
+  it("refuses a public key that is not the key's address", function () {
+    const other = getBytes(new SigningKey(toBeHex(777n, 32)).publicKey);
+    expect(() => checkedSignature(getBytes(concat([good.r, good.s])), digest, address, other))
       .to.throw()
       .with.property("code", "HSM_SIGNATURE_INVALID");
   });

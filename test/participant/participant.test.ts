@@ -1,0 +1,166 @@
+// The participant API on real parts: the demo's three banks (SoftHSM keys as operators and accounts, signed
+// bundles of the real bank policy, SQLite logs) on the in-process network. Retries never sign a call twice, a
+// transaction that never reached the chain is rebroadcast with the same bytes, and bad configuration opens nothing.
+import { expect } from "chai";
+import { encodeBytes32String } from "ethers";
+import hre from "hardhat";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  buildPolicy,
+  consortiumConfigWithKeys,
+  createBankKeys,
+  openBanks,
+  type DemoBank,
+  type DemoBankInput,
+} from "../../src/demo/banks";
+import { DemoClock } from "../../src/demo/clock";
+import { DemoHsm } from "../../src/demo/softhsm";
+import { deployConsortium, type DeploymentRecord } from "../../src/deploy";
+import { isFrameworkError } from "../../src/errors";
+import { Participant, type ParticipantConfigInput } from "../../src/participant";
+import type { SettlementTerms } from "../../src/settlement";
+import { DEMO_CONFIG, isolateChain } from "../tasks/helpers";
+
+const TERMS = { perSettlement: "100000000", daily: "900000000", cashThreshold: "50000000" };
+
+describe("Participant", function () {
+  isolateChain();
+  let dir: string;
+  let banks: DemoBank[];
+  let record: DeploymentRecord;
+  let clock: DemoClock;
+  let n = 0;
+
+  before(async function () {
+    dir = await mkdtemp(path.join(tmpdir(), "participant-"));
+    const hsm = DemoHsm.create(path.join(dir, "hsm"));
+    const inputs: DemoBankInput[] = [
+      { name: "Alpha Bank", lei: "DEMO00ALPHABANK00017", terms: TERMS },
+      { name: "Beta Bank", lei: "DEMO00BETABANK000096", terms: TERMS },
+      { name: "Gamma Bank", lei: "DEMO00GAMMABANK00078", terms: TERMS },
+    ];
+    const keys = createBankKeys(hsm, inputs);
+    const configFile = consortiumConfigWithKeys(DEMO_CONFIG, keys, path.join(dir, "consortium.json"));
+    const { wasm, base } = await buildPolicy(hre.config.paths.root, path.join(dir, "policy"));
+    record = (await deployConsortium(hre, { configFile, fresh: true })).record;
+    clock = new DemoClock(hre);
+    await clock.toNextMonday(9);
+    banks = await openBanks(hre, { runDir: dir, hsm, record, banks: inputs, keys, wasm, base, clock });
+  });
+
+  after(async function () {
+    for (const b of banks) await b.participant.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function dvp(seller: DemoBank, buyer: DemoBank, bonds: bigint, cash: bigint): SettlementTerms {
+    const token = (symbol: string) => record.tokens.find((t) => t.symbol === symbol)!.address;
+    return {
+      tradeRef: encodeBytes32String(`PARTICIPANT-${++n}`),
+      kind: 0,
+      seller: seller.address,
+      buyer: buyer.address,
+      asset: token("B30"),
+      assetAmount: bonds,
+      cash: token("aEUR"),
+      cashAmount: cash,
+    };
+  }
+
+  async function signatures(bank: DemoBank, subject: string): Promise<number> {
+    let count = 0;
+    for await (const r of bank.participant.auditRecords())
+      if (r.kind === "signature" && r.subject === subject) count += 1;
+    return count;
+  }
+
+  it("settles a DvP through both banks' gates, each step sent by the bank's HSM key", async function () {
+    const [alpha, beta] = banks;
+    const terms = dvp(beta, alpha, 10n, 1_000_00n);
+    const instructed = await beta.participant.instruct(terms);
+    const affirmed = await alpha.participant.affirm(terms);
+    const settled = await beta.participant.settle(terms);
+    expect(instructed.receipt.from).to.equal(beta.address);
+    expect(affirmed.receipt.from).to.equal(alpha.address);
+    expect([instructed.retried, affirmed.retried, settled.retried]).to.deep.equal([false, false, false]);
+    const engine = await hre.ethers.getContractAt("SettlementEngine", record.engine);
+    expect(await engine.statusOf(settled.settlementId)).to.equal(3n);
+  });
+
+  it("returns the earlier transaction for a retried call instead of signing it again", async function () {
+    const [alpha, beta] = banks;
+    const terms = dvp(beta, alpha, 11n, 1_100_00n);
+    const first = await beta.participant.instruct(terms);
+    const again = await beta.participant.instruct(terms);
+    expect(again.retried).to.equal(true);
+    expect(again.txHash).to.equal(first.txHash);
+    expect(await signatures(beta, first.settlementId)).to.equal(1);
+  });
+
+  it("rebroadcasts the same signed bytes when the first transaction never reached a block", async function () {
+    const [alpha, beta] = banks;
+    const terms = dvp(beta, alpha, 12n, 1_200_00n);
+    const file = path.join(beta.dir, "participant.json");
+    const config = JSON.parse(await readFile(file, "utf8")) as ParticipantConfigInput;
+    await beta.participant.close();
+    beta.participant = await Participant.open(
+      { ...config, submission: { ...config.submission, receiptTimeoutMs: 300 } },
+      { provider: hre.ethers.provider, now: () => clock.now() },
+    );
+    await hre.network.provider.request({ method: "evm_setAutomine", params: [false] });
+    let lost: unknown;
+    try {
+      await beta.participant.instruct(terms);
+    } catch (error) {
+      lost = error;
+    } finally {
+      await hre.network.provider.request({ method: "evm_setAutomine", params: [true] });
+    }
+    expect(isFrameworkError(lost, "TRANSACTION_FAILED"), String(lost)).to.equal(true);
+    const txHash = (lost as { details: { txHash: string } }).details.txHash;
+    await hre.network.provider.request({ method: "hardhat_dropTransaction", params: [txHash] });
+    const retried = await beta.participant.instruct(terms);
+    expect(retried).to.include({ retried: true, txHash });
+    expect(retried.receipt.status).to.equal(1);
+    expect(await signatures(beta, retried.settlementId)).to.equal(1);
+  });
+
+  it("gives back reserved exposure when its settlement is cancelled", async function () {
+    const [alpha, beta] = banks;
+    const terms = dvp(beta, alpha, 13n, 1_300_00n);
+    const { settlementId } = await beta.participant.instruct(terms);
+    expect(beta.participant.engine.reservation(settlementId)?.state).to.equal("reserved");
+    await beta.participant.cancel(terms, "booked twice");
+    expect(beta.participant.engine.reservation(settlementId)).to.include({
+      state: "released",
+      releasedReason: "cancelled",
+    });
+    expect(await beta.participant.syncSettlement(terms)).to.equal(8n);
+  });
+
+  it("refuses an invalid configuration with CONFIG_INVALID, naming the fields, and opens nothing", async function () {
+    const config = JSON.parse(await readFile(path.join(banks[2].dir, "participant.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    const broken = { ...config, bank: { name: "", lei: "x" }, hsm: { ...(config.hsm as object), tokenLabel: "" } };
+    let error: unknown;
+    try {
+      await Participant.open(broken as ParticipantConfigInput, { provider: hre.ethers.provider });
+    } catch (e) {
+      error = e;
+    }
+    expect(isFrameworkError(error, "CONFIG_INVALID"), String(error)).to.equal(true);
+    expect((error as Error).message).to.match(/bank\.name: .*hsm\.tokenLabel: /);
+  });
+
+  it("verifies its audit log against the head it anchored on chain", async function () {
+    const alpha = banks[0];
+    const anchored = await alpha.participant.anchorAudit();
+    const verified = await alpha.participant.verifyAudit(true);
+    expect(verified).to.deep.include({ ok: true });
+    expect(anchored.head.seq).to.be.greaterThan(0);
+  });
+});
