@@ -14,10 +14,10 @@
  * - `approve(engine, amount)` on a consortium token is allowed without a policy decision: the engine only pulls
  *   tokens on instruct and affirm, which pass the gate themselves. Approving any other spender is undecodable.
  */
-import { getAddress, type Interface } from "ethers";
+import { getAddress, keccak256, type FunctionFragment, type Interface } from "ethers";
 import { PermissionedToken__factory, SettlementEngine__factory } from "../../../typechain-types";
 import type { Action } from "../../policy";
-import { formatSettlementId, settlementIdOf, type SettlementTerms } from "../../settlement";
+import type { SettlementTerms } from "../../settlement";
 
 /** A call to sign, as the gate sees it. */
 export interface CallToSign {
@@ -54,6 +54,9 @@ export interface CallDecoderOptions {
   /** Single functions allowed without a policy decision: target and 4-byte selector. */
   allowedCalls?: readonly { to: string; selector: string }[];
 }
+
+/** Hex digits of abi.encode(Terms): eight 32-byte words. */
+const TERMS_HEX_LENGTH = 8 * 64;
 
 const ENGINE_ACTIONS: Record<string, Action> = {
   instruct: "instruct",
@@ -126,7 +129,9 @@ export class CallDecoder {
       kind: "intent",
       action,
       function: parsed.name,
-      settlementId: formatSettlementId(settlementIdOf(terms)),
+      // The terms are the call's first argument, a static tuple of eight words: canonical calldata (checked by
+      // re-encoding) holds abi.encode(terms) right after the selector, so its hash is the settlement id.
+      settlementId: keccak256(`0x${call.data.slice(10, 10 + TERMS_HEX_LENGTH)}`),
       token: dvp ? terms.cash : terms.asset,
       amount: dvp ? terms.cashAmount : terms.assetAmount,
       counterpartyAccount: ours === "seller" ? terms.buyer : terms.seller,
@@ -161,14 +166,28 @@ export class CallDecoder {
   }
 
   #parse(iface: Interface, call: CallToSign): { name: string; args: readonly unknown[] } | null {
+    const fragment = functionsBySelector(iface).get(call.data.slice(0, 10).toLowerCase());
+    if (fragment === undefined) return null;
     try {
-      const parsed = iface.parseTransaction({ data: call.data, value: call.value });
-      if (parsed === null) return null;
+      const args = iface.decodeFunctionData(fragment, call.data);
       // Re-encode: calldata with trailing bytes or non-canonical padding is not what it claims to be.
-      if (iface.encodeFunctionData(parsed.fragment, parsed.args).toLowerCase() !== call.data.toLowerCase()) return null;
-      return { name: parsed.name, args: parsed.args };
+      if (iface.encodeFunctionData(fragment, args).toLowerCase() !== call.data.toLowerCase()) return null;
+      return { name: fragment.name, args };
     } catch {
       return null;
     }
   }
+}
+
+const SELECTORS = new WeakMap<Interface, Map<string, FunctionFragment>>();
+
+/** The interface's functions by selector, computed once (ethers hashes every signature on each lookup). */
+function functionsBySelector(iface: Interface): Map<string, FunctionFragment> {
+  let map = SELECTORS.get(iface);
+  if (map === undefined) {
+    map = new Map();
+    iface.forEachFunction((fragment) => map!.set(fragment.selector.toLowerCase(), fragment));
+    SELECTORS.set(iface, map);
+  }
+  return map;
 }
