@@ -6,11 +6,11 @@
  * Client wallets are derived on m/44'/60'/0'/0/<clientIndex> (BIP44, Ethereum coin type 60, account 0).
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { link, mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { decryptKeystoreJson, HDNodeWallet, isError, isKeystoreJson, Mnemonic } from "ethers";
 import { MAX_CLIENT_INDEX, type SecretSource } from "./config";
+import { readSecret } from "../config/files";
 import {
   CustodyKeystoreExistsError,
   CustodyKeystoreUnreadableError,
@@ -46,20 +46,7 @@ export function clientPath(index: number): string {
 
 /** Reads the passphrase from its source. Returned to the caller only, never stored or logged. */
 export function resolvePassphrase(source: SecretSource): string {
-  if ("env" in source) {
-    const value = process.env[source.env];
-    if (value === undefined || value === "") throw new CustodyPassphraseUnavailableError(source);
-    return value;
-  }
-  let text: string;
-  try {
-    text = readFileSync(source.file, "utf8");
-  } catch (error) {
-    throw new CustodyPassphraseUnavailableError(source, error);
-  }
-  const value = text.replace(/\r?\n$/, "");
-  if (value === "") throw new CustodyPassphraseUnavailableError(source);
-  return value;
+  return readSecret(source, (cause) => new CustodyPassphraseUnavailableError(source, cause));
 }
 
 /** Generates a new 24-word mnemonic and writes it, encrypted, to a new keystore file (refuses to overwrite). */

@@ -2,9 +2,9 @@
  * Reading a custody configuration: JSON parsed and validated once (schema, then the rules that span fields,
  * then the key-tier rule), relative paths resolved against the configuration file's folder.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { ConfigError, ErrorCode, schemaIssues, type SchemaIssue } from "../errors";
+import { readJsonFile } from "../config/files";
+import { schemaIssues, type SchemaIssue } from "../errors";
 import {
   CustodyConfigSchema,
   type CustodyConfig,
@@ -39,26 +39,7 @@ export function parseCustodyConfig(input: unknown, options: ParseOptions = {}): 
 
 /** Reads and validates a configuration file; a missing or non-JSON file is a `ConfigError`. */
 export async function loadCustodyConfig(file: string): Promise<CustodyConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new ConfigError(
-      missing ? ErrorCode.ConfigNotFound : ErrorCode.ConfigMalformed,
-      missing ? `${file}: no such custody configuration file` : `${file}: cannot read (${(error as Error).message})`,
-      { details: { file }, cause: error },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(ErrorCode.ConfigMalformed, `${file}: not valid JSON (${(error as Error).message})`, {
-      details: { file },
-      cause: error,
-    });
-  }
+  const json = await readJsonFile(file, "custody configuration file");
   return parseCustodyConfig(json, { source: file, baseDir: path.dirname(path.resolve(file)) });
 }
 

@@ -5,10 +5,10 @@
  * `generateRsmKeys` makes the three key pairs a deployment needs, as JWKs with RFC 7638 thumbprints as `kid`.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import { z } from "zod";
 import { RsmKeyUnavailableError } from "./errors";
+import { readSecret } from "../config/files";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
 
@@ -42,17 +42,12 @@ export type RsmSigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 export type KeyUse = RsmSigningAlgorithm | "ECDH-ES";
 
 function readSource(name: string, source: { file: string } | { env: string }, what: string): string {
-  let text: string | undefined;
-  try {
-    text = "env" in source ? process.env[source.env] : readFileSync(source.file, "utf8");
-  } catch (error) {
-    throw new RsmKeyUnavailableError(name, `cannot read ${what} file ${"file" in source ? source.file : ""}`, error);
-  }
-  if (text === undefined || text.trim() === "") {
-    const where = "env" in source ? `environment variable ${source.env}` : `file ${source.file}`;
-    throw new RsmKeyUnavailableError(name, `${what} ${where} is empty or unset`);
-  }
-  return text.replace(/\r?\n$/, "");
+  const where = "env" in source ? `environment variable ${source.env}` : `file ${source.file}`;
+  return readSecret(source, (cause) =>
+    cause === undefined
+      ? new RsmKeyUnavailableError(name, `${what} ${where} is empty or unset`)
+      : new RsmKeyUnavailableError(name, `cannot read ${what} ${where}`, cause),
+  );
 }
 
 function checkUse(name: string, key: KeyObject, use: KeyUse): KeyObject {

@@ -2,10 +2,10 @@
  * Configuration of the HSM signer, validated once with zod. The PIN is never a literal: the config
  * names an environment variable or a file, read only when a session logs in.
  */
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { HsmConfigError, HsmPinUnavailableError } from "./errors";
 import { schemaIssues } from "../errors";
+import { readSecret } from "../config/files";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HEX_ID = /^(0x)?([0-9a-fA-F]{2})+$/;
@@ -63,20 +63,7 @@ export function parseHsmSignerConfig(input: unknown): HsmSignerConfig {
 
 /** Reads the PIN from its source. The value is returned to the caller only, never stored or logged. */
 export function resolvePin(source: PinSource): string {
-  if ("env" in source) {
-    const pin = process.env[source.env];
-    if (pin === undefined || pin === "") throw new HsmPinUnavailableError(source);
-    return pin;
-  }
-  let text: string;
-  try {
-    text = readFileSync(source.file, "utf8");
-  } catch (error) {
-    throw new HsmPinUnavailableError(source, error);
-  }
-  const pin = text.replace(/\r?\n$/, "");
-  if (pin === "") throw new HsmPinUnavailableError(source);
-  return pin;
+  return readSecret(source, (cause) => new HsmPinUnavailableError(source, cause));
 }
 
 /** The selector as CKA_LABEL / CKA_ID attribute values. */

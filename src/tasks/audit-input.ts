@@ -4,8 +4,8 @@
  * file or the environment and never on a command line). A SQLite path must exist: a task never creates a log.
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { openAuditStore, type AuditStore } from "../audit";
+import { readJsonFile } from "../config/files";
 import { ConfigError, ErrorCode, TaskInputError } from "../errors";
 
 export interface AuditArgs {
@@ -29,24 +29,6 @@ export async function openTaskAudit(args: AuditArgs): Promise<AuditStore> {
     }
     return openAuditStore({ path: args.audit });
   }
-  const file = args.auditConfig!;
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new ConfigError(ErrorCode.ConfigNotFound, `--audit-config ${file}: cannot read it`, {
-      details: { path: file },
-      cause: error,
-    });
-  }
-  let config: unknown;
-  try {
-    config = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(ErrorCode.ConfigMalformed, `--audit-config ${file}: not JSON`, {
-      details: { path: file },
-      cause: error,
-    });
-  }
+  const config = await readJsonFile(args.auditConfig!, "audit store configuration");
   return openAuditStore(config as Parameters<typeof openAuditStore>[0]);
 }

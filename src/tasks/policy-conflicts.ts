@@ -4,10 +4,10 @@
  * fails with POLICY_SHARED_CONFLICTS, carrying the whole report in its details (exit status 1); with none it
  * succeeds. A missing file is CONFIG_NOT_FOUND, a malformed one CONFIG_INVALID or CONFIG_MALFORMED.
  */
-import { readFile } from "node:fs/promises";
 import { parseApprovalConfig } from "../approvals/config";
 import { isApprovalError } from "../approvals/errors";
 import { formatAmount } from "../config";
+import { readJsonFile } from "../config/files";
 import { ConfigError, ErrorCode } from "../errors";
 import { findConflicts, type SharedConflict } from "../policy/conflicts";
 import { readSharedParameters } from "../policy/shared";
@@ -51,7 +51,7 @@ commandTask(
       .addOptionalParam("approvalConfig", "The approval configuration (JSON), to check its requestTtlSeconds")
       .addOptionalParam("consortium", "Which recorded consortium (name or key), when several are deployed"),
   async (args: ConflictsArgs, out, hre) => {
-    const data = await readJson(args.policyData);
+    const data = await readJsonFile(args.policyData);
     const approvalTtlSeconds = args.approvalConfig === undefined ? undefined : await approvalTtl(args.approvalConfig);
     const ctx = await loadContext(hre, args.consortium);
     const tokens = ctx.record.tokens;
@@ -113,31 +113,9 @@ commandTask(
   },
 );
 
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new ConfigError(
-      missing ? ErrorCode.ConfigNotFound : ErrorCode.ConfigMalformed,
-      missing ? `${file}: no such file` : `${file}: cannot read (${(error as Error).message})`,
-      { details: { file }, cause: error },
-    );
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new ConfigError(ErrorCode.ConfigMalformed, `${file}: not valid JSON (${(error as Error).message})`, {
-      details: { file },
-      cause: error,
-    });
-  }
-}
-
 /** `requestTtlSeconds` of the approval configuration in `file`. */
 async function approvalTtl(file: string): Promise<number> {
-  const json = await readJson(file);
+  const json = await readJsonFile(file);
   try {
     return parseApprovalConfig(json).requestTtlSeconds;
   } catch (error) {
