@@ -22,7 +22,11 @@ commandTask(
   (t) =>
     t
       .addOptionalParam("consortiumConfig", "Consortium configuration (JSON)", "deploy/consortia/demo.json")
-      .addOptionalParam("runDir", "Where the banks' tokens, logs and the report are written (emptied first)", "reports/demo"),
+      .addOptionalParam(
+        "runDir",
+        "Where the banks' tokens, logs and the report are written (emptied first)",
+        "reports/demo",
+      ),
   async (args: DemoArgs, out, hre) => {
     if (hre.network.name !== "hardhat") {
       throw new ChainStateError(
