@@ -9,7 +9,7 @@ import { buildConsortiumModule, tokenFutureKey } from "../../deploy/consortium";
 import { configDigest, loadConsortiumConfig, resolveConsortiumConfig, type ResolvedConsortiumConfig } from "../config";
 import { ChainStateError, ErrorCode, TaskInputError, TransactionError } from "../errors";
 import { fundAccounts, type FundingEntry } from "./funding";
-import { defaultDeploymentStore, type DeploymentRecord, type DeploymentStore } from "./store";
+import { defaultDeploymentStore, MemoryDeploymentStore, type DeploymentRecord, type DeploymentStore } from "./store";
 import { checkDeployment } from "./verify";
 
 export interface DeployOptions {
@@ -66,8 +66,16 @@ export async function deployConsortium(hre: HardhatRuntimeEnvironment, options: 
     if (check.status === "wrong-chain") {
       throw mismatch(`${where} is on chain ${existing.chainId}, but ${network} is chain ${check.chainId}`);
     }
-    if (check.status === "mismatch") throw mismatch(`${where} does not match the chain: ${check.problems[0]}`);
-    notes.push(`${where} is gone from the chain (reset?); deploying again`);
+    // A record kept in memory belongs to the in-process chain, which snapshots revert: one that no longer matches
+    // the chain is stale, not a conflict. A record in a file (a real network) that does not match is an error.
+    if (check.status === "mismatch" && !(store instanceof MemoryDeploymentStore)) {
+      throw mismatch(`${where} does not match the chain: ${check.problems[0]}`);
+    }
+    notes.push(
+      check.status === "mismatch"
+        ? `${where} no longer matches the in-process chain (reverted?); deploying again`
+        : `${where} is gone from the chain (reset?); deploying again`,
+    );
   }
 
   const record = await runIgnition(hre, resolved, { deployer, digest, configFile: options.configFile });

@@ -64,7 +64,7 @@ describe("audit and replay tasks", function () {
   });
 
   after(async function () {
-    await rm(dir, { recursive: true, force: true });
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
   it("audit:verify passes an intact log and names its head", async function () {
