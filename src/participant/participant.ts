@@ -66,6 +66,8 @@ export class Participant {
   readonly #records: SigningRecordStore;
   readonly #submissions: SubmissionStore;
   readonly #settlement: SettlementEngine;
+  /** The network's chain id, read once at open. */
+  readonly #chainId: bigint;
 
   private constructor(parts: {
     config: ParticipantConfig;
@@ -78,6 +80,7 @@ export class Participant {
     records: SigningRecordStore;
     submissions: SubmissionStore;
     address: string;
+    chainId: bigint;
   }) {
     this.config = parts.config;
     this.provider = parts.provider;
@@ -89,6 +92,7 @@ export class Participant {
     this.#records = parts.records;
     this.#submissions = parts.submissions;
     this.address = parts.address;
+    this.#chainId = parts.chainId;
     this.#settlement = SettlementEngine__factory.connect(parts.config.consortium.engine, parts.gate);
   }
 
@@ -157,7 +161,19 @@ export class Participant {
         keyTier: config.keyTier,
         screening: options.screening ?? (() => "clear"),
       });
-      return new Participant({ config, provider, audit, engine, approvals, gate, hsm, records, submissions, address });
+      return new Participant({
+        config,
+        provider,
+        audit,
+        engine,
+        approvals,
+        gate,
+        hsm,
+        records,
+        submissions,
+        address,
+        chainId: BigInt(chainId),
+      });
     } catch (error) {
       for (const close of closers.reverse()) await close();
       throw error;
@@ -299,7 +315,7 @@ export class Participant {
     call: { to: string; data: string },
     context: { operationId?: string; initiator?: Initiator } = {},
   ): Promise<Submitted> {
-    const chainId = (await this.provider.getNetwork()).chainId;
+    const chainId = this.#chainId;
     const key =
       context.operationId ??
       keccak256(
@@ -311,7 +327,7 @@ export class Participant {
     const earlier = this.#submissions.get(key);
     if (earlier !== undefined) return this.#track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
     const gate = this.gate.withContext({ initiator: context.initiator, intentId: context.operationId });
-    const populated = await gate.populateTransaction({ to: call.to, data: call.data });
+    const populated = await gate.populateTransaction({ to: call.to, data: call.data, chainId });
     const raw = await gate.signTransaction(populated);
     const tx = Transaction.from(raw);
     this.#submissions.record(key, tx.hash!, raw, tx.nonce);
@@ -320,10 +336,11 @@ export class Participant {
 
   async #track(key: string, raw: string, txHash: string, nonce: number, retried: boolean): Promise<Submitted> {
     const { confirmations, receiptTimeoutMs, broadcastAttempts, backoffMs } = this.config.submission;
-    let receipt = await this.provider.getTransactionReceipt(txHash);
+    // A transaction signed just now cannot have a receipt yet; one found again by a retry may.
+    let receipt = retried ? await this.provider.getTransactionReceipt(txHash) : null;
     for (let attempt = 1; receipt === null; attempt++) {
       try {
-        await this.provider.broadcastTransaction(raw);
+        await this.#broadcast(raw);
         break;
       } catch (error) {
         receipt = await this.provider.getTransactionReceipt(txHash);
@@ -356,12 +373,22 @@ export class Participant {
     return { txHash, nonce, receipt, retried };
   }
 
+  /**
+   * Sends the signed bytes. With a JSON-RPC provider the raw call is used: the transaction response ethers
+   * would build is not needed, and building it recovers the sender again.
+   */
+  async #broadcast(raw: string): Promise<void> {
+    const rpc = this.provider as Provider & { send?: (method: string, params: unknown[]) => Promise<unknown> };
+    if (typeof rpc.send === "function") await rpc.send("eth_sendRawTransaction", [raw]);
+    else await this.provider.broadcastTransaction(raw);
+  }
+
   /** Polls for the receipt (any provider, the in-process one included) until it has `confirmations`. */
   async #waitForReceipt(txHash: string, confirmations: number, timeoutMs: number): Promise<TransactionReceipt | null> {
     const deadline = Date.now() + timeoutMs;
     for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
       const receipt = await this.provider.getTransactionReceipt(txHash);
-      if (receipt !== null && (await receipt.confirmations()) >= confirmations) return receipt;
+      if (receipt !== null && (confirmations === 1 || (await receipt.confirmations()) >= confirmations)) return receipt;
       if (Date.now() >= deadline) return null;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
