@@ -11,12 +11,11 @@
  * default 64). Needs the OPA CLI (OPA_BIN, else $(go env GOPATH)/bin/opa). Writes
  * reports/bench-policy.md and reports/bench-policy.json.
  */
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Writable } from "node:stream";
-import { promisify } from "node:util";
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { id, Wallet } from "ethers";
 import { openAuditStore, type AuditEntry, type AuditStore } from "../../src/audit";
@@ -26,15 +25,15 @@ import {
   inputDigest,
   PolicyEngine,
   PolicyRegistry,
-  readPolicyFiles,
   signBundle,
   validateIntent,
   WasmPolicy,
   type Intent,
 } from "../../src/policy";
+import { buildPolicy } from "../../src/demo/banks";
 import { openDurableSqlite } from "../../src/storage";
+import { f, fsType, k, positiveInt } from "./common";
 
-const run = promisify(execFile);
 const ROOT = path.join(__dirname, "..", "..");
 const N = positiveInt("BENCH_N", 5000);
 const CONCURRENCY = positiveInt("BENCH_CONCURRENCY", 64);
@@ -84,14 +83,6 @@ interface EngineStats extends Stats {
   auditCommitUs: number;
 }
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
-
 /** mulberry32: a small seeded generator, so every run draws the same intents. */
 function seeded(seed: number): () => number {
   let a = seed >>> 0;
@@ -101,17 +92,6 @@ function seeded(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-async function buildPolicy(out: string): Promise<{ wasm: Uint8Array; data: BankDocument }> {
-  let opa = process.env.OPA_BIN;
-  if (!opa) opa = path.join((await run("go", ["env", "GOPATH"])).stdout.trim(), "bin", "opa");
-  await run("bash", [path.join(ROOT, "scripts", "build-policy.sh"), out], {
-    cwd: ROOT,
-    env: { ...process.env, OPA_BIN: opa },
-  });
-  const files = await readPolicyFiles(out);
-  return { wasm: files.wasm, data: files.data as BankDocument };
 }
 
 /** The built data with counterparties added up to 1,000: 93% active, 5% suspended, 2% terminated. */
@@ -304,29 +284,12 @@ function timeCommits(dir: string): { durable: Stats; empty: Stats } {
   }
 }
 
-/** The file system type of the mount holding `dir` (from /proc/mounts; "unknown" elsewhere). */
-async function fsType(dir: string): Promise<string> {
-  try {
-    const mounts = (await readFile("/proc/mounts", "utf8")).split("\n").map((l) => l.split(" "));
-    const hits = mounts.filter(
-      ([, at]) => at !== undefined && (dir === at || dir.startsWith(at.endsWith("/") ? at : `${at}/`)),
-    );
-    hits.sort((a, b) => b[1].length - a[1].length);
-    return hits.length > 0 ? `${hits[0][2]} (${hits[0][0]} on ${hits[0][1]})` : "unknown";
-  } catch {
-    return "unknown";
-  }
-}
-
-const f = (x: number, digits = 1): string => x.toFixed(digits);
-const k = (x: number): string => Math.round(x).toLocaleString("en-US");
-
 async function main(): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), "bench-policy-"));
   try {
     const rand = seeded(2026);
-    const built = await buildPolicy(path.join(tmp, "policy"));
-    const data = withCounterparties(built.data, rand);
+    const built = await buildPolicy(ROOT, path.join(tmp, "policy"));
+    const data = withCounterparties({ bank: built.base }, rand);
     const full = intents(data, "bare", N, rand).map((i) => complete(i, rand));
 
     // 1. Bare opa-wasm, 2. WasmPolicy (adds the decision's zod validation), 3. the pieces of the engine's CPU.
@@ -445,7 +408,7 @@ function render(r: Results): string {
   const mix = Object.entries(r.bareOutcomes)
     .map(([o, n]) => `${o} ${pct(n, bare.n)}`)
     .join(", ");
-  const known = p.validateIntent.cpuUsPerOp + wp.cpuUsPerOp + 2 * p.inputDigest.cpuUsPerOp;
+  const known = p.validateIntent.cpuUsPerOp + wp.cpuUsPerOp + p.inputDigest.cpuUsPerOp;
   const validation = wp.meanUs - bare.meanUs;
   return [
     `Machine: ${r.machine.cpu}; Node ${r.machine.node}; ${r.machine.platform}; files on ${r.machine.disk}; ` +
@@ -465,7 +428,7 @@ function render(r: Results): string {
     row("durable SQLite commit (1-row insert)", p.durableCommit, "WAL, synchronous=FULL: one fsync"),
     row("SQLite commit, no writes", p.emptyCommit, "no fsync (a batch that reserves nothing)"),
     row("validateIntent (zod)", p.validateIntent, "engine CPU piece"),
-    row("inputDigest (canonical JSON + keccak256)", p.inputDigest, "engine CPU piece, done twice"),
+    row("inputDigest (canonical JSON + keccak256)", p.inputDigest, "engine CPU piece, once per decision"),
     "",
     `Goals: bare p99 < ${GOALS.bareP99Us} µs: ${f(bare.p99Us)} µs, ${met(bare.p99Us < GOALS.bareP99Us)}. ` +
       `Durable decisions >= ${k(GOALS.durablePerSecond)}/s: sequential ${k(seq.perSecond)}/s, ` +
@@ -489,7 +452,7 @@ function render(r: Results): string {
       `${f(conc.auditCommitUs)} µs, ${pct(conc.auditCommitUs / conc.meanBatch, wallUs(conc))} of the time per decision. ` +
       `CPU (all threads) ${f(conc.cpuUsPerOp)} µs per decision = ${pct(conc.cpuUsPerOp, wallUs(conc))} of the ` +
       `${f(wallUs(conc))} µs wall: intent validation ${f(p.validateIntent.cpuUsPerOp)}, policy ${f(wp.cpuUsPerOp)}, ` +
-      `inputDigest 2 x ${f(p.inputDigest.cpuUsPerOp)}, the rest (audit record: canonical JSON, SHA-256, insert, decode; ` +
+      `inputDigest ${f(p.inputDigest.cpuUsPerOp)}, the rest (audit record: canonical JSON, SHA-256, insert, decode; ` +
       `reservation lookups; batching) ~${f(conc.cpuUsPerOp - known)} µs. One core's ceiling ~${k(1e6 / conc.cpuUsPerOp)}/s. ` +
       `Latency is the batch: p50 ${f(conc.p50Us / 1000)} ms = ${f(conc.meanBatch)} decisions of CPU and a commit.`,
   ].join("\n");

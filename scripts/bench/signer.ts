@@ -14,12 +14,10 @@
  * /usr/lib/softhsm/libsofthsm2.so), the OPA CLI (OPA_BIN, else $(go env GOPATH)/bin/opa) and the TypeChain
  * bindings (npm run build). Writes reports/bench-signer.md and reports/bench-signer.json.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import {
   dataSlice,
   getAddress,
@@ -33,7 +31,7 @@ import {
 } from "ethers";
 import * as pkcs11 from "pkcs11js";
 import { openAuditStore } from "../../src/audit";
-import { createBundle, PolicyEngine, PolicyRegistry, readPolicyFiles, signBundle } from "../../src/policy";
+import { createBundle, PolicyEngine, PolicyRegistry, signBundle } from "../../src/policy";
 import {
   acquireLibrary,
   checkedSignature,
@@ -47,10 +45,12 @@ import {
 } from "../../src/signer";
 import { CallDecoder, PolicyGatedSigner, staticDirectory } from "../../src/signer/gate";
 import { findKeyPair, openLoggedInSession } from "../../src/signer/token";
+import { buildPolicy } from "../../src/demo/banks";
+import { DemoHsm } from "../../src/demo/softhsm";
 import { openDurableSqlite } from "../../src/storage";
+import { f, fsType, k, positiveInt } from "./common";
 import { SettlementEngine__factory } from "../../typechain-types";
 
-const run = promisify(execFile);
 const ROOT = path.join(__dirname, "..", "..");
 const N = positiveInt("BENCH_N", 800);
 const CONCURRENCY = positiveInt("BENCH_CONCURRENCY", 16);
@@ -63,7 +63,6 @@ const MODULE = process.env.SOFTHSM2_MODULE ?? "/usr/lib/softhsm/libsofthsm2.so";
 const SESSIONS = 2;
 const GOAL = { gatedShareOfRaw: 0.5 };
 const TOKEN = "bench-signer";
-const PIN_ENV = `BENCH_HSM_PIN_${randomBytes(4).toString("hex").toUpperCase()}`;
 /** Friday 2025-11-21 10:00 UTC: 11:00 at the bank (UTC+1), inside business hours and before every cut-off. */
 const NOW = 1_763_719_200;
 const CHAIN_ID = 2026;
@@ -84,14 +83,6 @@ interface Stats {
   perSecond: number;
   /** CPU time of the whole process (all threads) per operation. */
   cpuUsPerOp: number;
-}
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
 }
 
 /** Runs `op` on every item with `concurrency` callers, each awaiting its call before taking the next item. */
@@ -178,35 +169,17 @@ function pinToOneCpu(): string {
   }
 }
 
-/** A throw-away SoftHSM token in `dir` (the same steps as test/signer/softhsm.ts), with its PIN in PIN_ENV. */
-async function softHsm(dir: string): Promise<HsmSignerConfigInput> {
-  const tokens = path.join(dir, "tokens");
-  await mkdir(tokens);
-  const conf = path.join(dir, "softhsm2.conf");
-  await writeFile(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-  process.env.SOFTHSM2_CONF = conf; // read when the module is loaded, which happens after this
-  const pin = randomBytes(8).toString("hex");
-  const soPin = randomBytes(8).toString("hex");
-  await run("softhsm2-util", ["--init-token", "--free", "--label", TOKEN, "--so-pin", soPin, "--pin", pin]);
-  process.env[PIN_ENV] = pin;
-  return {
-    modulePath: MODULE,
-    tokenLabel: TOKEN,
-    pin: { env: PIN_ENV },
-    key: { label: "settlement" },
-    sessions: SESSIONS,
-  };
+/** A throw-away SoftHSM token in `dir` (the demo's set-up), its PIN in an environment variable. */
+function softHsm(dir: string): HsmSignerConfigInput {
+  const hsm = DemoHsm.create(dir);
+  hsm.initToken(TOKEN);
+  return hsm.config(TOKEN, "settlement", { sessions: SESSIONS });
 }
 
 /** The bank policy built by scripts/build-policy.sh, with Bank B's EURT limits and approval threshold raised. */
 async function bankBundle(out: string, compliance: readonly Wallet[]) {
-  let opa = process.env.OPA_BIN;
-  if (!opa) opa = path.join((await run("go", ["env", "GOPATH"])).stdout.trim(), "bin", "opa");
-  await run("bash", [path.join(ROOT, "scripts", "build-policy.sh"), out], {
-    cwd: ROOT,
-    env: { ...process.env, OPA_BIN: opa },
-  });
-  const files = await readPolicyFiles(out);
+  const built = await buildPolicy(ROOT, out);
+  const files = { wasm: built.wasm, data: { bank: built.base } };
   type Data = { bank: { assets: Record<string, Record<string, unknown>>; counterparties: Record<string, Bank> } };
   type Bank = { limits: Record<string, { per_settlement: string; daily: string }> };
   const data = structuredClone(files.data) as Data;
@@ -250,18 +223,6 @@ async function durableCommit(dir: string): Promise<Stats> {
   }
 }
 
-/** The file system type of the mount holding `dir` (from /proc/mounts; "unknown" elsewhere). */
-async function fsType(dir: string): Promise<string> {
-  try {
-    const mounts = (await readFile("/proc/mounts", "utf8")).split("\n").map((l) => l.split(" "));
-    const hits = mounts.filter(([, at]) => at !== undefined && (dir === at || dir.startsWith(`${at}/`) || at === "/"));
-    hits.sort((a, b) => b[1].length - a[1].length);
-    return hits.length > 0 ? `${hits[0][2]} (${hits[0][0]} on ${hits[0][1]})` : "unknown";
-  } catch {
-    return "unknown";
-  }
-}
-
 type Closers = (() => Promise<void> | void)[];
 
 /**
@@ -272,7 +233,7 @@ async function signerPaths(config: HsmSignerConfigInput, address: string, closer
   const library = acquireLibrary(MODULE);
   closers.push(() => library.release());
   const api = library.api();
-  const session = openLoggedInSession(api, TOKEN, { env: PIN_ENV });
+  const session = openLoggedInSession(api, TOKEN, config.pin);
   closers.push(() => api.C_CloseSession(session));
   const { privateKey, publicKey } = findKeyPair(api, session, TOKEN, config.key);
   const total = WARMUP + N;
@@ -393,7 +354,7 @@ async function main(): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), "bench-signer-"));
   const closers: Closers = [];
   try {
-    const config = await softHsm(tmp);
+    const config = softHsm(tmp);
     const address = generateSecp256k1Key(config).address;
     const signers = await signerPaths(config, address, closers);
     const gated = await gatedPaths(tmp, signers.hsm, closers);
@@ -432,7 +393,6 @@ async function main(): Promise<void> {
         process.exitCode = 1;
       }
     }
-    delete process.env[PIN_ENV];
     delete process.env.SOFTHSM2_CONF;
     await rm(tmp, { recursive: true, force: true });
   }
@@ -454,8 +414,6 @@ interface Results {
   pieces: Record<"checkedSignature" | "decode" | "durableCommit", Stats>;
 }
 
-const f = (x: number, digits = 1): string => x.toFixed(digits);
-const k = (x: number): string => Math.round(x).toLocaleString("en-US");
 const pct = (part: number, whole: number): string => `${f((100 * part) / whole, 0)}%`;
 
 function render(r: Results): string {
