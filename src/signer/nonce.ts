@@ -6,7 +6,7 @@
  * duplicate. Signers of one key in one process should share one `NonceAllocator`.
  */
 import { getAddress } from "ethers";
-import { checkNonce, type PayloadFor, type SigningRecordStore } from "./protection";
+import { checkNonce, type Allocation, type PayloadFor, type SigningRecordStore } from "./protection";
 
 /** Where the chain's pending nonce comes from (an ethers `Provider` fits). */
 export interface PendingNonceSource {
@@ -63,15 +63,25 @@ export class NonceAllocator {
    * then the store picks max(pending, highest recorded + 1) and records `payloadFor(nonce)` for it in one
    * database transaction. Returns the nonce.
    */
-  allocate(
+  async allocate(
     key: string,
     chainId: bigint,
     chain: PendingNonceSource | null | undefined,
     payloadFor: PayloadFor,
   ): Promise<number> {
+    return (await this.claim(key, chainId, chain, payloadFor)).nonce;
+  }
+
+  /** `allocate` with its outcome (see `SigningRecordStore.claimNextIntent`). */
+  claim(
+    key: string,
+    chainId: bigint,
+    chain: PendingNonceSource | null | undefined,
+    payloadFor: PayloadFor,
+  ): Promise<Allocation> {
     return this.withKeyLock(key, async () => {
       const pending = chain == null ? 0 : await chain.getTransactionCount(getAddress(key), "pending");
-      return this.store.recordNextIntent(key, chainId, pending, payloadFor);
+      return this.store.claimNextIntent(key, chainId, pending, payloadFor);
     });
   }
 }

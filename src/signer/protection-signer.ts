@@ -20,6 +20,7 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
+import { isHsmError } from "./errors";
 import type { NonceAllocator } from "./nonce";
 import type { IntentOutcome } from "./protection";
 import { SigningPayloadMismatchError, SigningRequestInvalidError } from "./protection-errors";
@@ -105,13 +106,16 @@ export class ProtectedSigner extends AbstractSigner {
     let unsigned: Transaction;
     let outcome: IntentOutcome = "new";
     if (populated.nonce == null) {
-      let allocated: Transaction | undefined;
-      await this.allocator.allocate(key, chainId, this.provider, (nonce) => {
-        allocated = build(nonce);
-        return allocated.unsignedHash;
+      const built = new Map<number, Transaction>();
+      const claimed = await this.allocator.claim(key, chainId, this.provider, (nonce) => {
+        const tx = build(nonce);
+        built.set(nonce, tx);
+        return tx.unsignedHash;
       });
+      const allocated = built.get(claimed.nonce);
       if (allocated === undefined) throw new SigningRequestInvalidError("no nonce allocated", { key });
       unsigned = allocated;
+      outcome = claimed.outcome;
     } else {
       const nonce = populated.nonce;
       unsigned = build(nonce);
@@ -120,7 +124,16 @@ export class ProtectedSigner extends AbstractSigner {
         this.allocator.store.recordIntent(key, chainId, nonce, hash),
       );
     }
-    const serialized = await this.inner.signTransaction(unsigned);
+    let serialized: string;
+    try {
+      serialized = await this.inner.signTransaction(unsigned);
+    } catch (error) {
+      // The HSM signer releases nothing when it fails: free the slot so the next transaction takes this nonce.
+      if (outcome === "new" && isHsmError(error)) {
+        this.allocator.store.release(key, chainId, unsigned.nonce, unsigned.unsignedHash);
+      }
+      throw error;
+    }
     const signedHash = Transaction.from(serialized).unsignedHash;
     if (signedHash !== unsigned.unsignedHash) {
       throw new SigningPayloadMismatchError(key, unsigned.unsignedHash, signedHash);

@@ -35,6 +35,12 @@ export type SigningRecordStoreOptionsInput = z.input<typeof SigningRecordStoreOp
 /** `"new"`: the nonce was unused and is now recorded; `"retry"`: the identical payload was recorded before. */
 export type IntentOutcome = "new" | "retry";
 
+/** A nonce allocated by `claimNextIntent`, and whether it was recorded now or found recorded for this payload. */
+export interface Allocation {
+  nonce: number;
+  outcome: IntentOutcome;
+}
+
 /** The payload hash to record for a nonce once it is chosen (called inside the database transaction). */
 export type PayloadFor = (nonce: number) => string;
 
@@ -63,7 +69,8 @@ export class SigningRecordStore {
   readonly #find: Database.Statement<[string, string, number], Row>;
   readonly #highest: Database.Statement<[string, string], { highest: number | null }>;
   readonly #record: (key: string, chainId: string, nonce: number, hash: string) => IntentOutcome;
-  readonly #recordNext: (key: string, chainId: string, minimum: number, payloadFor: PayloadFor) => number;
+  readonly #recordNext: (key: string, chainId: string, minimum: number, payloadFor: PayloadFor) => Allocation;
+  readonly #release: Database.Statement<[string, string, string, number, string]>;
 
   private constructor(db: Database.Database, path: string) {
     this.path = path;
@@ -71,9 +78,29 @@ export class SigningRecordStore {
     db.exec(
       "CREATE TABLE IF NOT EXISTS signing_records (key_address TEXT NOT NULL, chain_id TEXT NOT NULL, " +
         "nonce INTEGER NOT NULL, payload_hash TEXT NOT NULL, recorded_at TEXT NOT NULL, " +
-        "UNIQUE (key_address, chain_id, nonce))",
+        "released_at TEXT, UNIQUE (key_address, chain_id, nonce))",
     );
-    this.#find = db.prepare("SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce = ?");
+    // Files written before `released_at` existed get the column (NULL: every earlier record stands).
+    const columns = db.prepare("PRAGMA table_info(signing_records)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "released_at"))
+      db.exec("ALTER TABLE signing_records ADD COLUMN released_at TEXT");
+    this.#find = db.prepare(
+      "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce = ? AND released_at IS NULL",
+    );
+    const findAny = db.prepare<[string, string, number], Row & { released_at: string | null }>(
+      "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce = ?",
+    );
+    const from = db.prepare<[string, string, number], Row & { released_at: string | null }>(
+      "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce >= ? ORDER BY nonce",
+    );
+    const reuse = db.prepare(
+      "UPDATE signing_records SET payload_hash = ?, recorded_at = ?, released_at = NULL " +
+        "WHERE key_address = ? AND chain_id = ? AND nonce = ?",
+    );
+    this.#release = db.prepare(
+      "UPDATE signing_records SET released_at = ? WHERE key_address = ? AND chain_id = ? AND nonce = ? " +
+        "AND payload_hash = ? AND released_at IS NULL",
+    );
     this.#highest = db.prepare(
       "SELECT MAX(nonce) AS highest FROM signing_records WHERE key_address = ? AND chain_id = ?",
     );
@@ -81,21 +108,32 @@ export class SigningRecordStore {
       "INSERT INTO signing_records (key_address, chain_id, nonce, payload_hash, recorded_at) VALUES (?, ?, ?, ?, ?)",
     );
     const tx = db.transaction((key: string, chainId: string, nonce: number, hash: string): IntentOutcome => {
-      const existing = this.#find.get(key, chainId, nonce);
-      if (existing === undefined) {
-        insert.run(key, chainId, nonce, hash, new Date().toISOString());
+      const existing = findAny.get(key, chainId, nonce);
+      if (existing === undefined || existing.released_at !== null) {
+        if (existing === undefined) insert.run(key, chainId, nonce, hash, new Date().toISOString());
+        else reuse.run(hash, new Date().toISOString(), key, chainId, nonce);
         return "new";
       }
       if (existing.payload_hash === hash) return "retry";
       throw new SigningNonceConflictError(key, BigInt(chainId), nonce, existing.payload_hash, hash);
     });
     this.#record = (key, chainId, nonce, hash) => tx.immediate(key, chainId, nonce, hash);
-    const next = db.transaction((key: string, chainId: string, minimum: number, payloadFor: PayloadFor): number => {
+    const next = db.transaction((key: string, chainId: string, minimum: number, payloadFor: PayloadFor): Allocation => {
+      // Not yet on chain (at or above the pending nonce): a released slot is taken first, so a signature that
+      // failed leaves no gap; a record of this very payload is a retry and keeps its nonce.
+      for (const row of from.all(key, chainId, minimum)) {
+        const hash = checkHash(payloadFor(row.nonce));
+        if (row.released_at !== null) {
+          reuse.run(hash, new Date().toISOString(), key, chainId, row.nonce);
+          return { nonce: row.nonce, outcome: "new" };
+        }
+        if (row.payload_hash === hash) return { nonce: row.nonce, outcome: "retry" };
+      }
       const highest = this.#highest.get(key, chainId)?.highest ?? null;
       const nonce = Math.max(minimum, highest === null ? 0 : highest + 1);
       checkNonce(nonce);
       insert.run(key, chainId, nonce, checkHash(payloadFor(nonce)), new Date().toISOString());
-      return nonce;
+      return { nonce, outcome: "new" };
     });
     this.#recordNext = (key, chainId, minimum, payloadFor) => next.immediate(key, chainId, minimum, payloadFor);
   }
@@ -141,6 +179,15 @@ export class SigningRecordStore {
    * returns for it. Returns the nonce.
    */
   recordNextIntent(key: string, chainId: bigint, minimum: number, payloadFor: PayloadFor): number {
+    return this.claimNextIntent(key, chainId, minimum, payloadFor).nonce;
+  }
+
+  /**
+   * `recordNextIntent` with its outcome: a slot released by `release` at or above `minimum` is reused first
+   * (`"new"`); a live record of the very payload `payloadFor` gives for its nonce is returned as `"retry"`;
+   * otherwise max(`minimum`, highest recorded + 1) is recorded (`"new"`).
+   */
+  claimNextIntent(key: string, chainId: bigint, minimum: number, payloadFor: PayloadFor): Allocation {
     const address = getAddress(key);
     checkNonce(minimum);
     this.#open();
@@ -150,6 +197,23 @@ export class SigningRecordStore {
       if (isSigningError(error)) throw error;
       throw new SigningStoreUnavailableError(this.path, error);
     }
+  }
+
+  /**
+   * Releases the slot of an intent that was never signed (the signer refused or failed before producing a
+   * signature): the nonce is reused by the next allocation, so the chain sees no gap. Only the recorded
+   * payload is released; returns whether one was.
+   */
+  release(key: string, chainId: bigint, nonce: number, payloadHash: string): boolean {
+    this.#open();
+    const changes = this.#release.run(
+      new Date().toISOString(),
+      getAddress(key),
+      chainId.toString(),
+      nonce,
+      checkHash(payloadHash),
+    ).changes;
+    return changes > 0;
   }
 
   /** The recorded intent for this key, chain and nonce, if any. */

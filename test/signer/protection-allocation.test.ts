@@ -5,7 +5,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { NonceAllocator, ProtectedSigner, SigningNonceConflictError, SigningRecordStore } from "../../src/signer";
+import {
+  HsmUnavailableError,
+  NonceAllocator,
+  ProtectedSigner,
+  SigningNonceConflictError,
+  SigningRecordStore,
+} from "../../src/signer";
 
 const RECIPIENT = "0x000000000000000000000000000000000000bEEF";
 const SIGNER_DIR = path.resolve(__dirname, "..", "..", "src", "signer");
@@ -109,6 +115,63 @@ describe("ProtectedSigner nonce allocation (SQLite records)", function () {
       expect(retried.outcome).to.equal("retry");
       await expect(signer.protectTransaction(transfer(8, 0))).to.be.rejectedWith(SigningNonceConflictError);
       expect((await signer.protectTransaction(transfer(8))).nonce).to.equal(1);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("frees the nonce of a signature the HSM failed to make, so the next transaction takes it (no gap)", async function () {
+    const wallet = Wallet.createRandom();
+    const store = SigningRecordStore.open({ path: file });
+    try {
+      // The inner signer is the subject: an HSM that is down for the first two attempts.
+      let down = 2;
+      const hsm = Object.assign(Object.create(wallet) as Wallet, {
+        signTransaction: (tx: TransactionLike<string>) => {
+          if (down-- > 0) return Promise.reject(new HsmUnavailableError("bank-a", 3, "CKR_DEVICE_ERROR"));
+          return wallet.signTransaction(tx);
+        },
+      });
+      const signer = new ProtectedSigner(hsm, new NonceAllocator(store));
+      for (const value of [1, 2]) {
+        await expect(signer.protectTransaction(transfer(value))).to.be.rejectedWith(HsmUnavailableError);
+      }
+      expect(store.intent(wallet.address, 1337n, 0)).to.equal(undefined);
+      const signed = await signer.protectTransaction(transfer(3));
+      expect(signed).to.include({ nonce: 0, outcome: "new" });
+      expect((await signer.protectTransaction(transfer(4))).nonce).to.equal(1);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("gives a retried identical payload its recorded nonce, so a call retried after a crash fills its slot", async function () {
+    const wallet = Wallet.createRandom();
+    const store = SigningRecordStore.open({ path: file });
+    try {
+      const signer = new ProtectedSigner(wallet, new NonceAllocator(store));
+      const first = await signer.protectTransaction(transfer(5));
+      const second = await signer.protectTransaction(transfer(6));
+      const again = await signer.protectTransaction(transfer(5));
+      expect([first.nonce, second.nonce, again.nonce]).to.deep.equal([0, 1, 0]);
+      expect(again.outcome).to.equal("retry");
+      expect(again.serialized).to.equal(first.serialized);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("releases only the recorded payload of a slot", function () {
+    const store = SigningRecordStore.open({ path: file });
+    try {
+      const key = Wallet.createRandom().address;
+      const hash = (x: string) => ethers.id(x);
+      store.recordIntent(key, 1n, 0, hash("a"));
+      expect(store.release(key, 1n, 0, hash("b"))).to.equal(false);
+      expect(store.intent(key, 1n, 0)?.payloadHash).to.equal(hash("a"));
+      expect(store.release(key, 1n, 0, hash("a"))).to.equal(true);
+      expect(store.intent(key, 1n, 0)).to.equal(undefined);
+      expect(store.recordIntent(key, 1n, 0, hash("c"))).to.equal("new");
     } finally {
       store.close();
     }
