@@ -20,6 +20,8 @@ import { DemoHsm } from "./softhsm";
 export interface DemoOptions {
   consortiumConfig: string;
   runDir: string;
+  /** Runs after the evidence is collected, while the banks are still open (the readiness task measures there). */
+  beforeClose?: (run: DemoRun, evidence: DemoEvidence) => Promise<void>;
 }
 
 /** Alpha is strict with Beta and Gamma (1,000,000.00 a trade, 500,000.00 before two approvals); Beta is not. */
@@ -86,7 +88,9 @@ export async function runDemo(
   };
   try {
     await scenes(run);
-    return await collectDemoEvidence(run, options.runDir);
+    const evidence = await collectDemoEvidence(run, options.runDir);
+    await options.beforeClose?.(run, evidence);
+    return evidence;
   } finally {
     for (const b of banks) await b.participant.close();
   }

@@ -149,6 +149,8 @@ export const ErrorCode = {
   RsmResponseInvalid: "RSM_RESPONSE_INVALID",
   RsmRemoteRefused: "RSM_REMOTE_REFUSED",
   RsmTransportFailed: "RSM_TRANSPORT_FAILED",
+  // ReadinessFailedError (src/demo): the readiness task answered NO to a production question.
+  ReadinessFailed: "READINESS_FAILED",
   // Only at the edge: an error nobody anticipated, reported in one line instead of a stack trace.
   Unexpected: "UNEXPECTED",
 } as const;

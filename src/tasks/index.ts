@@ -15,6 +15,7 @@ import "./audit";
 import "./policy-replay";
 import "./policy-conflicts";
 import "./custody";
+import "./readiness";
 
 export { printDeployment } from "./deploy";
 export { PLUGIN_NAME, TaskError, toTaskError } from "./guard";
