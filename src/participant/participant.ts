@@ -31,6 +31,7 @@ import { HsmSigner, NonceAllocator, ProtectedSigner, SigningRecordStore } from "
 import { CallDecoder, onChainDirectory, PolicyGatedSigner, type AmlResult, type Initiator } from "../signer/gate";
 import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
 import { SubmissionStore } from "./submissions";
+import { Transmitter } from "./transmit";
 
 export interface ParticipantOptions {
   provider: Provider;
@@ -65,6 +66,7 @@ export class Participant {
   readonly hsm: HsmSigner;
   readonly #records: SigningRecordStore;
   readonly #submissions: SubmissionStore;
+  readonly #transmitter: Transmitter;
   readonly #settlement: SettlementEngine;
   /** The network's chain id, read once at open. */
   readonly #chainId: bigint;
@@ -91,6 +93,7 @@ export class Participant {
     this.hsm = parts.hsm;
     this.#records = parts.records;
     this.#submissions = parts.submissions;
+    this.#transmitter = new Transmitter(parts.provider, parts.submissions, parts.config.submission);
     this.address = parts.address;
     this.#chainId = parts.chainId;
     this.#settlement = SettlementEngine__factory.connect(parts.config.consortium.engine, parts.gate);
@@ -325,73 +328,13 @@ export class Participant {
         ),
       );
     const earlier = this.#submissions.get(key);
-    if (earlier !== undefined) return this.#track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
+    if (earlier !== undefined) return this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
     const gate = this.gate.withContext({ initiator: context.initiator, intentId: context.operationId });
     const populated = await gate.populateTransaction({ to: call.to, data: call.data, chainId });
     const raw = await gate.signTransaction(populated);
     const tx = Transaction.from(raw);
     this.#submissions.record(key, tx.hash!, raw, tx.nonce);
-    return this.#track(key, raw, tx.hash!, tx.nonce, false);
-  }
-
-  async #track(key: string, raw: string, txHash: string, nonce: number, retried: boolean): Promise<Submitted> {
-    const { confirmations, receiptTimeoutMs, broadcastAttempts, backoffMs } = this.config.submission;
-    // A transaction signed just now cannot have a receipt yet; one found again by a retry may.
-    let receipt = retried ? await this.provider.getTransactionReceipt(txHash) : null;
-    for (let attempt = 1; receipt === null; attempt++) {
-      try {
-        await this.#broadcast(raw);
-        break;
-      } catch (error) {
-        receipt = await this.provider.getTransactionReceipt(txHash);
-        if (receipt !== null || (await this.provider.getTransaction(txHash)) !== null) break;
-        if (attempt >= broadcastAttempts) {
-          throw new TransactionError(ErrorCode.TransactionFailed, `transaction ${txHash} could not be broadcast`, {
-            details: { txHash, nonce, attempts: attempt },
-            cause: error,
-          });
-        }
-        await new Promise((resolve) => setTimeout(resolve, backoffMs * attempt));
-      }
-    }
-    receipt ??= await this.#waitForReceipt(txHash, confirmations, receiptTimeoutMs);
-    if (receipt === null) {
-      throw new TransactionError(
-        ErrorCode.TransactionFailed,
-        `no receipt for ${txHash} within ${receiptTimeoutMs} ms`,
-        {
-          details: { txHash, nonce },
-        },
-      );
-    }
-    this.#submissions.settle(key, receipt.status === 1 ? "mined" : "reverted", receipt.blockNumber);
-    if (receipt.status !== 1) {
-      throw new TransactionError(ErrorCode.TransactionFailed, `transaction ${txHash} reverted`, {
-        details: { txHash, nonce },
-      });
-    }
-    return { txHash, nonce, receipt, retried };
-  }
-
-  /**
-   * Sends the signed bytes. With a JSON-RPC provider the raw call is used: the transaction response ethers
-   * would build is not needed, and building it recovers the sender again.
-   */
-  async #broadcast(raw: string): Promise<void> {
-    const rpc = this.provider as Provider & { send?: (method: string, params: unknown[]) => Promise<unknown> };
-    if (typeof rpc.send === "function") await rpc.send("eth_sendRawTransaction", [raw]);
-    else await this.provider.broadcastTransaction(raw);
-  }
-
-  /** Polls for the receipt (any provider, the in-process one included) until it has `confirmations`. */
-  async #waitForReceipt(txHash: string, confirmations: number, timeoutMs: number): Promise<TransactionReceipt | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
-      const receipt = await this.provider.getTransactionReceipt(txHash);
-      if (receipt !== null && (confirmations === 1 || (await receipt.confirmations()) >= confirmations)) return receipt;
-      if (Date.now() >= deadline) return null;
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
+    return this.#transmitter.track(key, raw, tx.hash!, tx.nonce, false);
   }
 
   async #step(
