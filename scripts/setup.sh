@@ -34,7 +34,9 @@ fi
 # cached in the Go bin directory so later runs on this machine reuse it.
 OPA_VERSION=v1.22.2
 OPA_BIN="$(go env GOPATH)/bin/opa"
-if ! "$OPA_BIN" version 2>/dev/null | grep -q "^Version: ${OPA_VERSION#v}$"; then
+# Output is captured before matching: with pipefail, `grep -q` closing the pipe early can fail the producer.
+opa_version="$("$OPA_BIN" version 2>/dev/null || true)"
+if ! grep -q "^Version: ${OPA_VERSION#v}$" <<<"$opa_version"; then
   log "building opa $OPA_VERSION as a Go module (a few minutes the first time)"
   go install "github.com/open-policy-agent/opa@$OPA_VERSION"
 else
@@ -51,7 +53,8 @@ fi
 
 # Python tools in a project-local virtual environment: Slither for static analysis of the contracts.
 SLITHER_VERSION=0.11.6
-if [ ! -x .venv/bin/slither ] || ! .venv/bin/slither --version 2>/dev/null | grep -q "$SLITHER_VERSION"; then
+slither_version="$(.venv/bin/slither --version 2>/dev/null || true)"
+if [ ! -x .venv/bin/slither ] || ! grep -q "$SLITHER_VERSION" <<<"$slither_version"; then
   log "installing slither-analyzer $SLITHER_VERSION into .venv"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check "slither-analyzer==$SLITHER_VERSION"
