@@ -7,11 +7,10 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { ConfigError, ErrorCode } from "../errors";
 
-/** Reads and parses a JSON file; `what` names it in messages ("custody configuration file"). */
-export async function readJsonFile(file: string, what = "file"): Promise<unknown> {
-  let text: string;
+/** Reads a text file; `what` names it in messages ("configuration file"). */
+export async function readTextFile(file: string, what = "file"): Promise<string> {
   try {
-    text = await readFile(file, "utf8");
+    return await readFile(file, "utf8");
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
     throw new ConfigError(
@@ -20,6 +19,11 @@ export async function readJsonFile(file: string, what = "file"): Promise<unknown
       { details: { file }, cause: error },
     );
   }
+}
+
+/** Reads and parses a JSON file; `what` names it in messages ("custody configuration file"). */
+export async function readJsonFile(file: string, what = "file"): Promise<unknown> {
+  const text = await readTextFile(file, what);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

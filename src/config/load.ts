@@ -2,9 +2,9 @@
  * Reading a consortium configuration: a JSON file is read, parsed and validated once, and every failure
  * becomes a `ConfigError` naming the file and the path of the bad field.
  */
-import { readFile } from "node:fs/promises";
 import type { ZodIssue } from "zod";
 import { ConfigError, ErrorCode } from "../errors";
+import { readTextFile } from "./files";
 import { consortiumConfigSchema, formatPath, type ConsortiumConfig } from "./schema";
 
 /** One problem found in a configuration, at a dotted path such as `members[1].lei`. */
@@ -15,18 +15,7 @@ export interface ConfigIssue {
 
 /** Reads, parses and validates a consortium configuration file. */
 export async function loadConsortiumConfig(file: string): Promise<ConsortiumConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new ConfigError(
-      missing ? ErrorCode.ConfigNotFound : ErrorCode.ConfigMalformed,
-      missing ? `${file}: no such configuration file` : `${file}: cannot read (${(error as Error).message})`,
-      { details: { file }, cause: error },
-    );
-  }
-  return parseConsortiumConfig(text, file);
+  return parseConsortiumConfig(await readTextFile(file, "configuration file"), file);
 }
 
 /** Parses and validates configuration text; `source` names it in errors. */
