@@ -40,6 +40,7 @@ export {
   SigningRecordStoreOptionsSchema,
   type IntentOutcome,
   type PayloadFor,
+  type SigningRequest,
   type SigningRecord,
   type SigningRecordStoreOptionsInput,
 } from "./protection";

@@ -6,7 +6,7 @@
  * duplicate. Signers of one key in one process should share one `NonceAllocator`.
  */
 import { getAddress } from "ethers";
-import { checkNonce, type Allocation, type PayloadFor, type SigningRecordStore } from "./protection";
+import { checkNonce, type Allocation, type SigningRecordStore, type SigningRequest } from "./protection";
 
 /** Where the chain's pending nonce comes from (an ethers `Provider` fits). */
 export interface PendingNonceSource {
@@ -60,16 +60,16 @@ export class NonceAllocator {
 
   /**
    * Allocates and records a nonce in one step under the key's lock: the chain's pending nonce is read first,
-   * then the store picks max(pending, highest recorded + 1) and records `payloadFor(nonce)` for it in one
-   * database transaction. Returns the nonce.
+   * then the store picks max(pending, highest recorded + 1) and records `request.payloadFor(nonce)` for it in
+   * one database transaction. Returns the nonce.
    */
   async allocate(
     key: string,
     chainId: bigint,
     chain: PendingNonceSource | null | undefined,
-    payloadFor: PayloadFor,
+    request: SigningRequest,
   ): Promise<number> {
-    return (await this.claim(key, chainId, chain, payloadFor)).nonce;
+    return (await this.claim(key, chainId, chain, request)).nonce;
   }
 
   /** `allocate` with its outcome (see `SigningRecordStore.claimNextIntent`). */
@@ -77,11 +77,11 @@ export class NonceAllocator {
     key: string,
     chainId: bigint,
     chain: PendingNonceSource | null | undefined,
-    payloadFor: PayloadFor,
+    request: SigningRequest,
   ): Promise<Allocation> {
     return this.withKeyLock(key, async () => {
       const pending = chain == null ? 0 : await chain.getTransactionCount(getAddress(key), "pending");
-      return this.store.claimNextIntent(key, chainId, pending, payloadFor);
+      return this.store.claimNextIntent(key, chainId, pending, request);
     });
   }
 }

@@ -102,16 +102,18 @@ export class ProtectedSigner extends AbstractSigner {
     if (populated.chainId == null) throw new SigningRequestInvalidError("transaction has no chain id", { key });
     const chainId = getBigInt(populated.chainId);
     const build = (nonce: number) => Transaction.from({ ...populated, nonce });
-    build(populated.nonce ?? 0); // a malformed request fails here, before anything is recorded
+    // The request without its nonce (a malformed request fails here, before anything is recorded).
+    const requestHash = build(0).unsignedHash;
     let unsigned: Transaction;
     let outcome: IntentOutcome = "new";
     if (populated.nonce == null) {
       const built = new Map<number, Transaction>();
-      const claimed = await this.allocator.claim(key, chainId, this.provider, (nonce) => {
+      const payloadFor = (nonce: number): string => {
         const tx = build(nonce);
         built.set(nonce, tx);
         return tx.unsignedHash;
-      });
+      };
+      const claimed = await this.allocator.claim(key, chainId, this.provider, { requestHash, payloadFor });
       const allocated = built.get(claimed.nonce);
       if (allocated === undefined) throw new SigningRequestInvalidError("no nonce allocated", { key });
       unsigned = allocated;
@@ -121,7 +123,7 @@ export class ProtectedSigner extends AbstractSigner {
       unsigned = build(nonce);
       const hash = unsigned.unsignedHash;
       outcome = await this.allocator.withKeyLock(key, () =>
-        this.allocator.store.recordIntent(key, chainId, nonce, hash),
+        this.allocator.store.recordIntent(key, chainId, nonce, hash, requestHash),
       );
     }
     let serialized: string;

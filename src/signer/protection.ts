@@ -44,6 +44,16 @@ export interface Allocation {
 /** The payload hash to record for a nonce once it is chosen (called inside the database transaction). */
 export type PayloadFor = (nonce: number) => string;
 
+/**
+ * What a nonce is allocated for: the payload hash for any nonce, and a hash of the request that does not
+ * depend on the nonce (for a transaction, its unsigned hash at nonce 0). A live record with the same request
+ * hash is the same request retried: it keeps its nonce, and finding it is one indexed look-up.
+ */
+export interface SigningRequest {
+  requestHash: string;
+  payloadFor: PayloadFor;
+}
+
 /** One recorded intent. */
 export interface SigningRecord {
   keyAddress: string;
@@ -59,6 +69,8 @@ interface Row {
   nonce: number;
   payload_hash: string;
   recorded_at: string;
+  request_hash: string | null;
+  released_at: string | null;
 }
 
 const HASH = /^0x[0-9a-f]{64}$/;
@@ -68,8 +80,14 @@ export class SigningRecordStore {
   #db: Database.Database | undefined;
   readonly #find: Database.Statement<[string, string, number], Row>;
   readonly #highest: Database.Statement<[string, string], { highest: number | null }>;
-  readonly #record: (key: string, chainId: string, nonce: number, hash: string) => IntentOutcome;
-  readonly #recordNext: (key: string, chainId: string, minimum: number, payloadFor: PayloadFor) => Allocation;
+  readonly #record: (
+    key: string,
+    chainId: string,
+    nonce: number,
+    hash: string,
+    request: string | null,
+  ) => IntentOutcome;
+  readonly #recordNext: (key: string, chainId: string, minimum: number, request: SigningRequest) => Allocation;
   readonly #release: Database.Statement<[string, string, string, number, string]>;
 
   private constructor(db: Database.Database, path: string) {
@@ -80,21 +98,44 @@ export class SigningRecordStore {
         "nonce INTEGER NOT NULL, payload_hash TEXT NOT NULL, recorded_at TEXT NOT NULL, " +
         "released_at TEXT, UNIQUE (key_address, chain_id, nonce))",
     );
-    // Files written before `released_at` existed get the column (NULL: every earlier record stands).
+    // Files written by earlier versions get the later columns (NULL: every earlier record stands; a record
+    // without a request hash is matched as a retry the slow way, by hashing the request at its nonce).
     const columns = db.prepare("PRAGMA table_info(signing_records)").all() as { name: string }[];
-    if (!columns.some((c) => c.name === "released_at"))
-      db.exec("ALTER TABLE signing_records ADD COLUMN released_at TEXT");
+    for (const column of ["released_at", "request_hash"]) {
+      if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE signing_records ADD COLUMN ${column} TEXT`);
+    }
+    db.exec(
+      "CREATE INDEX IF NOT EXISTS signing_records_request ON signing_records (key_address, chain_id, request_hash) " +
+        "WHERE released_at IS NULL",
+    );
+    db.exec(
+      "CREATE INDEX IF NOT EXISTS signing_records_released ON signing_records (key_address, chain_id, nonce) " +
+        "WHERE released_at IS NOT NULL",
+    );
+    db.exec(
+      "CREATE INDEX IF NOT EXISTS signing_records_legacy ON signing_records (key_address, chain_id, nonce) " +
+        "WHERE request_hash IS NULL AND released_at IS NULL",
+    );
     this.#find = db.prepare(
       "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce = ? AND released_at IS NULL",
     );
-    const findAny = db.prepare<[string, string, number], Row & { released_at: string | null }>(
+    const findAny = db.prepare<[string, string, number], Row>(
       "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce = ?",
     );
-    const from = db.prepare<[string, string, number], Row & { released_at: string | null }>(
-      "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce >= ? ORDER BY nonce",
+    const retried = db.prepare<[string, string, string, number], Row>(
+      "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND request_hash = ? AND nonce >= ? " +
+        "AND released_at IS NULL ORDER BY nonce LIMIT 1",
+    );
+    const legacy = db.prepare<[string, string, number], Row>(
+      "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce >= ? " +
+        "AND request_hash IS NULL AND released_at IS NULL ORDER BY nonce",
+    );
+    const released = db.prepare<[string, string, number], Row>(
+      "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce >= ? " +
+        "AND released_at IS NOT NULL ORDER BY nonce LIMIT 1",
     );
     const reuse = db.prepare(
-      "UPDATE signing_records SET payload_hash = ?, recorded_at = ?, released_at = NULL " +
+      "UPDATE signing_records SET payload_hash = ?, request_hash = ?, recorded_at = ?, released_at = NULL " +
         "WHERE key_address = ? AND chain_id = ? AND nonce = ?",
     );
     this.#release = db.prepare(
@@ -105,37 +146,56 @@ export class SigningRecordStore {
       "SELECT MAX(nonce) AS highest FROM signing_records WHERE key_address = ? AND chain_id = ?",
     );
     const insert = db.prepare(
-      "INSERT INTO signing_records (key_address, chain_id, nonce, payload_hash, recorded_at) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO signing_records (key_address, chain_id, nonce, payload_hash, request_hash, recorded_at) " +
+        "VALUES (?, ?, ?, ?, ?, ?)",
     );
-    const tx = db.transaction((key: string, chainId: string, nonce: number, hash: string): IntentOutcome => {
-      const existing = findAny.get(key, chainId, nonce);
-      if (existing === undefined || existing.released_at !== null) {
-        if (existing === undefined) insert.run(key, chainId, nonce, hash, new Date().toISOString());
-        else reuse.run(hash, new Date().toISOString(), key, chainId, nonce);
-        return "new";
-      }
-      if (existing.payload_hash === hash) return "retry";
-      throw new SigningNonceConflictError(key, BigInt(chainId), nonce, existing.payload_hash, hash);
-    });
-    this.#record = (key, chainId, nonce, hash) => tx.immediate(key, chainId, nonce, hash);
-    const next = db.transaction((key: string, chainId: string, minimum: number, payloadFor: PayloadFor): Allocation => {
-      // Not yet on chain (at or above the pending nonce): a released slot is taken first, so a signature that
-      // failed leaves no gap; a record of this very payload is a retry and keeps its nonce.
-      for (const row of from.all(key, chainId, minimum)) {
-        const hash = checkHash(payloadFor(row.nonce));
-        if (row.released_at !== null) {
-          reuse.run(hash, new Date().toISOString(), key, chainId, row.nonce);
-          return { nonce: row.nonce, outcome: "new" };
+    const tx = db.transaction(
+      (key: string, chainId: string, nonce: number, hash: string, request: string | null): IntentOutcome => {
+        const existing = findAny.get(key, chainId, nonce);
+        if (existing === undefined || existing.released_at !== null) {
+          if (existing === undefined) insert.run(key, chainId, nonce, hash, request, new Date().toISOString());
+          else reuse.run(hash, request, new Date().toISOString(), key, chainId, nonce);
+          return "new";
         }
-        if (row.payload_hash === hash) return { nonce: row.nonce, outcome: "retry" };
-      }
-      const highest = this.#highest.get(key, chainId)?.highest ?? null;
-      const nonce = Math.max(minimum, highest === null ? 0 : highest + 1);
-      checkNonce(nonce);
-      insert.run(key, chainId, nonce, checkHash(payloadFor(nonce)), new Date().toISOString());
-      return { nonce, outcome: "new" };
-    });
-    this.#recordNext = (key, chainId, minimum, payloadFor) => next.immediate(key, chainId, minimum, payloadFor);
+        if (existing.payload_hash === hash) return "retry";
+        throw new SigningNonceConflictError(key, BigInt(chainId), nonce, existing.payload_hash, hash);
+      },
+    );
+    this.#record = (key, chainId, nonce, hash, request) => tx.immediate(key, chainId, nonce, hash, request);
+    const next = db.transaction(
+      (key: string, chainId: string, minimum: number, request: SigningRequest): Allocation => {
+        // Only what is not yet on chain (at or above the pending nonce) counts. First a live record of this very
+        // request: a retry keeps its nonce (it is signed again identically, never under a second nonce).
+        const requestHash = checkHash(request.requestHash);
+        const same = retried.get(key, chainId, requestHash, minimum);
+        if (same !== undefined && same.payload_hash === checkHash(request.payloadFor(same.nonce))) {
+          return { nonce: same.nonce, outcome: "retry" };
+        }
+        for (const row of legacy.iterate(key, chainId, minimum)) {
+          if (row.payload_hash === checkHash(request.payloadFor(row.nonce)))
+            return { nonce: row.nonce, outcome: "retry" };
+        }
+        // Then the lowest slot released by a signature that failed, so the chain sees no gap.
+        const free = released.get(key, chainId, minimum);
+        if (free !== undefined) {
+          reuse.run(
+            checkHash(request.payloadFor(free.nonce)),
+            requestHash,
+            new Date().toISOString(),
+            key,
+            chainId,
+            free.nonce,
+          );
+          return { nonce: free.nonce, outcome: "new" };
+        }
+        const highest = this.#highest.get(key, chainId)?.highest ?? null;
+        const nonce = Math.max(minimum, highest === null ? 0 : highest + 1);
+        checkNonce(nonce);
+        insert.run(key, chainId, nonce, checkHash(request.payloadFor(nonce)), requestHash, new Date().toISOString());
+        return { nonce, outcome: "new" };
+      },
+    );
+    this.#recordNext = (key, chainId, minimum, request) => next.immediate(key, chainId, minimum, request);
   }
 
   /** Opens (creating if needed) the records in the file at `options.path`. */
@@ -158,15 +218,17 @@ export class SigningRecordStore {
   /**
    * Records that `key` is about to sign the payload with `payloadHash` for `nonce` on `chainId`, durably,
    * before anything is signed. Returns `"retry"` for the identical payload; throws
-   * `SigningNonceConflictError` (and records nothing) for a different one.
+   * `SigningNonceConflictError` (and records nothing) for a different one. `requestHash` (see
+   * `SigningRequest`) lets a later allocation for the same request find this record as its retry.
    */
-  recordIntent(key: string, chainId: bigint, nonce: number, payloadHash: string): IntentOutcome {
+  recordIntent(key: string, chainId: bigint, nonce: number, payloadHash: string, requestHash?: string): IntentOutcome {
     const address = getAddress(key);
     const hash = checkHash(payloadHash);
+    const request = requestHash === undefined ? null : checkHash(requestHash);
     checkNonce(nonce);
     this.#open();
     try {
-      return this.#record(address, chainId.toString(), nonce, hash);
+      return this.#record(address, chainId.toString(), nonce, hash, request);
     } catch (error) {
       if (isSigningError(error)) throw error;
       throw new SigningStoreUnavailableError(this.path, error);
@@ -178,21 +240,21 @@ export class SigningRecordStore {
    * file cannot take it in between): max(`minimum`, highest recorded + 1), with the hash `payloadFor`
    * returns for it. Returns the nonce.
    */
-  recordNextIntent(key: string, chainId: bigint, minimum: number, payloadFor: PayloadFor): number {
-    return this.claimNextIntent(key, chainId, minimum, payloadFor).nonce;
+  recordNextIntent(key: string, chainId: bigint, minimum: number, request: SigningRequest): number {
+    return this.claimNextIntent(key, chainId, minimum, request).nonce;
   }
 
   /**
-   * `recordNextIntent` with its outcome: a slot released by `release` at or above `minimum` is reused first
-   * (`"new"`); a live record of the very payload `payloadFor` gives for its nonce is returned as `"retry"`;
+   * `recordNextIntent` with its outcome: a live record of the same request at or above `minimum` is returned
+   * as `"retry"`; otherwise the lowest slot released by `release` at or above `minimum` is reused (`"new"`);
    * otherwise max(`minimum`, highest recorded + 1) is recorded (`"new"`).
    */
-  claimNextIntent(key: string, chainId: bigint, minimum: number, payloadFor: PayloadFor): Allocation {
+  claimNextIntent(key: string, chainId: bigint, minimum: number, request: SigningRequest): Allocation {
     const address = getAddress(key);
     checkNonce(minimum);
     this.#open();
     try {
-      return this.#recordNext(address, chainId.toString(), minimum, payloadFor);
+      return this.#recordNext(address, chainId.toString(), minimum, request);
     } catch (error) {
       if (isSigningError(error)) throw error;
       throw new SigningStoreUnavailableError(this.path, error);

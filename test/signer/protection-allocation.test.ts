@@ -161,6 +161,39 @@ describe("ProtectedSigner nonce allocation (SQLite records)", function () {
     }
   });
 
+  it("signs a retried request under its recorded nonce, never under a slot released below it", function () {
+    const store = SigningRecordStore.open({ path: file });
+    try {
+      const key = Wallet.createRandom().address;
+      const hash = (x: string) => ethers.id(x);
+      const request = (x: string) => ({ requestHash: hash(`request ${x}`), payloadFor: () => hash(x) });
+      // Two requests in flight: the first one's signature failed (its slot 0 released), the second was signed at 1.
+      store.recordIntent(key, 1n, 0, hash("a"), hash("request a"));
+      store.recordIntent(key, 1n, 1, hash("b"), hash("request b"));
+      expect(store.release(key, 1n, 0, hash("a"))).to.equal(true);
+      expect(store.claimNextIntent(key, 1n, 0, request("b"))).to.deep.equal({ nonce: 1, outcome: "retry" });
+      expect(store.claimNextIntent(key, 1n, 0, request("c"))).to.deep.equal({ nonce: 0, outcome: "new" });
+      expect(store.claimNextIntent(key, 1n, 0, request("d"))).to.deep.equal({ nonce: 2, outcome: "new" });
+    } finally {
+      store.close();
+    }
+  });
+
+  it("finds a retry among records written without a request hash (files of earlier versions)", function () {
+    const store = SigningRecordStore.open({ path: file });
+    try {
+      const key = Wallet.createRandom().address;
+      const hash = (x: string) => ethers.id(x);
+      store.recordIntent(key, 1n, 0, hash("a@0"));
+      store.recordIntent(key, 1n, 1, hash("b@1"));
+      const b = { requestHash: hash("request b"), payloadFor: (nonce: number) => hash(`b@${nonce}`) };
+      expect(store.claimNextIntent(key, 1n, 0, b)).to.deep.equal({ nonce: 1, outcome: "retry" });
+      expect(store.claimNextIntent(key, 1n, 2, b)).to.deep.equal({ nonce: 2, outcome: "new" });
+    } finally {
+      store.close();
+    }
+  });
+
   it("releases only the recorded payload of a slot", function () {
     const store = SigningRecordStore.open({ path: file });
     try {

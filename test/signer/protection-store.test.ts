@@ -18,6 +18,8 @@ import {
 
 const KEY = "0x000000000000000000000000000000000000dEaD";
 const hash = (text: string) => keccak256(toUtf8Bytes(text));
+/** A request whose payload is `text` at every nonce. */
+const request = (text: string) => ({ requestHash: hash(`request ${text}`), payloadFor: () => hash(text) });
 const transfer = (value: number, nonce?: number): TransactionRequest => ({
   type: 0,
   to: KEY,
@@ -126,7 +128,7 @@ describe("NonceAllocator", function () {
     try {
       const allocators = stores.map((store) => new NonceAllocator(store));
       const nonces = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => allocators[i % 2].allocate(KEY, 1n, chain, () => hash(`payload ${i}`))),
+        Array.from({ length: 40 }, (_, i) => allocators[i % 2].allocate(KEY, 1n, chain, request(`payload ${i}`))),
       );
       expect([...nonces].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i));
       expect(await allocators[0].nextNonce(KEY, 1n, chain)).to.equal(40);
@@ -140,9 +142,9 @@ describe("NonceAllocator", function () {
     try {
       const allocator = new NonceAllocator(store);
       const chain = (pending: number) => ({ getTransactionCount: () => Promise.resolve(pending) });
-      expect(await allocator.allocate(KEY, 1n, chain(0), () => hash("a"))).to.equal(0);
-      expect(await allocator.allocate(KEY, 1n, chain(7), () => hash("b"))).to.equal(7);
-      expect(await allocator.allocate(KEY, 1n, chain(3), () => hash("c"))).to.equal(8);
+      expect(await allocator.allocate(KEY, 1n, chain(0), request("a"))).to.equal(0);
+      expect(await allocator.allocate(KEY, 1n, chain(7), request("b"))).to.equal(7);
+      expect(await allocator.allocate(KEY, 1n, chain(3), request("c"))).to.equal(8);
     } finally {
       store.close();
     }
