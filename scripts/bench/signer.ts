@@ -35,16 +35,18 @@ import { createBundle, PolicyEngine, PolicyRegistry, signBundle } from "../../sr
 import {
   acquireLibrary,
   checkedSignature,
+  NATIVE_SECP256K1,
   generateSecp256k1Key,
   HsmSigner,
   NonceAllocator,
   pkcs11EcdsaSign,
   ProtectedSigner,
   SigningRecordStore,
+  uncompressedPoint,
   type HsmSignerConfigInput,
 } from "../../src/signer";
 import { CallDecoder, PolicyGatedSigner, staticDirectory } from "../../src/signer/gate";
-import { findKeyPair, openLoggedInSession } from "../../src/signer/token";
+import { findKeyPair, openLoggedInSession, readEcPoint } from "../../src/signer/token";
 import { buildPolicy } from "../../src/demo/banks";
 import { DemoHsm } from "../../src/demo/softhsm";
 import { openDurableSqlite } from "../../src/storage";
@@ -245,8 +247,9 @@ async function signerPaths(config: HsmSignerConfigInput, address: string, closer
   });
   const state = { api, session, privateKey, publicKey };
   const rawAsync = await warmAndMeasure(digests, (digest) => pkcs11EcdsaSign(state, digest));
+  const point = uncompressedPoint(readEcPoint(api, session, publicKey));
   const checked = await warmAndMeasure(range(WARMUP + PIECE_N), (i) =>
-    checkedSignature(rawOut[i], hexlify(digests[i]), address),
+    checkedSignature(rawOut[i], hexlify(digests[i]), address, point),
   );
 
   const hsm = await HsmSigner.create(config);
@@ -369,6 +372,7 @@ async function main(): Promise<void> {
         disk: `${tmp}: ${await fsType(tmp)}`,
         load: `load average ${loadBefore.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end`,
         hsm: `SoftHSM2 (${MODULE}), secp256k1 key generated in the token`,
+        prover: NATIVE_SECP256K1 ? "libsecp256k1" : "JS",
       },
       config: { n: N, warmup: WARMUP, pieceN: PIECE_N, concurrency: CONCURRENCY, hsmSessions: SESSIONS },
       goal: GOAL,
@@ -464,7 +468,7 @@ function render(r: Results): string {
     row("3. gated: decode, policy, reservation, records, sign, verify, audit", gs),
     row(`3'. gated, ${c} in flight (engine group commit)`, gc),
     row("4. ethers Wallet.signTransaction (same transactions as 2)", r.wallet),
-    piece("checkedSignature (low-S + recover, JS)", p.checkedSignature),
+    piece(`checkedSignature (low-S + proof against the key, ${r.machine.prover})`, p.checkedSignature),
     piece("CallDecoder.decode (instruct calldata)", p.decode),
     piece("durable SQLite commit (1-row insert, fsync)", p.durableCommit),
     "",

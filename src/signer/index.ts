@@ -56,5 +56,13 @@ export {
   type SigningErrorCode,
 } from "./protection-errors";
 export { ProtectedSigner, type ProtectedSignature } from "./protection-signer";
-export { addressFromEcPoint, checkedSignature, SECP256K1_EC_PARAMS, SECP256K1_N, uncompressedPoint } from "./secp256k1";
+export {
+  addressFromEcPoint,
+  checkedSignature,
+  NATIVE_SECP256K1,
+  SECP256K1_EC_PARAMS,
+  SECP256K1_N,
+  uncompressedPoint,
+  type SignatureProver,
+} from "./secp256k1";
 export type { SessionState } from "./session-pool";

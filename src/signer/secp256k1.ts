@@ -4,7 +4,18 @@
  */
 import { invert, mod } from "@noble/curves/abstract/modular";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { computeAddress, getAddress, hexlify, recoverAddress, Signature, toBeHex, toBigInt } from "ethers";
+import {
+  computeAddress,
+  concat,
+  getAddress,
+  getBytes,
+  hexlify,
+  recoverAddress,
+  Signature,
+  toBeHex,
+  toBigInt,
+} from "ethers";
+import type * as Libsecp256k1 from "secp256k1";
 import { HsmSignatureError } from "./errors";
 
 /** DER of the secp256k1 OID 1.3.132.0.10, the CKA_EC_PARAMS of every key this signer generates. */
@@ -53,6 +64,48 @@ function keyPoint(uncompressed: Uint8Array): Point {
 }
 
 /**
+ * libsecp256k1 (the `secp256k1` package's native binding, prebuilt for common platforms), loaded directly so
+ * that a missing binary means the pure-JS path below rather than the package's own slower JS fallback. It proves
+ * a signature about 30 times faster than the JS arithmetic; both give the same answer.
+ */
+const NATIVE: typeof Libsecp256k1 | null = (() => {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("secp256k1/bindings") as typeof Libsecp256k1;
+  } catch {
+    return null;
+  }
+})();
+
+/** Whether signatures are proven by the native libsecp256k1 (true) or by JS arithmetic (false). */
+export const NATIVE_SECP256K1: boolean = NATIVE !== null;
+
+/** How a signature is proven against the key's public point: libsecp256k1 (the default where it loads) or JS. */
+export type SignatureProver = "native" | "js";
+
+/**
+ * The recovery id of the low-S signature `rs` (r || s, 64 bytes) over `digest` by the key `publicKey` (uncompressed),
+ * with libsecp256k1: the id whose recovered key is `publicKey` (recovery with x = r, never r + n). A key recovered
+ * from (r, s, h) is one for which the signature verifies, so a match is the proof. `undefined` when neither is.
+ */
+function nativeRecoveryId(
+  native: typeof Libsecp256k1,
+  rs: string,
+  digest: string,
+  publicKey: Uint8Array,
+): 0 | 1 | undefined {
+  const [signature, message] = [getBytes(rs), getBytes(digest)];
+  for (const id of [0, 1] as const) {
+    try {
+      if (Buffer.from(native.ecdsaRecover(signature, id, message, false)).equals(publicKey)) return id;
+    } catch {
+      // No point with x = r for this parity: try the other one.
+    }
+  }
+  return undefined;
+}
+
+/**
  * The recovery id of (r, s) over `h` by the key `q`, found by verifying the signature once: the point
  * R = (h/s)·G + (r/s)·Q must have x = r exactly (not r + n, which Ethereum cannot express), and the parity of
  * its y is the recovery id. `undefined` when the signature is not valid for `q`.
@@ -76,7 +129,13 @@ function recoveryId(q: Point, h: bigint, r: bigint, s: bigint): 0 | 1 | undefine
  * ECDSA verification against a precomputed table of the key, which also yields the recovery id; without it,
  * the address is recovered from each candidate recovery id (slower, the same guarantee).
  */
-export function checkedSignature(raw: Uint8Array, digest: string, address: string, publicKey?: Uint8Array): Signature {
+export function checkedSignature(
+  raw: Uint8Array,
+  digest: string,
+  address: string,
+  publicKey?: Uint8Array,
+  prover: SignatureProver = NATIVE === null ? "js" : "native",
+): Signature {
   const expected = getAddress(address);
   if (raw.length !== RAW_SIGNATURE_LENGTH) {
     throw new HsmSignatureError("wrong length", { digest, address: expected, length: raw.length });
@@ -91,7 +150,10 @@ export function checkedSignature(raw: Uint8Array, digest: string, address: strin
     if (computeAddress(hexlify(publicKey)) !== expected) {
       throw new HsmSignatureError("the public key is not the key's address", { digest, address: expected });
     }
-    const v = recoveryId(keyPoint(publicKey), toBigInt(digest), r, s);
+    const v =
+      prover === "native" && NATIVE !== null
+        ? nativeRecoveryId(NATIVE, concat([raw.subarray(0, 32), toBeHex(s, 32)]), digest, publicKey)
+        : recoveryId(keyPoint(publicKey), toBigInt(digest), r, s);
     if (v === undefined) throw new HsmSignatureError("does not verify with the key", { digest, address: expected });
     return Signature.from({ r: toBeHex(r, 32), s: toBeHex(s, 32), v: 27 + v });
   }

@@ -10,6 +10,7 @@ import {
   SECP256K1_N,
   addressFromEcPoint,
   checkedSignature,
+  NATIVE_SECP256K1,
   parseHsmSignerConfig,
   resolvePin,
 } from "../../src/signer";
@@ -102,42 +103,50 @@ describe("secp256k1 glue", function () {
   });
 
   const publicKey = getBytes(key.publicKey);
-  for (const [path, point] of [
-    ["by recovery", undefined],
-    ["by one verification against the public key", publicKey],
+  it("proves signatures with the native libsecp256k1 on this platform (prebuilt binary loaded)", function () {
+    expect(NATIVE_SECP256K1).to.equal(true);
+  });
+
+  for (const [path, point, prover] of [
+    ["by recovery", undefined, "js"],
+    ["by one verification against the public key (JS)", publicKey, "js"],
+    ["by recovery against the public key (libsecp256k1)", publicKey, "native"],
   ] as const) {
     describe(path, function () {
       it("keeps a low-S signature and finds its recovery id", function () {
-        const checked = checkedSignature(getBytes(concat([good.r, good.s])), digest, address, point);
+        const checked = checkedSignature(getBytes(concat([good.r, good.s])), digest, address, point, prover);
         expect(checked.serialized).to.equal(good.serialized);
       });
 
       it("normalises a high S (s = n - s) and flips the recovery id", function () {
         const highS = toBeHex(SECP256K1_N - BigInt(good.s), 32);
-        const checked = checkedSignature(getBytes(concat([good.r, highS])), digest, address, point);
+        const checked = checkedSignature(getBytes(concat([good.r, highS])), digest, address, point, prover);
         expect(checked.s).to.equal(good.s);
         expect(checked.v).to.equal(good.v);
       });
 
       it("refuses a valid signature by another key", function () {
         const other = new SigningKey(toBeHex(777n, 32)).sign(digest);
-        expect(() => checkedSignature(getBytes(concat([other.r, other.s])), digest, address, point))
+        expect(() => checkedSignature(getBytes(concat([other.r, other.s])), digest, address, point, prover))
           .to.throw()
           .with.property("code", "HSM_SIGNATURE_INVALID");
       });
     });
   }
 
-  it("finds the recovery id ethers finds, for 100 keys and digests (seeded)", function () {
-    for (let i = 1; i <= 100; i++) {
-      const k = new SigningKey(keccak256(toUtf8Bytes(`key-${i}`)));
-      const d = keccak256(toUtf8Bytes(`digest-${i}`));
-      const sig = k.sign(d);
-      const raw = getBytes(concat([sig.r, sig.s]));
-      const checked = checkedSignature(raw, d, addressFromEcPoint(getBytes(k.publicKey)), getBytes(k.publicKey));
-      expect(checked.serialized, `pair ${i}`).to.equal(sig.serialized);
-    }
-  });
+  for (const prover of ["js", "native"] as const) {
+    it(`finds the recovery id ethers finds, for 100 keys and digests (seeded, ${prover})`, function () {
+      for (let i = 1; i <= 100; i++) {
+        const k = new SigningKey(keccak256(toUtf8Bytes(`key-${i}`)));
+        const d = keccak256(toUtf8Bytes(`digest-${i}`));
+        const sig = k.sign(d);
+        const raw = getBytes(concat([sig.r, sig.s]));
+        const pub = getBytes(k.publicKey);
+        const checked = checkedSignature(raw, d, addressFromEcPoint(pub), pub, prover);
+        expect(checked.serialized, `pair ${i}`).to.equal(sig.serialized);
+      }
+    });
+  }
 
   it("refuses a public key that is not the key's address", function () {
     const other = getBytes(new SigningKey(toBeHex(777n, 32)).publicKey);
