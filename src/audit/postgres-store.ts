@@ -7,7 +7,7 @@
  */
 import { Pool, type PoolClient } from "pg";
 import { AuditAppendError, AuditStoreUnavailableError, isAuditError } from "./errors";
-import { GENESIS_HASH, nextRecord, type AuditEntry, type AuditHead, type StoredRecord } from "./record";
+import { GENESIS_HASH, nextRecord, type PreparedEntry, type AuditHead, type StoredRecord } from "./record";
 import { BaseAuditStore, fromRow, type AuditRow } from "./store";
 
 /** Options of the PostgreSQL store (validated by `openAuditStore`). */
@@ -51,7 +51,7 @@ export class PostgresAuditStore extends BaseAuditStore {
     return store;
   }
 
-  protected async appendRecords(entries: readonly AuditEntry[]): Promise<StoredRecord[]> {
+  protected async appendRecords(entries: readonly PreparedEntry[]): Promise<StoredRecord[]> {
     try {
       return await this.#locked(async (client) => {
         let head: AuditHead = await this.#headWith(client);

@@ -97,22 +97,27 @@ export function recordHash(record: Omit<StoredRecord, "hash">): string {
   return createHash("sha256").update(preimage, "utf8").digest("hex");
 }
 
-/** Validates an entry and builds the next record after `head`. */
-export function nextRecord(entry: AuditEntry, head: AuditHead, at: Date): StoredRecord {
+/** An entry validated and encoded for appending: what a backend chains and stores. */
+export interface PreparedEntry {
+  kind: AuditKind;
+  subject: string | null;
+  payloadJson: string;
+}
+
+/** Validates `entry` and encodes its payload; throws `AuditEntryInvalidError` on anything a record cannot hold. */
+export function prepareEntry(entry: AuditEntry): PreparedEntry {
   if (!(AUDIT_KINDS as readonly string[]).includes(entry.kind)) {
     throw new AuditEntryInvalidError(`unknown kind ${JSON.stringify(entry.kind)}`, "kind");
   }
   if (entry.subject !== undefined && (typeof entry.subject !== "string" || entry.subject.length === 0)) {
     throw new AuditEntryInvalidError("subject must be a non-empty string", "subject");
   }
-  const unhashed = {
-    seq: head.seq + 1,
-    kind: entry.kind,
-    at: at.toISOString(),
-    subject: entry.subject ?? null,
-    payloadJson: canonicalJson(entry.payload),
-    prevHash: head.hash,
-  };
+  return { kind: entry.kind, subject: entry.subject ?? null, payloadJson: canonicalJson(entry.payload) };
+}
+
+/** The record that follows `head` for a prepared entry. */
+export function nextRecord(entry: PreparedEntry, head: AuditHead, at: Date): StoredRecord {
+  const unhashed = { seq: head.seq + 1, ...entry, at: at.toISOString(), prevHash: head.hash };
   return { ...unhashed, hash: recordHash(unhashed) };
 }
 

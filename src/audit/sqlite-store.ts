@@ -7,7 +7,7 @@
 import Database from "better-sqlite3";
 import { openDurableSqlite } from "../storage";
 import { AuditAppendError, AuditStoreUnavailableError, isAuditError } from "./errors";
-import { GENESIS_HASH, nextRecord, type AuditEntry, type AuditHead, type StoredRecord } from "./record";
+import { GENESIS_HASH, nextRecord, type PreparedEntry, type AuditHead, type StoredRecord } from "./record";
 import { BaseAuditStore, fromRow, type AuditRow } from "./store";
 
 /** Options of the SQLite store (validated by `openAuditStore`). */
@@ -23,7 +23,7 @@ export class SqliteAuditStore extends BaseAuditStore {
   readonly #db: Database.Database;
   readonly #headStmt: Database.Statement<[], { seq: number; hash: string }>;
   readonly #readStmt: Database.Statement<[number, number], AuditRow>;
-  readonly #append: (entries: readonly AuditEntry[]) => StoredRecord[];
+  readonly #append: (entries: readonly PreparedEntry[]) => StoredRecord[];
 
   private constructor(db: Database.Database, options: SqliteAuditStoreOptions) {
     super(options.table, options.pageSize);
@@ -39,7 +39,7 @@ export class SqliteAuditStore extends BaseAuditStore {
       `INSERT INTO ${t} (seq, kind, at, subject, payload, prev_hash, hash) ` +
         `VALUES (@seq, @kind, @at, @subject, @payloadJson, @prevHash, @hash)`,
     );
-    const tx = db.transaction((entries: readonly AuditEntry[]): StoredRecord[] => {
+    const tx = db.transaction((entries: readonly PreparedEntry[]): StoredRecord[] => {
       let head = this.#headNow();
       const at = new Date();
       return entries.map((entry) => {
@@ -65,7 +65,7 @@ export class SqliteAuditStore extends BaseAuditStore {
     }
   }
 
-  protected appendRecords(entries: readonly AuditEntry[]): Promise<StoredRecord[]> {
+  protected appendRecords(entries: readonly PreparedEntry[]): Promise<StoredRecord[]> {
     try {
       return Promise.resolve(this.#append(entries));
     } catch (error) {

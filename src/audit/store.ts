@@ -2,20 +2,36 @@
  * The `AuditStore` contract and the logic both backends share: paging, iteration, verification and export.
  * A backend supplies only `appendRecords` (atomic: read the head, insert the next records, commit durably),
  * `readStored` and `closeBackend`.
+ *
+ * Appends are group-committed: entries are validated and encoded by their caller's call (an invalid one is
+ * refused alone), queued, and every entry queued while a commit runs goes into the next one, in arrival order,
+ * each caller's entries contiguous. One durable commit then serves many concurrent callers; a caller alone
+ * pays one commit, as before. A failed commit fails every caller in it, and none of its records exists.
  */
 import type { Writable } from "node:stream";
 import { AuditConfigError, AuditReadRangeError, AuditRecordCorruptError, AuditStoreClosedError } from "./errors";
 import { writeJsonl } from "./jsonl";
-import { toAuditRecord, type AuditEntry, type AuditHead, type AuditRecord, type StoredRecord } from "./record";
+import {
+  prepareEntry,
+  toAuditRecord,
+  type AuditEntry,
+  type AuditHead,
+  type AuditRecord,
+  type PreparedEntry,
+  type StoredRecord,
+} from "./record";
 import { ChainVerifier, type VerifyOptions, type VerifyResult } from "./verify";
 
 /** An append-only, hash-chained audit log. */
 export interface AuditStore extends AsyncIterable<AuditRecord> {
-  /** Appends one entry; resolves once the record is durably committed. Concurrent calls are serialized. */
+  /**
+   * Appends one entry; resolves once the record is durably committed. Concurrent calls are committed together,
+   * in call order (group commit).
+   */
   append(entry: AuditEntry): Promise<AuditRecord>;
   /**
-   * Appends several entries in one transaction with one durable commit (group commit): all of them or none.
-   * Resolves with their records in order; an empty list appends nothing.
+   * Appends several entries, contiguous and in one durable commit: all of them or none. Resolves with their
+   * records in order; an empty list appends nothing.
    */
   appendMany(entries: readonly AuditEntry[]): Promise<AuditRecord[]>;
   /** The last record's seq and hash (`{ seq: 0, hash: GENESIS_HASH }` when empty). */
@@ -56,8 +72,20 @@ export function fromRow(r: AuditRow): StoredRecord {
   };
 }
 
+/** Callers waiting for the next group commit. */
+interface Waiter {
+  entries: PreparedEntry[];
+  resolve: (records: StoredRecord[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Entries in one group commit at most (a bound on one transaction's size, not on throughput). */
+const MAX_GROUP_ENTRIES = 1024;
+
 export abstract class BaseAuditStore implements AuditStore {
   #closed = false;
+  #queue: Waiter[] = [];
+  #committing: Promise<void> | null = null;
 
   /** Table names are interpolated into SQL, so only plain lowercase identifiers are accepted. */
   static readonly TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -74,20 +102,55 @@ export abstract class BaseAuditStore implements AuditStore {
   }
 
   /** Appends `entries` (at least one) atomically, chained in order, and commits durably. */
-  protected abstract appendRecords(entries: readonly AuditEntry[]): Promise<StoredRecord[]>;
+  protected abstract appendRecords(entries: readonly PreparedEntry[]): Promise<StoredRecord[]>;
   protected abstract readStored(fromSeq: number, limit: number): Promise<StoredRecord[]>;
   protected abstract closeBackend(): Promise<void>;
 
   async append(entry: AuditEntry): Promise<AuditRecord> {
     this.assertOpen();
-    const [record] = await this.appendRecords([entry]);
+    const [record] = await this.#enqueue([prepareEntry(entry)]);
     return this.decode(record);
   }
 
   async appendMany(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     this.assertOpen();
     if (entries.length === 0) return [];
-    return (await this.appendRecords(entries)).map((r) => this.decode(r));
+    return (await this.#enqueue(entries.map(prepareEntry))).map((r) => this.decode(r));
+  }
+
+  #enqueue(entries: PreparedEntry[]): Promise<StoredRecord[]> {
+    return new Promise<StoredRecord[]>((resolve, reject) => {
+      this.#queue.push({ entries, resolve, reject });
+      // After this turn of the event loop, so that every append made in it joins the same commit.
+      this.#committing ??= new Promise<void>((done) => setImmediate(done)).then(() => this.#commitQueued());
+    });
+  }
+
+  /** Commits what is queued, group by group, until the queue is empty. */
+  async #commitQueued(): Promise<void> {
+    while (this.#queue.length > 0) {
+      let count = 0;
+      let taken = 0;
+      while (
+        taken < this.#queue.length &&
+        (taken === 0 || count + this.#queue[taken].entries.length <= MAX_GROUP_ENTRIES)
+      ) {
+        count += this.#queue[taken].entries.length;
+        taken += 1;
+      }
+      const group = this.#queue.splice(0, taken);
+      try {
+        const stored = await this.appendRecords(group.flatMap((w) => w.entries));
+        let at = 0;
+        for (const waiter of group) {
+          waiter.resolve(stored.slice(at, at + waiter.entries.length));
+          at += waiter.entries.length;
+        }
+      } catch (error) {
+        group.forEach((waiter) => waiter.reject(error));
+      }
+    }
+    this.#committing = null;
   }
 
   async head(): Promise<AuditHead> {
@@ -127,6 +190,7 @@ export abstract class BaseAuditStore implements AuditStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    while (this.#committing !== null) await this.#committing;
     await this.closeBackend();
   }
 

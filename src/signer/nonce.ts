@@ -4,6 +4,9 @@
  * in one database transaction, so another process on the same file cannot take it either). Concurrent
  * requests get distinct nonces and a restart (a new store on the same file) continues without a gap or a
  * duplicate. Signers of one key in one process should share one `NonceAllocator`.
+ *
+ * Claims that arrive while the key's lock is held wait together and are then recorded in one transaction
+ * (group commit): one durable commit and one read of the pending nonce for all of them, in arrival order.
  */
 import { getAddress } from "ethers";
 import { checkNonce, type Allocation, type SigningRecordStore, type SigningRequest } from "./protection";
@@ -34,10 +37,20 @@ export class KeyedMutex {
   }
 }
 
+/** A claim waiting for the next group commit of its key and chain. */
+interface Claim {
+  chain: PendingNonceSource | null | undefined;
+  request: SigningRequest;
+  resolve: (allocation: Allocation) => void;
+  reject: (error: unknown) => void;
+}
+
 /** Allocates nonces from a `SigningRecordStore` and, optionally, the chain. */
 export class NonceAllocator {
   readonly store: SigningRecordStore;
   readonly #locks = new KeyedMutex();
+  /** Claims waiting for the key's lock, by key and chain id. */
+  readonly #waiting = new Map<string, Claim[]>();
 
   constructor(store: SigningRecordStore) {
     this.store = store;
@@ -72,16 +85,45 @@ export class NonceAllocator {
     return (await this.claim(key, chainId, chain, request)).nonce;
   }
 
-  /** `allocate` with its outcome (see `SigningRecordStore.claimNextIntent`). */
+  /** `allocate` with its outcome (see `SigningRecordStore.claimNextIntent`); concurrent claims commit together. */
   claim(
     key: string,
     chainId: bigint,
     chain: PendingNonceSource | null | undefined,
     request: SigningRequest,
   ): Promise<Allocation> {
-    return this.withKeyLock(key, async () => {
-      const pending = chain == null ? 0 : await chain.getTransactionCount(getAddress(key), "pending");
-      return this.store.claimNextIntent(key, chainId, pending, request);
+    const address = getAddress(key);
+    const group = `${address}/${chainId}`;
+    return new Promise<Allocation>((resolve, reject) => {
+      let claims = this.#waiting.get(group);
+      if (claims === undefined) {
+        claims = [];
+        this.#waiting.set(group, claims);
+        void this.withKeyLock(address, () => this.#commit(group, address, chainId));
+      }
+      claims.push({ chain, request, resolve, reject });
     });
+  }
+
+  /** Records every claim waiting for `group`, one transaction per source of the pending nonce. Never throws. */
+  async #commit(group: string, address: string, chainId: bigint): Promise<void> {
+    const claims = this.#waiting.get(group) ?? [];
+    this.#waiting.delete(group); // claims from now on wait for the next commit
+    const bySource = new Map<PendingNonceSource | null | undefined, Claim[]>();
+    for (const claim of claims) bySource.set(claim.chain, [...(bySource.get(claim.chain) ?? []), claim]);
+    for (const [chain, same] of bySource) {
+      try {
+        const pending = chain == null ? 0 : await chain.getTransactionCount(address, "pending");
+        const results = this.store.claimNextIntents(
+          address,
+          chainId,
+          pending,
+          same.map((c) => c.request),
+        );
+        results.forEach((result, i) => ("error" in result ? same[i].reject(result.error) : same[i].resolve(result)));
+      } catch (error) {
+        same.forEach((c) => c.reject(error));
+      }
+    }
   }
 }

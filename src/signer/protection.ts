@@ -88,6 +88,12 @@ export class SigningRecordStore {
     request: string | null,
   ) => IntentOutcome;
   readonly #recordNext: (key: string, chainId: string, minimum: number, request: SigningRequest) => Allocation;
+  readonly #recordNextMany: (
+    key: string,
+    chainId: string,
+    minimum: number,
+    requests: readonly SigningRequest[],
+  ) => (Allocation | { error: unknown })[];
   readonly #release: Database.Statement<[string, string, string, number, string]>;
 
   private constructor(db: Database.Database, path: string) {
@@ -196,6 +202,19 @@ export class SigningRecordStore {
       },
     );
     this.#recordNext = (key, chainId, minimum, request) => next.immediate(key, chainId, minimum, request);
+    // Several claims in one transaction and one durable commit, each in a savepoint of its own (`next` called
+    // inside a transaction), so a claim that fails is undone alone and the others stand.
+    const many = db.transaction((key: string, chainId: string, minimum: number, requests: readonly SigningRequest[]) =>
+      requests.map((request): Allocation | { error: unknown } => {
+        try {
+          return next(key, chainId, minimum, request);
+        } catch (error) {
+          if (isSigningError(error)) return { error };
+          throw error;
+        }
+      }),
+    );
+    this.#recordNextMany = (key, chainId, minimum, requests) => many.immediate(key, chainId, minimum, requests);
   }
 
   /** Opens (creating if needed) the records in the file at `options.path`. */
@@ -255,6 +274,29 @@ export class SigningRecordStore {
     this.#open();
     try {
       return this.#recordNext(address, chainId.toString(), minimum, request);
+    } catch (error) {
+      if (isSigningError(error)) throw error;
+      throw new SigningStoreUnavailableError(this.path, error);
+    }
+  }
+
+  /**
+   * `claimNextIntent` for several requests in one database transaction with one durable commit (group commit),
+   * in order: each gets what it would get alone, after those before it. A request refused (an invalid hash)
+   * gets `{ error }` and records nothing; the others are recorded.
+   */
+  claimNextIntents(
+    key: string,
+    chainId: bigint,
+    minimum: number,
+    requests: readonly SigningRequest[],
+  ): (Allocation | { error: unknown })[] {
+    const address = getAddress(key);
+    checkNonce(minimum);
+    this.#open();
+    if (requests.length === 0) return [];
+    try {
+      return this.#recordNextMany(address, chainId.toString(), minimum, requests);
     } catch (error) {
       if (isSigningError(error)) throw error;
       throw new SigningStoreUnavailableError(this.path, error);

@@ -295,6 +295,32 @@ export function shouldBehaveLikeAnAuditStore(newHarness: () => Promise<AuditHarn
       expect(await store.verify()).to.include({ ok: true, count: 200 });
     });
 
+    it("commits concurrent appends together, in call order, each caller's entries contiguous", async function () {
+      const [one, batch, last] = await Promise.all([
+        store.append(entry(1)),
+        store.appendMany([entry(2), entry(3), entry(4)]),
+        store.append(entry(5)),
+      ]);
+      expect([one.seq, ...batch.map((r) => r.seq), last.seq]).to.deep.equal([1, 2, 3, 4, 5]);
+      expect([one, ...batch, last].map((r) => r.subject)).to.deep.equal([1, 2, 3, 4, 5].map((i) => `intent-${i}`));
+      // One group commit: every record carries the time of the one transaction that wrote them.
+      expect(new Set([one, ...batch, last].map((r) => r.at)).size).to.equal(1);
+      expect(await store.verify()).to.include({ ok: true, count: 5 });
+    });
+
+    it("refuses an invalid entry alone: the concurrent appends beside it are committed", async function () {
+      const results = await Promise.allSettled([
+        store.append(entry(1)),
+        store.append({ kind: "gossip", payload: {} } as unknown as AuditEntry),
+        store.append(entry(2)),
+      ]);
+      expect(results.map((r) => r.status)).to.deep.equal(["fulfilled", "rejected", "fulfilled"]);
+      const refused = results[1] as PromiseRejectedResult;
+      expect(isAuditError(refused.reason, "AUDIT_ENTRY_INVALID"), String(refused.reason)).to.be.true;
+      expect((await store.head()).seq).to.equal(2);
+      expect(await store.verify()).to.include({ ok: true, count: 2 });
+    });
+
     it("two stores on separate connections appending at once leave one chain", async function () {
       const other = await h.open();
       await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? store : other).append(entry(i + 1))));

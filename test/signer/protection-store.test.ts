@@ -137,6 +137,29 @@ describe("NonceAllocator", function () {
     }
   });
 
+  it("records concurrent claims together, in arrival order, refusing an invalid one alone", async function () {
+    const store = SigningRecordStore.open({ path: file });
+    try {
+      const allocator = new NonceAllocator(store);
+      let reads = 0;
+      const chain = { getTransactionCount: () => Promise.resolve(reads++ * 0) };
+      const claims = Array.from({ length: 20 }, (_, i) =>
+        allocator.claim(KEY, 1n, chain, i === 7 ? { ...request("bad"), requestHash: "0x12" } : request(`p${i}`)),
+      );
+      const results = await Promise.allSettled(claims);
+      const refused = results[7] as PromiseRejectedResult;
+      expect(refused.status).to.equal("rejected");
+      expect(refused.reason).to.be.instanceOf(SigningRequestInvalidError);
+      const nonces = results.filter((r) => r.status === "fulfilled").map((r) => r.value.nonce);
+      expect(nonces).to.deep.equal(Array.from({ length: 19 }, (_, i) => i));
+      // Claims made together are committed together: the pending nonce is read once for all of them.
+      expect(reads).to.equal(1);
+      expect(await allocator.claim(KEY, 1n, chain, request("p3"))).to.deep.equal({ nonce: 3, outcome: "retry" });
+    } finally {
+      store.close();
+    }
+  });
+
   it("takes the chain's pending nonce when it is ahead", async function () {
     const store = SigningRecordStore.open({ path: file });
     try {

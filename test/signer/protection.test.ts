@@ -91,11 +91,16 @@ describe("ProtectedSigner (SoftHSM, Hardhat network)", function () {
   it("allocates unique nonces to concurrent requests through the HSM, all accepted by the chain", async function () {
     const protectedSigner = new ProtectedSigner(hsmSigner.connect(ethers.provider), allocator);
     const start = await ethers.provider.getTransactionCount(hsmSigner.address, "pending");
-    const responses = await Promise.all(
+    const signed = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        protectedSigner.sendTransaction({ to: RECIPIENT, value: 100n + BigInt(i), gasPrice: 0 }),
+        protectedSigner.protectTransaction({ to: RECIPIENT, value: 100n + BigInt(i), gasPrice: 0 }),
       ),
     );
+    // Signatures finish in any order; Hardhat's automining cannot queue a future nonce, so send in nonce order.
+    const responses = [];
+    for (const s of [...signed].sort((a, b) => a.nonce - b.nonce)) {
+      responses.push(await ethers.provider.broadcastTransaction(s.serialized));
+    }
     const receipts = await Promise.all(responses.map((response) => response.wait()));
     expect(receipts.map((receipt) => receipt?.status)).to.deep.equal(Array<number>(10).fill(1));
     const nonces = responses.map((response) => response.nonce).sort((a, b) => a - b);
