@@ -303,7 +303,7 @@ async function gatedPaths(tmp: string, hsm: HsmSigner, closers: Closers) {
   });
   audit.appendMany = m.decisionAudit.wrap(audit.appendMany.bind(audit));
   audit.append = m.signatureAudit.wrap(audit.append.bind(audit));
-  records.claimNextIntent = m.record.wrap(records.claimNextIntent.bind(records));
+  records.claimNextIntents = m.record.wrap(records.claimNextIntents.bind(records));
   const inner = hsm.connect(null); // the same key and sessions, timed on its own
   inner.signTransaction = m.hsm.wrap(inner.signTransaction.bind(inner));
   const decoder = new CallDecoder({ engine: A.engine, tokens: [A.cash, A.bond], accounts: [A.ours] });

@@ -47,6 +47,20 @@ export function addressFromEcPoint(ecPoint: Uint8Array): string {
 
 type Point = InstanceType<typeof secp256k1.ProjectivePoint>;
 
+/** Addresses of public points, by uncompressed hex (a signer has one key; few are held). */
+const KEY_ADDRESSES = new Map<string, string>();
+
+/** The address of an uncompressed public point, computed once per point. */
+function addressOfPoint(uncompressed: Uint8Array): string {
+  const hex = hexlify(uncompressed);
+  let address = KEY_ADDRESSES.get(hex);
+  if (address === undefined) {
+    address = computeAddress(hex);
+    KEY_ADDRESSES.set(hex, address);
+  }
+  return address;
+}
+
 /** Public points with their multiplication tables, by uncompressed hex (a signer has one key; few are held). */
 const KEY_POINTS = new Map<string, Point>();
 
@@ -147,7 +161,7 @@ export function checkedSignature(
   }
   if (s > HALF_N) s = SECP256K1_N - s;
   if (publicKey !== undefined) {
-    if (computeAddress(hexlify(publicKey)) !== expected) {
+    if (addressOfPoint(publicKey) !== expected) {
       throw new HsmSignatureError("the public key is not the key's address", { digest, address: expected });
     }
     const v =

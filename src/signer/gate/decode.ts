@@ -18,6 +18,7 @@ import { getAddress, keccak256, type FunctionFragment, type Interface } from "et
 import { PermissionedToken__factory, SettlementEngine__factory } from "../../../typechain-types";
 import type { Action } from "../../policy";
 import type { SettlementTerms } from "../../settlement";
+import { decodeStaticCall } from "./static-abi";
 
 /** A call to sign, as the gate sees it. */
 export interface CallToSign {
@@ -168,6 +169,8 @@ export class CallDecoder {
   #parse(iface: Interface, call: CallToSign): { name: string; args: readonly unknown[] } | null {
     const fragment = functionsBySelector(iface).get(call.data.slice(0, 10).toLowerCase());
     if (fragment === undefined) return null;
+    const fast = decodeStaticCall(fragment, call.data);
+    if (fast !== undefined) return fast === null ? null : { name: fragment.name, args: fast };
     try {
       const args = iface.decodeFunctionData(fragment, call.data);
       // Re-encode: calldata with trailing bytes or non-canonical padding is not what it claims to be.
