@@ -5,7 +5,7 @@
  * governance votes, transfers. Each call is signed only if the bank's policy allowed it, tracked to its
  * receipt, and retried safely: a call already signed is rebroadcast with the same bytes, never signed anew.
  */
-import { AbiCoder, keccak256, MaxUint256, Transaction, type Provider, type TransactionReceipt } from "ethers";
+import { MaxUint256, Transaction, type Provider, type TransactionReceipt } from "ethers";
 import { SettlementEngine__factory, type SettlementEngine } from "../../typechain-types";
 import { ApprovalStore, type ApprovalFilter, type ApprovalStatus } from "../approvals";
 import {
@@ -28,7 +28,14 @@ import {
 } from "../policy";
 import { formatSettlementId, settlementIdOf, type SettlementTerms } from "../settlement";
 import { HsmSigner, NonceAllocator, ProtectedSigner, SigningRecordStore } from "../signer";
-import { CallDecoder, onChainDirectory, PolicyGatedSigner, type AmlResult, type Initiator } from "../signer/gate";
+import {
+  callPayloadHash,
+  CallDecoder,
+  onChainDirectory,
+  PolicyGatedSigner,
+  type AmlResult,
+  type Initiator,
+} from "../signer/gate";
 import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
 import { SubmissionStore } from "./submissions";
 import { Transmitter } from "./transmit";
@@ -319,14 +326,7 @@ export class Participant {
     context: { operationId?: string; initiator?: Initiator } = {},
   ): Promise<Submitted> {
     const chainId = this.#chainId;
-    const key =
-      context.operationId ??
-      keccak256(
-        AbiCoder.defaultAbiCoder().encode(
-          ["uint256", "address", "uint256", "bytes"],
-          [chainId, call.to, 0n, call.data],
-        ),
-      );
+    const key = context.operationId ?? callPayloadHash(chainId, call.to, 0n, call.data);
     const earlier = this.#submissions.get(key);
     if (earlier !== undefined) return this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
     const gate = this.gate.withContext({ initiator: context.initiator, intentId: context.operationId });

@@ -1,9 +1,10 @@
-// The gate's strict static-ABI decoder against ethers: for every settlement step and token call it gives the
-// arguments ethers decodes, and it refuses exactly the calldata that does not survive ethers' decode and
-// re-encode (differential, fast-check with a fixed seed; FC_RUNS for more runs).
+// The gate's own encodings against ethers: the strict static-ABI decoder gives the arguments ethers decodes and
+// refuses exactly the calldata that does not survive ethers' decode and re-encode (differential, fast-check with a
+// fixed seed; FC_RUNS for more runs), and the call payload hash equals keccak256 of AbiCoder.encode.
 import { expect } from "chai";
 import fc from "fast-check";
-import { getAddress, type FunctionFragment, type Interface, type ParamType } from "ethers";
+import { AbiCoder, getAddress, keccak256, type FunctionFragment, type Interface, type ParamType } from "ethers";
+import { callPayloadHash } from "../../src/signer/gate";
 import { decodeStaticCall } from "../../src/signer/gate/static-abi";
 import { PermissionedToken__factory, SettlementEngine__factory } from "../../typechain-types";
 
@@ -99,5 +100,39 @@ describe("static ABI decoder (differential against ethers)", function () {
     expect(decodeStaticCall(transfer, token.encodeFunctionData(transfer, [to, 5n]))).to.deep.equal([to, 5n]);
     const cancel = fragment(engine, "cancel");
     expect(decodeStaticCall(cancel, "0x")).to.equal(undefined);
+  });
+});
+
+describe("callPayloadHash", function () {
+  it("is keccak256 of abi.encode(chainId, to, value, data), for empty, word-aligned and ragged data", function () {
+    const to = "0x00000000000000000000000000000000000000aa";
+    for (const data of [
+      "0x",
+      `0x${"ab".repeat(32)}`,
+      `0x${"cd".repeat(33)}`,
+      engine.encodeFunctionData("cancel", [
+        {
+          tradeRef: `0x${"11".repeat(32)}`,
+          kind: 1,
+          seller: to,
+          buyer: to,
+          asset: to,
+          assetAmount: 1n,
+          cash: to,
+          cashAmount: 2n,
+        },
+        "booked twice",
+      ]),
+    ]) {
+      for (const [chainId, value] of [
+        [1n, 0n],
+        [2026n, 10n ** 30n],
+      ]) {
+        const expected = keccak256(
+          AbiCoder.defaultAbiCoder().encode(["uint256", "address", "uint256", "bytes"], [chainId, to, value, data]),
+        );
+        expect(callPayloadHash(chainId, to, value, data), `${data.length} ${chainId}`).to.equal(expected);
+      }
+    }
   });
 });

@@ -9,12 +9,10 @@
  * withheld. Messages and typed data carry no intent and are refused unless configuration allows them.
  */
 import {
-  AbiCoder,
   AbstractSigner,
   copyRequest,
   getAddress,
   getBigInt,
-  keccak256,
   resolveAddress,
   Transaction,
   TypedDataEncoder,
@@ -31,6 +29,7 @@ import type { AuditStore, JsonValue } from "../../audit";
 import type { EngineDecision, PolicyEngine } from "../../policy";
 import type { CallDecoder, CallToSign, DecodedCall } from "./decode";
 import type { GateDirectory } from "./directory";
+import { callPayloadHash } from "./payload";
 import { GateApprovalsPendingError, GateDeniedError, GateError } from "./errors";
 
 export type KeyTier = "hot" | "warm" | "cold";
@@ -113,12 +112,7 @@ export class PolicyGatedSigner extends AbstractSigner {
     const to = getAddress(await resolveAddress(request.to, this));
     const chainId = request.chainId ?? (await this.#chainId());
     const call: CallToSign = { to, data: request.data ?? "0x", value: getBigInt(request.value ?? 0) };
-    const payloadHash = keccak256(
-      AbiCoder.defaultAbiCoder().encode(
-        ["uint256", "address", "uint256", "bytes"],
-        [chainId, to, call.value, call.data],
-      ),
-    );
+    const payloadHash = callPayloadHash(getBigInt(chainId), to, call.value, call.data);
     const decoded = this.#o.decoder.decode(call);
     if (decoded.kind === "undecodable") throw await this.#refuse(call.data.slice(0, 10), decoded.reason, payloadHash);
     if (decoded.kind === "refused") throw await this.#refuse(decoded.function, decoded.reason, payloadHash);

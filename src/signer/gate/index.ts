@@ -5,6 +5,7 @@
  * bindings, which exist only after the contracts are compiled.
  */
 export { CallDecoder, type CallDecoderOptions, type CallToSign, type DecodedCall } from "./decode";
+export { callPayloadHash } from "./payload";
 export { onChainDirectory, staticDirectory, type GateDirectory } from "./directory";
 export { GateApprovalsPendingError, GateDeniedError, GateError, isGateError, type GateErrorCode } from "./errors";
 export {
