@@ -13,6 +13,7 @@ export {
   headToBytes32,
   type AnchorResult,
 } from "./anchor";
+export { AuditAnchorSchedule, type AuditAnchorScheduleOptions } from "./anchor-schedule";
 export {
   AuditStoreConfigSchema,
   openAuditStore,

@@ -53,6 +53,15 @@ export const participantConfigSchema = z
       })
       .strict(),
     audit: AuditStoreConfigSchema,
+    /** Anchor the audit log's head on chain periodically (needs `consortium.auditAnchor`). */
+    anchoring: z
+      .object({
+        intervalSeconds: z.number().int().positive(),
+        /** Records appended since the last anchored head that make the next round anchor. */
+        minNewRecords: z.number().int().positive().default(1),
+      })
+      .strict()
+      .optional(),
     engine: engineConfigSchema,
     sharedParameters: sharedSourceConfigSchema.optional(),
     approvals: z.object({ path: z.string().min(1), config: approvalConfigSchema }).strict(),
@@ -70,7 +79,11 @@ export const participantConfigSchema = z
       })
       .strict(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.anchoring === undefined || c.consortium.auditAnchor !== undefined, {
+    message: "periodic anchoring needs consortium.auditAnchor",
+    path: ["anchoring"],
+  });
 
 export type ParticipantConfig = z.output<typeof participantConfigSchema>;
 export type ParticipantConfigInput = z.input<typeof participantConfigSchema>;

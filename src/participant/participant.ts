@@ -10,6 +10,7 @@ import { SettlementEngine__factory, type SettlementEngine } from "../../typechai
 import { ApprovalStore, type ApprovalFilter, type ApprovalStatus } from "../approvals";
 import {
   anchorHead,
+  AuditAnchorSchedule,
   openAuditStore,
   type AnchorResult,
   type AuditRecord,
@@ -46,6 +47,11 @@ export interface ParticipantOptions {
   screening?: (counterparty: string | undefined) => Promise<AmlResult> | AmlResult;
   /** Clock of the decision engine and approvals, in Unix seconds (default: the system clock). */
   now?: () => number;
+  /**
+   * Told of every periodic anchor that failed (configuration `anchoring`); the next round tries again.
+   * Default: one line on stderr with the error's code and message.
+   */
+  onAnchorError?: (error: unknown) => void;
 }
 
 /** A call that reached the chain. */
@@ -77,6 +83,8 @@ export class Participant {
   readonly #settlement: SettlementEngine;
   /** The network's chain id, read once at open. */
   readonly #chainId: bigint;
+  /** Periodic anchoring of the audit log's head, when configured. */
+  readonly anchoring: AuditAnchorSchedule | null;
 
   private constructor(parts: {
     config: ParticipantConfig;
@@ -90,6 +98,7 @@ export class Participant {
     submissions: SubmissionStore;
     address: string;
     chainId: bigint;
+    onAnchorError?: (error: unknown) => void;
   }) {
     this.config = parts.config;
     this.provider = parts.provider;
@@ -104,6 +113,18 @@ export class Participant {
     this.address = parts.address;
     this.#chainId = parts.chainId;
     this.#settlement = SettlementEngine__factory.connect(parts.config.consortium.engine, parts.gate);
+    const anchoring = parts.config.anchoring;
+    this.anchoring =
+      anchoring === undefined
+        ? null
+        : new AuditAnchorSchedule({
+            store: parts.audit,
+            anchor: () => this.anchorAudit(),
+            intervalMs: anchoring.intervalSeconds * 1000,
+            minNewRecords: anchoring.minNewRecords,
+            onError: parts.onAnchorError ?? reportAnchorError,
+          });
+    this.anchoring?.start();
   }
 
   /**
@@ -183,6 +204,7 @@ export class Participant {
         submissions,
         address,
         chainId: BigInt(chainId),
+        onAnchorError: options.onAnchorError,
       });
     } catch (error) {
       for (const close of closers.reverse()) await close();
@@ -306,6 +328,7 @@ export class Participant {
   }
 
   async close(): Promise<void> {
+    await this.anchoring?.stop();
     await this.engine.close();
     this.approvals.close();
     await this.hsm.close();
@@ -376,4 +399,10 @@ export class Participant {
     );
     return events.map((e) => ({ seq: Number(e.args.seq), hash: e.args.head.replace(/^0x/, "").toLowerCase() }));
   }
+}
+
+/** The default report of a failed periodic anchor: one line, the error's code and message (no details). */
+function reportAnchorError(error: unknown): void {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  console.error(`audit anchoring failed (${typeof code === "string" ? code : "error"}): ${String(message ?? error)}`);
 }

@@ -163,4 +163,30 @@ describe("Participant", function () {
     expect(verified).to.deep.include({ ok: true });
     expect(anchored.head.seq).to.be.greaterThan(0);
   });
+
+  it("anchors its audit log's head periodically when configured, and refuses anchoring without an AuditAnchor", async function () {
+    const gamma = banks[2];
+    const config = JSON.parse(await readFile(path.join(gamma.dir, "participant.json"), "utf8")) as {
+      consortium: Record<string, unknown>;
+    };
+    const withoutAnchor = { ...config.consortium, auditAnchor: undefined };
+    let error: unknown;
+    try {
+      const input = { ...config, consortium: withoutAnchor, anchoring: { intervalSeconds: 60 } };
+      await Participant.open(input as unknown as ParticipantConfigInput, { provider: hre.ethers.provider });
+    } catch (e) {
+      error = e;
+    }
+    expect(isFrameworkError(error, "CONFIG_INVALID"), String(error)).to.equal(true);
+    expect((error as Error).message).to.match(/anchoring: periodic anchoring needs consortium\.auditAnchor/);
+
+    await gamma.participant.close();
+    const input = { ...config, anchoring: { intervalSeconds: 3600 } } as unknown as ParticipantConfigInput;
+    gamma.participant = await Participant.open(input, { provider: hre.ethers.provider, now: () => clock.now() });
+    const before = await gamma.participant.audit.head();
+    const round = await gamma.participant.anchoring!.tick();
+    expect(round?.head).to.deep.equal(before);
+    expect(await gamma.participant.anchoring!.tick()).to.equal(null); // nothing new since
+    expect(await gamma.participant.verifyAudit(true)).to.deep.include({ ok: true });
+  });
 });
