@@ -12,6 +12,7 @@ import "./settlement";
 import "./settlement-status";
 import "./demo";
 import "./audit";
+import "./policy-bundle";
 import "./policy-replay";
 import "./policy-conflicts";
 import "./custody";
