@@ -10,6 +10,8 @@ describe("demo task", function () {
   let stdout: string;
 
   before(async function () {
+    // The whole demo under coverage instrumentation can pass the suite's per-test default of 2 minutes.
+    this.timeout(15 * 60_000);
     const ran = await captureStdout(
       () =>
         hre.run("demo", {
