@@ -110,9 +110,12 @@ export class SigningRecordStore {
     for (const column of ["released_at", "request_hash"]) {
       if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE signing_records ADD COLUMN ${column} TEXT`);
     }
+    // A retry is looked up by (key, chain, request hash, nonce >= pending): one index search, not a scan of the
+    // live records above the pending nonce.
+    db.exec("DROP INDEX IF EXISTS signing_records_request");
     db.exec(
-      "CREATE INDEX IF NOT EXISTS signing_records_request ON signing_records (key_address, chain_id, request_hash) " +
-        "WHERE released_at IS NULL",
+      "CREATE INDEX IF NOT EXISTS signing_records_retry ON signing_records " +
+        "(key_address, chain_id, request_hash, nonce) WHERE released_at IS NULL",
     );
     db.exec(
       "CREATE INDEX IF NOT EXISTS signing_records_released ON signing_records (key_address, chain_id, nonce) " +
