@@ -166,3 +166,10 @@ export function governedCall(consortium: Consortium, fn: string, args: readonly 
   // The Interface's typed overloads want a literal function name; tests pass names as data.
   return (consortium.interface as Interface).encodeFunctionData(fn, args);
 }
+
+/** The consortium fixture with an `AuditAnchor` deployed beside it. */
+export async function anchorFixture() {
+  const f = await deployConsortium();
+  const anchor = await ethers.deployContract("AuditAnchor", [await f.consortium.getAddress()]);
+  return { ...f, anchor };
+}

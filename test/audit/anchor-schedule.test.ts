@@ -6,7 +6,6 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
   anchorHead,
@@ -17,13 +16,7 @@ import {
   type AnchorResult,
   type AuditStore,
 } from "../../src/audit";
-import { deployConsortium } from "../fixtures";
-
-async function anchorFixture() {
-  const f = await deployConsortium();
-  const anchor = await ethers.deployContract("AuditAnchor", [await f.consortium.getAddress()]);
-  return { ...f, anchor };
-}
+import { anchorFixture } from "../fixtures";
 
 describe("audit: periodic anchoring", function () {
   let dir: string;

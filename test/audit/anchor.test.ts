@@ -7,7 +7,6 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
   anchorHead,
@@ -18,13 +17,7 @@ import {
   SqliteAuditStore,
   type AuditStore,
 } from "../../src/audit";
-import { deployConsortium } from "../fixtures";
-
-async function anchorFixture() {
-  const f = await deployConsortium();
-  const anchor = await ethers.deployContract("AuditAnchor", [await f.consortium.getAddress()]);
-  return { ...f, anchor };
-}
+import { anchorFixture } from "../fixtures";
 
 describe("audit: on-chain anchors", function () {
   let dir: string;
