@@ -4,17 +4,11 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployConsortium, governedCall } from "../../fixtures";
+import { anchorFixture, governedCall } from "../../fixtures";
 import { enact } from "../governance/consortium.behavior";
 
 const HEAD_1 = ethers.id("head-1");
 const HEAD_2 = ethers.id("head-2");
-
-async function anchorFixture() {
-  const f = await deployConsortium();
-  const anchor = await ethers.deployContract("AuditAnchor", [await f.consortium.getAddress()]);
-  return { ...f, anchor };
-}
 
 describe("AuditAnchor", () => {
   describe("constructor", () => {
