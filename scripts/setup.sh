@@ -30,6 +30,15 @@ else
   log "postgresql present"
 fi
 
+# Chromium: the browser test looks at the demo's report as a compliance officer would (playwright-core drives
+# Debian's build; Playwright's own browser download is not used).
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing chromium"
+  apt_install chromium
+else
+  log "chromium present"
+fi
+
 # The OPA CLI (policy tests, formatting, Wasm builds) is not on npm or Debian: build it as a Go module,
 # cached in the Go bin directory so later runs on this machine reuse it.
 OPA_VERSION=v1.22.2
