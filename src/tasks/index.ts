@@ -18,6 +18,7 @@ import "./policy-conflicts";
 import "./custody";
 import "./readiness";
 
+export { installCliErrors } from "./cli";
 export { printDeployment } from "./deploy";
 export { PLUGIN_NAME, TaskError, toTaskError } from "./guard";
 export { createOutput, formatTable, type Output } from "./output";
