@@ -76,7 +76,12 @@ async function readJson(dir: string, name: string): Promise<unknown> {
  */
 function unreadable(dir: string, name: string, error: unknown): PolicyBundleError {
   if (!isDirectory(dir)) {
-    return new PolicyBundleError("POLICY_BUNDLE_NOT_FOUND", `no policy bundle at ${dir}: no such directory`, { dir }, error);
+    return new PolicyBundleError(
+      "POLICY_BUNDLE_NOT_FOUND",
+      `no policy bundle at ${dir}: no such directory`,
+      { dir },
+      error,
+    );
   }
   const missing = (error as { code?: unknown }).code === "ENOENT";
   const reason = missing ? "no such file" : error instanceof Error ? error.message : String(error);
