@@ -216,7 +216,7 @@ function tradeSection(t: TradeEvidence): string {
           .join("")}</ul>`;
   const events =
     t.timeline.length === 0
-      ? "<p>None: nothing reached the chain.</p>"
+      ? "<p>Nothing reached the chain.</p>"
       : table(["block", "chain time", "event", "by", "transaction", "signed in (audit record)"], eventRows(t));
   return `<section class="trade" id="${escape(t.ref)}"><h3>${escape(t.ref)}: ${escape(t.statusText)}</h3><p>${escape(
     `${t.seller} delivers ${t.bonds} to ${t.buyer} against ${t.cash}.`,
