@@ -126,8 +126,9 @@ export function recordText(record: AuditRecord, v: Vocabulary): string {
   switch (record.kind) {
     case "decision": {
       const outcome = OUTCOME_TEXT[str(p.outcome)] ?? str(p.outcome);
-      if (str(p.stage) !== "policy") return `gate check: ${outcome} (${str(p.reason)})`;
+      if (p.intent === undefined) return `gate check: ${outcome} (${str(p.reason)})`;
       const intent = obj(p.intent);
+      const stage = str(p.stage) === "policy" ? "" : ` (${str(p.stage)})`;
       const version = str(obj(p.policyVersion).version);
       const reasons = (Array.isArray(p.reasons) ? p.reasons : []).map((r) => {
         const { code, text } = reasonText(str(r), v);
@@ -135,7 +136,7 @@ export function recordText(record: AuditRecord, v: Vocabulary): string {
       });
       return `${stepText(str(intent.action))} of ${amountText(str(intent.amount), str(intent.asset), v)} with ${v.bank(
         str(intent.counterparty),
-      )}: ${outcome} by bundle v${version || "?"}: ${reasons.join("; ")}`;
+      )}: ${outcome} by bundle v${version || "?"}${stage}: ${reasons.join("; ")}`;
     }
     case "signature":
       return `the HSM key signed transaction ${shortHash(str(p.txHash))} (nonce ${str(p.nonce)})`;

@@ -25,6 +25,14 @@ const isHtml = (v: unknown): v is Html => typeof v === "object" && v !== null &&
 const text = (v: string | number | Html): string => (isHtml(v) ? v.html : escape(v));
 const code = (v: string): Html => raw(`<code>${escape(v)}</code>`);
 const link = (anchor: string, label: string): Html => raw(`<a href="#${escape(anchor)}">${escape(label)}</a>`);
+/** A "2026-12-07 09:00:02 UTC" time that breaks only between its date and its time of day. */
+const when = (t: string): Html =>
+  raw(
+    t
+      .split(/ (?=\d\d:)/)
+      .map((part) => `<span class="nowrap">${escape(part)}</span>`)
+      .join(" "),
+  );
 const recordAnchor = (short: string, seq: number): string => `rec-${short}-${seq}`;
 const txAnchor = (hash: string): string => `tx-${hash.toLowerCase()}`;
 
@@ -60,7 +68,7 @@ td,th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}
 code{font:12px ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere;word-break:break-all}
 td.hash code{white-space:nowrap;word-break:normal}
-.num{text-align:right;white-space:nowrap}
+.num{text-align:right;white-space:nowrap}.nowrap{white-space:nowrap}
 .muted{color:#666}
 .ok{color:#05620f;font-weight:600}.bad{color:#a40000;font-weight:600}
 section.trade{border-top:2px solid #333;margin-top:1.6em}
@@ -77,7 +85,7 @@ function legend(e: DemoEvidence): string {
   const items: [string, string][] = [
     [
       "Chain time",
-      `The timestamp of a block. The demo runs on an in-process chain and moves its clock forward: to a Monday at 09:00 UTC so the banks' business-hours and cut-off rules apply, past the governance timelock (scene 5) and past the reversal window (scene 6). The banks' policies decide on chain time. The consortium was deployed in block ${e.clock.deployedBlock} at ${utcText(e.clock.chainStart)}; the last block, ${e.clock.endBlock}, is at ${utcText(e.clock.chainEnd)}.`,
+      `The timestamp of a block. The demo runs on an in-process chain and moves its clock forward: to a Monday at 09:00 UTC so the banks' business-hours and cut-off rules apply, past the governance timelock (scene 5) and past the reversal window (scene 6). The banks' policies decide on chain time; records of steps taken off chain (approvals, reservations) have none and say off chain. The consortium was deployed in block ${e.clock.deployedBlock} at ${utcText(e.clock.chainStart)}; the last block, ${e.clock.endBlock}, is at ${utcText(e.clock.chainEnd)}.`,
     ],
     [
       "Written (wall clock)",
@@ -163,7 +171,7 @@ function eventRows(t: TradeEvidence): { cells: Cell[]; id?: string }[] {
       id: first ? txAnchor(e.transactionHash) : undefined,
       cells: [
         { content: e.blockNumber, cls: "num" },
-        utcText(e.timestamp),
+        when(utcText(e.timestamp)),
         e.event,
         e.by,
         first ? code(e.transactionHash) : { cls: "muted", content: "same transaction" },
@@ -192,8 +200,8 @@ function logTable(bank: string, short: string, records: readonly AuditLine[]): s
                   : link(txAnchor(r.tx.hash), `mined in block ${r.tx.blockNumber}`).html
               }`,
             ),
-        r.chainTime === null ? { cls: "muted", content: "off chain" } : utcText(r.chainTime),
-        isoText(r.at),
+        r.chainTime === null ? { cls: "muted", content: "off chain" } : when(utcText(r.chainTime)),
+        when(isoText(r.at)),
         { content: code(shortHash(r.hash)), title: r.hash, cls: "hash" },
       ],
     })),

@@ -114,6 +114,20 @@ describe("demo report wording", function () {
     ).to.equal(
       "affirmation of 75,000.00 aEUR with Beta Bank: denied by bundle v2: 75,000.00 aEUR exceeds the per-settlement limit of 50,000.00 aEUR with Beta Bank [SETTLEMENT_LIMIT_EXCEEDED]",
     );
+    expect(
+      recordText(
+        record("decision", {
+          stage: "precheck",
+          outcome: "deny",
+          intent: { action: "instruct", amount: "2000000", asset: "aEUR", counterparty: ALPHA },
+          policyVersion: { version: 1, policyHash: "0x00" },
+          reasons: ["SHARED_VERSION_MISMATCH: the policy bundle was approved against shared-policy version 1"],
+        }),
+        v,
+      ),
+    ).to.equal(
+      "instruction of 20,000.00 aEUR with Alpha Bank: denied by bundle v1 (precheck): the policy bundle was approved against shared-policy version 1 [SHARED_VERSION_MISMATCH]",
+    );
     expect(recordText(record("decision", { stage: "gate", outcome: "allow", reason: "target allowed" }), v)).to.equal(
       "gate check: allowed (target allowed)",
     );
