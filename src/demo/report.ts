@@ -117,9 +117,9 @@ function legend(e: DemoEvidence): string {
     ],
     [
       "Settlement status",
-      Object.entries(STATUS_TEXT)
-        .map(([k, v]) => `${k}: ${v}`)
-        .join(". ") + ".",
+      `The settlement engine's status words, as this report states them: ${Object.entries(STATUS_TEXT)
+        .map(([k, v]) => `${k} as "${v}"`)
+        .join("; ")}.`,
     ],
   ];
   return `<h2>How to read this report</h2><dl class="legend">${items
