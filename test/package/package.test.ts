@@ -21,7 +21,7 @@ import { DemoClock } from "../../src/demo/clock";
 import { DemoHsm } from "../../src/demo/softhsm";
 import { deployConsortium, type DeploymentRecord } from "../../src/deploy";
 import { openAuditStore } from "../../src/audit";
-import type { ParticipantConfigInput } from "../../src/participant";
+import { parseParticipantConfig } from "../../src/participant";
 import type { SettlementTerms } from "../../src/settlement";
 import { DEMO_CONFIG, isolateChain, tempDir } from "../tasks/helpers";
 import { compileExample, createConsumer, pack, PACKAGE_NAME, runExample, runNode, tarballEntries } from "./consumer";
@@ -182,7 +182,7 @@ describe("Installable package", function () {
       expect((await hre.ethers.provider.getTransaction(settleTx))?.from).to.equal(alpha.address);
 
       // The log the example verified, read back here: the same records, intact, with both HSM signatures.
-      const config = JSON.parse(await readFile(configPath, "utf8")) as ParticipantConfigInput;
+      const config = parseParticipantConfig(JSON.parse(await readFile(configPath, "utf8")));
       const audit = await openAuditStore(config.audit);
       try {
         expect(await audit.verify()).to.include({ ok: true, count: Number(verified![1]) });
