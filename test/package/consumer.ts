@@ -4,6 +4,7 @@
  * tarball with TypeScript and the Node types, and the README's `Participant` example as its only source file.
  */
 import { execFile } from "node:child_process";
+import { builtinModules } from "node:module";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -49,6 +50,25 @@ export async function tarballEntries(tarball: string): Promise<string[]> {
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => line.replace(/^package\//, ""));
+}
+
+/**
+ * The packages the built files under `dir` name (in `require("...")` of the JS, in `from "..."` and `import("...")`
+ * of the declarations), by package name, without Node's built-in modules.
+ */
+export async function packagesNamed(dir: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith(".js") || f.endsWith(".d.ts"));
+  for (const file of files) {
+    const text = await readFile(path.join(dir, file), "utf8");
+    for (const m of text.matchAll(/(?:require\(|from |import\()"([^"./][^"]*)"/g)) {
+      const specifier = m[1];
+      if (specifier.startsWith("node:") || builtinModules.includes(specifier)) continue;
+      const parts = specifier.split("/");
+      names.add(specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]);
+    }
+  }
+  return names;
 }
 
 async function installedVersion(name: string): Promise<string> {

@@ -24,7 +24,16 @@ import { openAuditStore } from "../../src/audit";
 import { parseParticipantConfig } from "../../src/participant";
 import type { SettlementTerms } from "../../src/settlement";
 import { DEMO_CONFIG, isolateChain, tempDir } from "../tasks/helpers";
-import { compileExample, createConsumer, pack, PACKAGE_NAME, runExample, runNode, tarballEntries } from "./consumer";
+import {
+  compileExample,
+  createConsumer,
+  pack,
+  PACKAGE_NAME,
+  packagesNamed,
+  runExample,
+  runNode,
+  tarballEntries,
+} from "./consumer";
 
 const ROOT = path.join(__dirname, "..", "..");
 const TERMS = { perSettlement: "100000000", daily: "900000000", cashThreshold: "50000000" };
@@ -96,6 +105,16 @@ describe("Installable package", function () {
       settle: true,
       hardhat: false,
     });
+  });
+
+  it("declares every package its built code requires or its declarations import as a dependency", async function () {
+    const installed = path.join(consumer, "node_modules", PACKAGE_NAME);
+    const manifest = JSON.parse(await readFile(path.join(installed, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    const named = [...(await packagesNamed(path.join(installed, "dist")))];
+    expect(named).to.include.members(["ethers", "better-sqlite3", "pkcs11js", "secp256k1", "zod"]);
+    expect(named.filter((name) => !(name in manifest.dependencies))).to.deep.equal([]);
   });
 
   it("type-checks the README's Participant example as written (strict, module node16, library checks on)", async function () {
