@@ -103,7 +103,9 @@ describe("readiness task", function () {
     if (o.status === "resumed") expect(o.resumedAfterRestoreMs).to.be.greaterThan(0);
     else expect(o.reason).to.match(/^no settle mined within/);
     expect(q.validator.status).to.equal("NOT MEASURED");
-    expect(q.validator.reason).to.match(/^the in-process Hardhat network has one built-in block producer and no validator/);
+    expect(q.validator.reason).to.match(
+      /^the in-process Hardhat network has one built-in block producer and no validator/,
+    );
     expect(q.validator.wouldMeasure).to.match(/four QBFT validators/);
   });
 
