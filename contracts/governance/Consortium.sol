@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IAuditAnchor} from "../interfaces/IAuditAnchor.sol";
 import {IConsortium} from "../interfaces/IConsortium.sol";
+import {ISettlementEngine} from "../interfaces/ISettlementEngine.sol";
 import {MemberSet} from "../libraries/MemberSet.sol";
 
 /// @title Consortium
@@ -19,6 +21,13 @@ contract Consortium is IConsortium {
     /// @notice Upper bound on every time parameter.
     uint256 public constant MAX_DURATION = 365 days;
 
+    /// @dev An account's holder. `memberId` stays after deregistration (with `registered` false), so that the
+    /// account cannot pass to another member without governance.
+    struct AccountHolder {
+        uint8 memberId;
+        bool registered;
+    }
+
     address private immutable _bootstrapper;
     bool private _bootstrapped;
     uint8 private _memberIdCount;
@@ -29,7 +38,7 @@ contract Consortium is IConsortium {
     mapping(uint8 memberId => Member) private _members;
     mapping(bytes32 leiHash => uint8 memberId) private _memberByLei;
     mapping(address operator => uint8 memberId) private _operators;
-    mapping(address account => uint8 memberId) private _accounts;
+    mapping(address account => AccountHolder) private _accounts;
     mapping(address asset => uint256 cap) private _assetCaps;
 
     bytes32 private _documentHash;
@@ -109,8 +118,9 @@ contract Consortium is IConsortium {
         _requireQuorum(proposalId);
         if (p.eta == 0 || block.timestamp < p.eta) revert ConsortiumTimelockActive(proposalId, p.eta);
         p.state = ProposalState.Executed;
-        // The call targets this contract and only the governed functions allowed by `_requireGovernedAction`;
-        // none of them calls out, so there is no external re-entry path.
+        // The call targets this contract and only the governed functions allowed by `_requireGovernedAction`.
+        // Only `recoverStray` and `resetAnchor` call out, to the companion the proposal names, and the proposal is
+        // already marked executed, so a re-entry cannot execute it again.
         // slither-disable-next-line reentrancy-events
         (bool ok, bytes memory result) = address(this).call(p.data);
         if (!ok) {
@@ -152,6 +162,34 @@ contract Consortium is IConsortium {
         _activeMask &= ~MemberSet.bit(memberId);
         delete _memberByLei[keccak256(bytes(m.lei))];
         emit MemberRemoved(memberId, msg.sender, _bumpVersion());
+    }
+
+    /// @inheritdoc IConsortium
+    function reassignAccount(address account, uint8 memberId, string calldata reason) external onlyGovernance {
+        _requireActive(memberId);
+        if (account == address(0)) revert ConsortiumZeroAddress();
+        uint8 current = accountMember(account);
+        if (current != 0) revert ConsortiumAddressTaken(account, current);
+        uint8 fromMember = _accounts[account].memberId;
+        _accounts[account] = AccountHolder({memberId: memberId, registered: true});
+        emit AccountReassigned(account, fromMember, memberId, reason, _bumpVersion());
+        emit AccountSet(memberId, account, true, msg.sender);
+    }
+
+    /// @inheritdoc IConsortium
+    function recoverStray(address engine, address token, address to, uint256 amount) external onlyGovernance {
+        ISettlementEngine(engine).recoverStray(token, to, amount);
+    }
+
+    /// @inheritdoc IConsortium
+    function resetAnchor(
+        address anchorContract,
+        uint8 memberId,
+        uint64 seq,
+        bytes32 head,
+        string calldata reason
+    ) external onlyGovernance {
+        IAuditAnchor(anchorContract).reset(memberId, seq, head, reason);
     }
 
     /// @inheritdoc IConsortium
@@ -223,8 +261,9 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function deregisterAccount(address account) external {
         uint8 memberId = _requireMember(msg.sender);
-        if (_accounts[account] != memberId) revert ConsortiumNotOwnAccount(account, memberId);
-        delete _accounts[account];
+        AccountHolder storage holder = _accounts[account];
+        if (!holder.registered || holder.memberId != memberId) revert ConsortiumNotOwnAccount(account, memberId);
+        holder.registered = false;
         emit AccountSet(memberId, account, false, msg.sender);
     }
 
@@ -237,7 +276,8 @@ contract Consortium is IConsortium {
 
     /// @inheritdoc IConsortium
     function accountMember(address account) public view returns (uint8) {
-        return _activeOrZero(_accounts[account]);
+        AccountHolder memory holder = _accounts[account];
+        return holder.registered ? _activeOrZero(holder.memberId) : 0;
     }
 
     /// @inheritdoc IConsortium
@@ -387,7 +427,10 @@ contract Consortium is IConsortium {
             selector != IConsortium.setAsset.selector &&
             selector != IConsortium.setPolicyDocument.selector &&
             selector != IConsortium.pause.selector &&
-            selector != IConsortium.unpause.selector
+            selector != IConsortium.unpause.selector &&
+            selector != IConsortium.reassignAccount.selector &&
+            selector != IConsortium.recoverStray.selector &&
+            selector != IConsortium.resetAnchor.selector
         ) revert ConsortiumUnknownAction(selector);
     }
 
@@ -434,9 +477,12 @@ contract Consortium is IConsortium {
 
     function _registerAccount(uint8 memberId, address account) private {
         if (account == address(0)) revert ConsortiumZeroAddress();
-        uint8 holder = accountMember(account);
-        if (holder != 0) revert ConsortiumAddressTaken(account, holder);
-        _accounts[account] = memberId;
+        AccountHolder memory holder = _accounts[account];
+        // Refused when held now (by any member, removed or not) or held before by another member.
+        if (holder.registered || (holder.memberId != 0 && holder.memberId != memberId)) {
+            revert ConsortiumAddressTaken(account, holder.memberId);
+        }
+        _accounts[account] = AccountHolder({memberId: memberId, registered: true});
         emit AccountSet(memberId, account, true, msg.sender);
     }
 

@@ -11,8 +11,9 @@ import {MemberSet} from "../libraries/MemberSet.sol";
 
 /// @title SettlementEngine
 /// @notice Escrow-based DvP and FoP settlement between consortium members, with a reversal window and explicit
-/// finality. Every function that moves tokens is guarded against re-entry and follows checks, effects,
-/// interactions.
+/// finality. Every escrowed leg has a way back (cancel, release, unwind) that returns it to the account it came
+/// from whatever happened to that account since. Every function that moves tokens is guarded against re-entry and
+/// follows checks, effects, interactions.
 contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using MemberSet for uint256;
@@ -21,6 +22,8 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
     mapping(uint256 id => Record) private _records;
     mapping(uint256 id => uint256 members) private _reversalApprovals;
+    mapping(uint256 id => uint256 members) private _unwindApprovals;
+    mapping(address token => uint256 amount) private _escrowed;
 
     /// @param consortium_ The consortium whose members settle here and whose parameters apply.
     constructor(address consortium_) {
@@ -76,8 +79,11 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         r.status = Status.Settled;
         r.finalAt = finalAt;
         emit SettlementSettled(id, msg.sender, finalAt, ctx.params.policyVersion);
+        bool dvp = terms.kind == Kind.DvP;
+        _escrowed[terms.asset] -= terms.assetAmount;
+        if (dvp) _escrowed[terms.cash] -= terms.cashAmount;
         IERC20(terms.asset).safeTransfer(terms.buyer, terms.assetAmount);
-        if (terms.kind == Kind.DvP) IERC20(terms.cash).safeTransfer(terms.seller, terms.cashAmount);
+        if (dvp) IERC20(terms.cash).safeTransfer(terms.seller, terms.cashAmount);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -91,7 +97,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
         r.status = Status.Cancelled;
         emit SettlementCancelled(id, msg.sender, reason, _consortium.policyVersion());
-        _returnLeg(terms, sellerInstructed);
+        _returnLeg(terms, sellerInstructed, id);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -105,7 +111,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         uint64 version = _consortium.policyVersion();
         emit SettlementExpired(id, deadline, version);
         emit SettlementReleased(id, msg.sender, version);
-        _returnLeg(terms, r.sellerInstructed);
+        _returnLeg(terms, r.sellerInstructed, id);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -127,6 +133,34 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
             revert SettlementReversalAlreadyApproved(id, ctx.operatorMember);
         }
         _approveReversal(terms, id, ctx);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function proposeUnwind(Terms calldata terms, string calldata reason) external nonReentrant returns (uint256 id) {
+        IConsortium.SettlementContext memory ctx = _memberContext(terms);
+        (id, ) = _recordIn(terms, Status.Affirmed);
+        if (_unwindApprovals[id] != 0) revert SettlementUnwindAlreadyRequested(id);
+        emit UnwindProposed(id, ctx.operatorMember, msg.sender, reason, ctx.params.policyVersion);
+        _approveUnwind(terms, id, ctx);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function approveUnwind(Terms calldata terms) external nonReentrant returns (uint256 id) {
+        IConsortium.SettlementContext memory ctx = _memberContext(terms);
+        (id, ) = _recordIn(terms, Status.Affirmed);
+        uint256 approvals = _unwindApprovals[id];
+        if (approvals == 0) revert SettlementUnwindNotRequested(id);
+        if (approvals.contains(ctx.operatorMember)) revert SettlementUnwindAlreadyApproved(id, ctx.operatorMember);
+        _approveUnwind(terms, id, ctx);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function recoverStray(address token, address to, uint256 amount) external nonReentrant {
+        if (msg.sender != address(_consortium)) revert SettlementOnlyConsortium(msg.sender);
+        uint256 stray = IERC20(token).balanceOf(address(this)) - _escrowed[token];
+        if (amount > stray) revert SettlementRecoveryExceedsStray(token, amount, stray);
+        emit StrayRecovered(token, to, amount, _consortium.policyVersion());
+        IERC20(token).safeTransfer(to, amount);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -163,6 +197,16 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     }
 
     /// @inheritdoc ISettlementEngine
+    function unwindApprovals(uint256 id) external view returns (uint256) {
+        return _unwindApprovals[id];
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function escrowed(address token) external view returns (uint256) {
+        return _escrowed[token];
+    }
+
+    /// @inheritdoc ISettlementEngine
     function consortium() external view returns (address) {
         return address(_consortium);
     }
@@ -182,6 +226,12 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
             withCaps ? terms.cash : address(0)
         );
         if (ctx.params.paused) revert SettlementPaused();
+        if (ctx.operatorMember == 0) revert SettlementNotMember(msg.sender);
+    }
+
+    /// @dev Like `_context` without caps, for steps that only return escrow: membership of the caller, no pause.
+    function _memberContext(Terms calldata terms) private view returns (IConsortium.SettlementContext memory ctx) {
+        ctx = _consortium.settlementContext(msg.sender, terms.seller, terms.buyer, address(0), address(0));
         if (ctx.operatorMember == 0) revert SettlementNotMember(msg.sender);
     }
 
@@ -243,25 +293,51 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         }
     }
 
+    /// @dev Records an unwind approval and unwinds once both parties' members or a quorum of active members
+    /// approved: both escrowed legs go back to the accounts they came from.
+    function _approveUnwind(Terms calldata terms, uint256 id, IConsortium.SettlementContext memory ctx) private {
+        uint256 approvals = _unwindApprovals[id] | MemberSet.bit(ctx.operatorMember);
+        _unwindApprovals[id] = approvals;
+        uint256 activeApprovals = (approvals & _consortium.activeMemberMask()).count();
+        emit UnwindApproved(id, ctx.operatorMember, msg.sender, activeApprovals, ctx.params.policyVersion);
+
+        bool byParties = approvals.contains(ctx.sellerMember) && approvals.contains(ctx.buyerMember);
+        if (!byParties && activeApprovals < _consortium.requiredApprovals()) return;
+
+        _records[id].status = Status.Unwound;
+        emit SettlementUnwound(id, msg.sender, byParties, ctx.params.policyVersion);
+        bool dvp = terms.kind == Kind.DvP;
+        _escrowed[terms.asset] -= terms.assetAmount;
+        if (dvp) _escrowed[terms.cash] -= terms.cashAmount;
+        IPermissionedToken(terms.asset).returnEscrow(terms.seller, terms.assetAmount, id);
+        if (dvp) IPermissionedToken(terms.cash).returnEscrow(terms.buyer, terms.cashAmount, id);
+    }
+
     /// @dev Pulls the leg of one side into escrow: the seller's asset, or the buyer's cash (none for FoP).
     /// The account is not arbitrary: callers checked that `msg.sender` acts for the member the account is
     /// registered to, and the account itself approved the engine.
     function _escrowLeg(Terms calldata terms, bool sellerSide) private {
         if (sellerSide) {
+            _escrowed[terms.asset] += terms.assetAmount;
             // slither-disable-next-line arbitrary-send-erc20
             IERC20(terms.asset).safeTransferFrom(terms.seller, address(this), terms.assetAmount);
         } else if (terms.kind == Kind.DvP) {
+            _escrowed[terms.cash] += terms.cashAmount;
             // slither-disable-next-line arbitrary-send-erc20
             IERC20(terms.cash).safeTransferFrom(terms.buyer, address(this), terms.cashAmount);
         }
     }
 
-    /// @dev Returns the escrowed leg of one side to its account.
-    function _returnLeg(Terms calldata terms, bool sellerSide) private {
+    /// @dev Returns the escrowed leg of one side to the account it came from. The token's `returnEscrow` does not
+    /// depend on that account's current eligibility, on freezes or on the token's pause, so a return always
+    /// succeeds.
+    function _returnLeg(Terms calldata terms, bool sellerSide, uint256 id) private {
         if (sellerSide) {
-            IERC20(terms.asset).safeTransfer(terms.seller, terms.assetAmount);
+            _escrowed[terms.asset] -= terms.assetAmount;
+            IPermissionedToken(terms.asset).returnEscrow(terms.seller, terms.assetAmount, id);
         } else if (terms.kind == Kind.DvP) {
-            IERC20(terms.cash).safeTransfer(terms.buyer, terms.cashAmount);
+            _escrowed[terms.cash] -= terms.cashAmount;
+            IPermissionedToken(terms.cash).returnEscrow(terms.buyer, terms.cashAmount, id);
         }
     }
 }
