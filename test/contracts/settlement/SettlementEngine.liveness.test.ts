@@ -91,7 +91,13 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ type: fc.constant("pauseToken" as const), token, on: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant("pauseConsortium" as const), on: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant("pauseConsortium" as const),
+      on: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    }),
+  },
 );
 
 async function livenessFixture() {
