@@ -29,9 +29,10 @@ pragma solidity 0.8.28;
 ///   applies once they are back.
 /// Cancel, release and unwind only return escrow, so they work while the consortium is paused.
 ///
-/// The engine counts what it holds in escrow per token (`escrowed`). Tokens that reach it any other way (a
-/// permissioned token refuses that, but any other ERC-20 can be sent to it) are stray: governance recovers them
-/// with `recoverStray`, which can never touch escrow.
+/// The engine escrows only permissioned tokens bound to it (whose `settlementEngine()` is this engine). Such a token
+/// refuses every transfer or mint into the engine other than the engine's own pull of an approved leg, so all the
+/// engine holds of it is escrow. Anything else that reaches the engine (any other ERC-20 can be sent to it) is
+/// stray: governance recovers it with `recoverStray`, which refuses bound tokens and so can never touch escrow.
 interface ISettlementEngine {
     /// @notice Delivery versus payment (asset against cash) or free of payment (asset only).
     enum Kind {
@@ -95,7 +96,8 @@ interface ISettlementEngine {
     error SettlementSameMember(uint8 memberId);
     /// @notice Thrown when the terms are inconsistent (kind against cash leg, zero amounts).
     error SettlementInvalidTerms(bytes32 tradeRef);
-    /// @notice Thrown when a leg's token is not eligible for settlement.
+    /// @notice Thrown when a leg's token is not eligible for settlement (not listed by the consortium, or not a
+    /// permissioned token bound to this engine).
     error SettlementAssetNotEligible(address asset);
     /// @notice Thrown when a leg exceeds the consortium's cap for one settlement.
     error SettlementCapExceeded(address asset, uint256 amount, uint256 cap);
@@ -127,8 +129,8 @@ interface ISettlementEngine {
     error SettlementUnwindAlreadyApproved(uint256 id, uint8 memberId);
     /// @notice Thrown when anyone but the consortium (an executed proposal) recovers stray tokens.
     error SettlementOnlyConsortium(address actor);
-    /// @notice Thrown when a recovery asks for more than the engine holds beyond escrow.
-    error SettlementRecoveryExceedsStray(address token, uint256 amount, uint256 stray);
+    /// @notice Thrown when governance tries to recover a token the engine escrows: all it holds of one is escrow.
+    error SettlementNotStray(address token);
 
     /// @notice Emitted when a party instructs; carries the full terms. The instructing party's leg is escrowed.
     event SettlementInstructed(
@@ -228,8 +230,8 @@ interface ISettlementEngine {
     /// consortium quorum of active members, have approved it. Works while the consortium is paused.
     function approveUnwind(Terms calldata terms) external returns (uint256 id);
 
-    /// @notice Send tokens the engine holds beyond escrow to `to`. Only the consortium may call, when a proposal
-    /// executes; the amount can never exceed the token's balance minus what is in escrow.
+    /// @notice Send stray tokens the engine holds to `to`. Only the consortium may call, when a proposal executes.
+    /// Refused for a permissioned token bound to this engine, whose every unit in the engine is escrow.
     function recoverStray(address token, address to, uint256 amount) external;
 
     /// @notice The id the engine gives these terms.
@@ -249,9 +251,6 @@ interface ISettlementEngine {
 
     /// @notice Members that approved a requested unwind (bit `i` for member `i`).
     function unwindApprovals(uint256 id) external view returns (uint256);
-
-    /// @notice How much of `token` the engine holds in escrow for open settlements.
-    function escrowed(address token) external view returns (uint256);
 
     /// @notice The consortium this engine serves.
     function consortium() external view returns (address);

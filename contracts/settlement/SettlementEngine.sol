@@ -23,7 +23,6 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     mapping(uint256 id => Record) private _records;
     mapping(uint256 id => uint256 members) private _reversalApprovals;
     mapping(uint256 id => uint256 members) private _unwindApprovals;
-    mapping(address token => uint256 amount) private _escrowed;
 
     /// @param consortium_ The consortium whose members settle here and whose parameters apply.
     constructor(address consortium_) {
@@ -79,11 +78,8 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         r.status = Status.Settled;
         r.finalAt = finalAt;
         emit SettlementSettled(id, msg.sender, finalAt, ctx.params.policyVersion);
-        bool dvp = terms.kind == Kind.DvP;
-        _escrowed[terms.asset] -= terms.assetAmount;
-        if (dvp) _escrowed[terms.cash] -= terms.cashAmount;
         IERC20(terms.asset).safeTransfer(terms.buyer, terms.assetAmount);
-        if (dvp) IERC20(terms.cash).safeTransfer(terms.seller, terms.cashAmount);
+        if (terms.kind == Kind.DvP) IERC20(terms.cash).safeTransfer(terms.seller, terms.cashAmount);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -157,8 +153,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     /// @inheritdoc ISettlementEngine
     function recoverStray(address token, address to, uint256 amount) external nonReentrant {
         if (msg.sender != address(_consortium)) revert SettlementOnlyConsortium(msg.sender);
-        uint256 stray = IERC20(token).balanceOf(address(this)) - _escrowed[token];
-        if (amount > stray) revert SettlementRecoveryExceedsStray(token, amount, stray);
+        if (_isBound(token)) revert SettlementNotStray(token);
         emit StrayRecovered(token, to, amount, _consortium.policyVersion());
         IERC20(token).safeTransfer(to, amount);
     }
@@ -199,11 +194,6 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     /// @inheritdoc ISettlementEngine
     function unwindApprovals(uint256 id) external view returns (uint256) {
         return _unwindApprovals[id];
-    }
-
-    /// @inheritdoc ISettlementEngine
-    function escrowed(address token) external view returns (uint256) {
-        return _escrowed[token];
     }
 
     /// @inheritdoc ISettlementEngine
@@ -306,11 +296,19 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
         _records[id].status = Status.Unwound;
         emit SettlementUnwound(id, msg.sender, byParties, ctx.params.policyVersion);
-        bool dvp = terms.kind == Kind.DvP;
-        _escrowed[terms.asset] -= terms.assetAmount;
-        if (dvp) _escrowed[terms.cash] -= terms.cashAmount;
-        IPermissionedToken(terms.asset).returnEscrow(terms.seller, terms.assetAmount, id);
-        if (dvp) IPermissionedToken(terms.cash).returnEscrow(terms.buyer, terms.cashAmount, id);
+        _returnLeg(terms, true, id);
+        _returnLeg(terms, false, id);
+    }
+
+    /// @dev Whether `token` is a permissioned token bound to this engine: it answers `settlementEngine()` with this
+    /// address. Such a token lets nothing but escrow into the engine, so all the engine holds of it is escrow.
+    function _isBound(address token) private view returns (bool) {
+        (bool ok, bytes memory data) = token.staticcall(abi.encodeCall(IPermissionedToken.settlementEngine, ()));
+        return ok && data.length == 32 && abi.decode(data, (address)) == address(this);
+    }
+
+    function _requireBound(address token) private view {
+        if (!_isBound(token)) revert SettlementAssetNotEligible(token);
     }
 
     /// @dev Pulls the leg of one side into escrow: the seller's asset, or the buyer's cash (none for FoP).
@@ -318,11 +316,11 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     /// registered to, and the account itself approved the engine.
     function _escrowLeg(Terms calldata terms, bool sellerSide) private {
         if (sellerSide) {
-            _escrowed[terms.asset] += terms.assetAmount;
+            _requireBound(terms.asset);
             // slither-disable-next-line arbitrary-send-erc20
             IERC20(terms.asset).safeTransferFrom(terms.seller, address(this), terms.assetAmount);
         } else if (terms.kind == Kind.DvP) {
-            _escrowed[terms.cash] += terms.cashAmount;
+            _requireBound(terms.cash);
             // slither-disable-next-line arbitrary-send-erc20
             IERC20(terms.cash).safeTransferFrom(terms.buyer, address(this), terms.cashAmount);
         }
@@ -333,10 +331,8 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     /// succeeds.
     function _returnLeg(Terms calldata terms, bool sellerSide, uint256 id) private {
         if (sellerSide) {
-            _escrowed[terms.asset] -= terms.assetAmount;
             IPermissionedToken(terms.asset).returnEscrow(terms.seller, terms.assetAmount, id);
         } else if (terms.kind == Kind.DvP) {
-            _escrowed[terms.cash] -= terms.cashAmount;
             IPermissionedToken(terms.cash).returnEscrow(terms.buyer, terms.cashAmount, id);
         }
     }

@@ -75,6 +75,12 @@ async function main(): Promise<void> {
   const propose = await gas(f.engine.connect(a.operator).proposeReversal(revT, "booking error"));
   const reverse = await gas(f.engine.connect(b.operator).approveReversal(revT));
 
+  const unwindT = await dvpTerms(f, a, b, BOND, CASH);
+  await f.engine.connect(a.operator).instruct(unwindT);
+  await f.engine.connect(b.operator).affirm(unwindT);
+  const proposeUnwind = await gas(f.engine.connect(a.operator).proposeUnwind(unwindT, "counterparty frozen"));
+  const unwind = await gas(f.engine.connect(b.operator).approveUnwind(unwindT));
+
   const rows: [string, bigint][] = [
     ["ERC-20 transfer (asset, baseline)", transferAsset],
     ["ERC-20 transfer (cash, baseline)", transferCash],
@@ -88,6 +94,8 @@ async function main(): Promise<void> {
     ["release (after deadline)", release],
     ["propose reversal", propose],
     ["approve reversal (executes)", reverse],
+    ["propose unwind (after affirmation)", proposeUnwind],
+    ["approve unwind (executes)", unwind],
   ];
   console.log("\nGas per operation (in-process Hardhat network, paris, optimizer 10,000 runs)\n");
   for (const [name, g] of rows) console.log(`  ${name.padEnd(36)} ${g.toString().padStart(8)}`);

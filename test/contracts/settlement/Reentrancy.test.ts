@@ -47,6 +47,7 @@ async function reentrancyFixture() {
   const engine = await ethers.deployContract("SettlementEngine", [await consortium.getAddress()]);
   const engineAddress = await engine.getAddress();
   const token = await ethers.deployContract("ReentrantToken");
+  await token.bind(engineAddress);
   const cash = await ethers.deployContract("PermissionedToken", [
     "Alpha Tokenized Deposit EUR",
     "aEUR",

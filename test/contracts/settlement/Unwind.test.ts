@@ -2,7 +2,7 @@
  * No escrow is ever stuck and no account can be taken over: the attacks and accidents that used to leave legs in
  * escrow for good (the instructing member removed, a frozen seller, a token paused for good, a party's member
  * removed after affirmation) each end with every leg back with its owner; the unwind of an affirmed settlement
- * with its approvals, events and errors; the per-token escrow count; and the governed recovery of stray tokens.
+ * with its approvals, events and errors; escrow of bound tokens only; and the governed recovery of stray tokens.
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -50,10 +50,7 @@ async function expectEveryLegHome(f: Fixture): Promise<void> {
     expect(await f.cash.balanceOf(bank.account.address)).to.equal(OPENING.cash);
     expect(await f.bond.balanceOf(bank.account.address)).to.equal(OPENING.bond);
   }
-  for (const token of [f.cash, f.bond]) {
-    expect(await token.balanceOf(f.engineAddress)).to.equal(0n);
-    expect(await f.engine.escrowed(await token.getAddress())).to.equal(0n);
-  }
+  for (const token of [f.cash, f.bond]) expect(await token.balanceOf(f.engineAddress)).to.equal(0n);
 }
 
 describe("SettlementEngine escrow liveness", () => {
@@ -240,41 +237,54 @@ describe("SettlementEngine escrow liveness", () => {
   });
 
   describe("escrow count and stray tokens", () => {
-    it("counts what is in escrow per token through instruct, affirm and settle", async () => {
+    it("refuses to escrow a listed token that is not a permissioned token bound to this engine", async () => {
       const f = await loadFixture(unwindFixture);
-      const [cash, bond] = [await f.cash.getAddress(), await f.bond.getAddress()];
-      const t = await dvpTerms(f, f.a, f.b, BONDS, PRICE);
-      await f.engine.connect(f.a.operator).instruct(t);
-      expect([await f.engine.escrowed(bond), await f.engine.escrowed(cash)]).to.deep.equal([BONDS, 0n]);
-      await f.engine.connect(f.b.operator).affirm(t);
-      expect([await f.engine.escrowed(bond), await f.engine.escrowed(cash)]).to.deep.equal([BONDS, PRICE]);
-      await f.engine.connect(f.b.operator).settle(t);
-      expect([await f.engine.escrowed(bond), await f.engine.escrowed(cash)]).to.deep.equal([0n, 0n]);
+      const plain = await f.plain.getAddress();
+      const other = await ethers.deployContract("PermissionedToken", [
+        "Other engine's bond",
+        "OEB",
+        0,
+        await f.consortium.getAddress(),
+        f.outsider.address,
+        f.a.operator.address,
+      ]);
+      const otherAddress = await other.getAddress();
+      for (const token of [plain, otherAddress]) {
+        await f.govern([f.a.operator, f.b.operator], "setAsset", [token, 1_000n]);
+        await f.plain.mint(f.a.account.address, 10n);
+        const t = { ...(await fopTerms(f, f.a, f.b, 10n)), asset: token };
+        await expect(f.engine.connect(f.a.operator).instruct(t))
+          .to.be.revertedWithCustomError(f.engine, "SettlementAssetNotEligible")
+          .withArgs(token);
+      }
+      // The cash leg too, when the buyer's side escrows it.
+      const t = { ...(await dvpTerms(f, f.a, f.b, BONDS, 10n)), cash: plain };
+      await expect(f.engine.connect(f.b.operator).instruct(t))
+        .to.be.revertedWithCustomError(f.engine, "SettlementAssetNotEligible")
+        .withArgs(plain);
     });
 
-    it("recovers a stray foreign token by proposal, never more than the engine holds beyond escrow", async () => {
+    it("recovers a stray foreign token by proposal", async () => {
       const f = await loadFixture(unwindFixture);
       const plain = await f.plain.getAddress();
       await f.plain.mint(f.engineAddress, 50n);
-      const operators = [f.a.operator, f.b.operator];
-      await expect(f.govern(operators, "recoverStray", [f.engineAddress, plain, f.outsider.address, 51n]))
-        .to.be.revertedWithCustomError(f.engine, "SettlementRecoveryExceedsStray")
-        .withArgs(plain, 51n, 50n);
-      await expect(f.govern(operators, "recoverStray", [f.engineAddress, plain, f.outsider.address, 50n]))
+      await expect(
+        f.govern([f.a.operator, f.b.operator], "recoverStray", [f.engineAddress, plain, f.outsider.address, 50n]),
+      )
         .to.emit(f.engine, "StrayRecovered")
         .withArgs(plain, f.outsider.address, 50n, 1n);
       expect(await f.plain.balanceOf(f.outsider.address)).to.equal(50n);
     });
 
-    it("never recovers escrow", async () => {
+    it("never recovers escrow: refuses a token bound to the engine", async () => {
       const f = await loadFixture(unwindFixture);
       const bond = await f.bond.getAddress();
       await affirmed(f);
       await expect(
         f.govern([f.a.operator, f.b.operator], "recoverStray", [f.engineAddress, bond, f.c.account.address, 1n]),
       )
-        .to.be.revertedWithCustomError(f.engine, "SettlementRecoveryExceedsStray")
-        .withArgs(bond, 1n, 0n);
+        .to.be.revertedWithCustomError(f.engine, "SettlementNotStray")
+        .withArgs(bond);
     });
 
     it("refuses a recovery from anyone but the consortium's governance", async () => {
