@@ -204,6 +204,12 @@ interface ISettlementEngine {
     /// @notice Affirm as the counterparty's member; its leg goes into escrow and both legs are locked.
     function affirm(Terms calldata terms) external returns (uint256 id);
 
+    /// @notice Affirm and settle in one call, as the counterparty's member: the instructing party's escrowed leg goes
+    /// to the counterparty and the counterparty's leg goes straight from its account to the instructing party,
+    /// without passing through escrow. Emits `SettlementAffirmed` and `SettlementSettled`; the reversal window
+    /// runs as after `settle`. Either leg refused (a freeze, the pause, eligibility) and nothing happens.
+    function affirmAndSettle(Terms calldata terms) external returns (uint256 id);
+
     /// @notice Settle an affirmed settlement as either party's member: both legs move atomically.
     function settle(Terms calldata terms) external returns (uint256 id);
 

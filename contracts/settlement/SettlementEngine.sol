@@ -68,6 +68,24 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     }
 
     /// @inheritdoc ISettlementEngine
+    function affirmAndSettle(Terms calldata terms) external nonReentrant returns (uint256 id) {
+        IConsortium.SettlementContext memory ctx = _context(terms, false);
+        Record storage r;
+        (id, r) = _recordIn(terms, Status.Instructed);
+        if (block.timestamp > r.affirmDeadline) revert SettlementAffirmationExpired(id, r.affirmDeadline);
+        bool sellerInstructed = r.sellerInstructed;
+        uint8 counterparty = sellerInstructed ? ctx.buyerMember : ctx.sellerMember;
+        if (ctx.operatorMember != counterparty) revert SettlementNotParty(id, msg.sender);
+
+        uint40 finalAt = uint40(block.timestamp + ctx.params.reversalWindow);
+        r.status = Status.Settled;
+        r.finalAt = finalAt;
+        emit SettlementAffirmed(id, counterparty, msg.sender, ctx.params.policyVersion);
+        emit SettlementSettled(id, msg.sender, finalAt, ctx.params.policyVersion);
+        _deliverDirect(terms, sellerInstructed);
+    }
+
+    /// @inheritdoc ISettlementEngine
     function settle(Terms calldata terms) external nonReentrant returns (uint256 id) {
         IConsortium.SettlementContext memory ctx = _context(terms, false);
         Record storage r;
@@ -323,6 +341,22 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
             _requireBound(terms.cash);
             // slither-disable-next-line arbitrary-send-erc20
             IERC20(terms.cash).safeTransferFrom(terms.buyer, address(this), terms.cashAmount);
+        }
+    }
+
+    /// @dev Settles in one step: the instructing side's leg leaves escrow, the counterparty's moves from its account
+    /// to the instructing side. The account is not arbitrary: the caller was checked to act for its member, and the
+    /// account itself approved the engine.
+    function _deliverDirect(Terms calldata terms, bool sellerInstructed) private {
+        bool dvp = terms.kind == Kind.DvP;
+        if (sellerInstructed) {
+            IERC20(terms.asset).safeTransfer(terms.buyer, terms.assetAmount);
+            // slither-disable-next-line arbitrary-send-erc20
+            if (dvp) IERC20(terms.cash).safeTransferFrom(terms.buyer, terms.seller, terms.cashAmount);
+        } else {
+            // slither-disable-next-line arbitrary-send-erc20
+            IERC20(terms.asset).safeTransferFrom(terms.seller, terms.buyer, terms.assetAmount);
+            if (dvp) IERC20(terms.cash).safeTransfer(terms.seller, terms.cashAmount);
         }
     }
 

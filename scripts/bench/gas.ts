@@ -56,6 +56,12 @@ async function main(): Promise<void> {
   const dvp = await dvpLifecycle(f, await dvpTerms(f, a, b, BOND, CASH));
   const lifecycle = dvp.instruct + dvp.affirm + dvp.settle;
 
+  // The same DvP when the counterparty affirms and settles in one call.
+  const oneStepT = await dvpTerms(f, a, b, BOND, CASH);
+  const oneStepInstruct = await gas(f.engine.connect(a.operator).instruct(oneStepT));
+  const affirmAndSettle = await gas(f.engine.connect(b.operator).affirmAndSettle(oneStepT));
+  const oneStep = oneStepInstruct + affirmAndSettle;
+
   const fopT = await fopTerms(f, a, b, BOND);
   const fopInstruct = await gas(f.engine.connect(a.operator).instruct(fopT));
   const fopAffirm = await gas(f.engine.connect(b.operator).affirm(fopT));
@@ -87,6 +93,7 @@ async function main(): Promise<void> {
     ["DvP instruct", dvp.instruct],
     ["DvP affirm", dvp.affirm],
     ["DvP settle", dvp.settle],
+    ["DvP affirmAndSettle", affirmAndSettle],
     ["FoP instruct", fopInstruct],
     ["FoP affirm", fopAffirm],
     ["FoP settle", fopSettle],
@@ -110,6 +117,7 @@ async function main(): Promise<void> {
   console.log(`\nBaseline: two plain OpenZeppelin ERC-20 transfers of the same amounts = ${baseline} gas\n`);
   report("DvP lifecycle (instruct+affirm+settle)", lifecycle, GOALS.lifecycle);
   report("DvP settle step", dvp.settle, GOALS.settle);
+  report("DvP instruct+affirmAndSettle", oneStep, GOALS.lifecycle);
 }
 
 main().catch((err: unknown) => {

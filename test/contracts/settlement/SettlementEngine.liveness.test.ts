@@ -1,14 +1,15 @@
 /**
  * Liveness property of the settlement engine: from every reachable state, some sequence of permitted calls
  * empties the escrow and returns every leg to the account it came from. fast-check generates sequences of
- * instructions, affirmations, settlements, cancellations, releases, unwind requests and approvals and time jumps,
- * interleaved at any step with the accidents that used to trap escrow: a member removed by proposal, an account
- * or the engine frozen whole or in part, a token paused, the consortium paused. Calls may fail; after every step
- * the invariants hold (supply conserved, the engine holds exactly the open legs,
- * every account holds its opening balance moved only by what settled, final settlements never change, no address
- * outside the consortium ever holds a token). At the end, without lifting any freeze, pause or removal, the test
- * releases every open instruction after its deadline and unwinds every affirmed settlement through the active
- * members, each call required to succeed, and checks that the escrow is empty and every leg is home.
+ * instructions, affirmations, settlements (also in one call with the affirmation), cancellations, releases,
+ * unwind requests and approvals and time jumps, interleaved at any step with the accidents that used to trap
+ * escrow: a member removed by proposal, an account or the engine frozen whole or in part, a token paused, the
+ * consortium paused. Calls may fail; after every step the invariants hold (supply conserved, the engine holds
+ * exactly the open legs, every account holds its opening balance moved only by what settled, final settlements
+ * never change, no address outside the consortium ever holds a token). At the end, without lifting any freeze,
+ * pause or removal, the test releases every open instruction after its deadline and unwinds every affirmed
+ * settlement through the active members, each call required to succeed, and checks that the escrow is empty and
+ * every leg is home.
  *
  * CI runs a fixed seed and a small number of runs; set FC_RUNS (and FC_SEED, FC_STEPS) for more.
  */
@@ -39,7 +40,7 @@ type Action =
       cash: bigint;
       bySeller: boolean;
     }
-  | { type: "affirm" | "cancel" | "release"; target: number }
+  | { type: "affirm" | "affirmAndSettle" | "cancel" | "release"; target: number }
   | { type: "settle"; target: number; bySeller: boolean }
   | { type: "proposeUnwind" | "approveUnwind"; target: number; by: number }
   | { type: "wait"; seconds: number }
@@ -65,6 +66,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   { weight: 5, arbitrary: fc.record({ type: fc.constant("affirm" as const), target }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("affirmAndSettle" as const), target }) },
   { weight: 3, arbitrary: fc.record({ type: fc.constant("settle" as const), target, bySeller: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constantFrom("cancel" as const, "release" as const), target }) },
   {
@@ -238,6 +240,7 @@ async function runSequence(actions: Action[]): Promise<void> {
         break;
       }
       case "affirm":
+      case "affirmAndSettle":
       case "cancel":
       case "release":
       case "settle": {
@@ -247,6 +250,7 @@ async function runSequence(actions: Action[]): Promise<void> {
         const instructor = f.banks[sellerInstructed ? s.seller : s.buyer].operator;
         const counterparty = f.banks[sellerInstructed ? s.buyer : s.seller].operator;
         if (a.type === "affirm") await attempt(() => f.engine.connect(counterparty).affirm(s.terms));
+        if (a.type === "affirmAndSettle") await attempt(() => f.engine.connect(counterparty).affirmAndSettle(s.terms));
         if (a.type === "cancel") await attempt(() => f.engine.connect(instructor).cancel(s.terms, "property"));
         if (a.type === "release") await attempt(() => f.engine.connect(f.outsider).release(s.terms));
         if (a.type === "settle") {
