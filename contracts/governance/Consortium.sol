@@ -21,13 +21,6 @@ contract Consortium is IConsortium {
     /// @notice Upper bound on every time parameter.
     uint256 public constant MAX_DURATION = 365 days;
 
-    /// @dev An account's holder. `memberId` stays after deregistration (with `registered` false), so that the
-    /// account cannot pass to another member without governance.
-    struct AccountHolder {
-        uint8 memberId;
-        bool registered;
-    }
-
     address private immutable _bootstrapper;
     bool private _bootstrapped;
     uint8 private _memberIdCount;
@@ -38,7 +31,9 @@ contract Consortium is IConsortium {
     mapping(uint8 memberId => Member) private _members;
     mapping(bytes32 leiHash => uint8 memberId) private _memberByLei;
     mapping(address operator => uint8 memberId) private _operators;
-    mapping(address account => AccountHolder) private _accounts;
+    mapping(address account => uint8 memberId) private _accounts;
+    /// @dev The member that deregistered an account, so that no other member can register it without governance.
+    mapping(address account => uint8 memberId) private _formerHolders;
     mapping(address asset => uint256 cap) private _assetCaps;
 
     bytes32 private _documentHash;
@@ -170,8 +165,10 @@ contract Consortium is IConsortium {
         if (account == address(0)) revert ConsortiumZeroAddress();
         uint8 current = accountMember(account);
         if (current != 0) revert ConsortiumAddressTaken(account, current);
-        uint8 fromMember = _accounts[account].memberId;
-        _accounts[account] = AccountHolder({memberId: memberId, registered: true});
+        uint8 fromMember = _accounts[account];
+        if (fromMember == 0) fromMember = _formerHolders[account];
+        _accounts[account] = memberId;
+        delete _formerHolders[account];
         emit AccountReassigned(account, fromMember, memberId, reason, _bumpVersion());
         emit AccountSet(memberId, account, true, msg.sender);
     }
@@ -261,9 +258,9 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function deregisterAccount(address account) external {
         uint8 memberId = _requireMember(msg.sender);
-        AccountHolder storage holder = _accounts[account];
-        if (!holder.registered || holder.memberId != memberId) revert ConsortiumNotOwnAccount(account, memberId);
-        holder.registered = false;
+        if (_accounts[account] != memberId) revert ConsortiumNotOwnAccount(account, memberId);
+        delete _accounts[account];
+        _formerHolders[account] = memberId;
         emit AccountSet(memberId, account, false, msg.sender);
     }
 
@@ -276,8 +273,7 @@ contract Consortium is IConsortium {
 
     /// @inheritdoc IConsortium
     function accountMember(address account) public view returns (uint8) {
-        AccountHolder memory holder = _accounts[account];
-        return holder.registered ? _activeOrZero(holder.memberId) : 0;
+        return _activeOrZero(_accounts[account]);
     }
 
     /// @inheritdoc IConsortium
@@ -477,12 +473,11 @@ contract Consortium is IConsortium {
 
     function _registerAccount(uint8 memberId, address account) private {
         if (account == address(0)) revert ConsortiumZeroAddress();
-        AccountHolder memory holder = _accounts[account];
-        // Refused when held now (by any member, removed or not) or held before by another member.
-        if (holder.registered || (holder.memberId != 0 && holder.memberId != memberId)) {
-            revert ConsortiumAddressTaken(account, holder.memberId);
-        }
-        _accounts[account] = AccountHolder({memberId: memberId, registered: true});
+        // Refused when held now (by any member, removed or not) or deregistered by another member.
+        uint8 holder = _accounts[account];
+        if (holder == 0 && _formerHolders[account] != memberId) holder = _formerHolders[account];
+        if (holder != 0) revert ConsortiumAddressTaken(account, holder);
+        _accounts[account] = memberId;
         emit AccountSet(memberId, account, true, msg.sender);
     }
 
