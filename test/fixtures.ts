@@ -39,6 +39,7 @@ export const Status = {
   Expired: 6,
   Released: 7,
   Cancelled: 8,
+  Unwound: 9,
 } as const;
 
 export type Terms = ISettlementEngine.TermsStruct;

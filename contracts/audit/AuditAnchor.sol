@@ -6,7 +6,8 @@ import {IConsortium} from "../interfaces/IConsortium.sol";
 
 /// @title AuditAnchor
 /// @notice Records the heads of consortium members' off-chain audit logs. Any operator of an active member may
-/// anchor its member's head; seqs rise per member, so an anchor can never move a member's log backwards.
+/// anchor its member's head; seqs rise per member, so an anchor can never move a member's log backwards. Only the
+/// consortium, by proposal, can set a member's anchor back (to undo a wrong one).
 contract AuditAnchor is IAuditAnchor {
     IConsortium private immutable _consortium;
 
@@ -29,6 +30,17 @@ contract AuditAnchor is IAuditAnchor {
         last.seq = seq;
         last.anchoredAt = uint40(block.timestamp);
         emit AuditHeadAnchored(memberId, msg.sender, seq, head);
+    }
+
+    /// @inheritdoc IAuditAnchor
+    function reset(uint8 memberId, uint64 seq, bytes32 head, string calldata reason) external {
+        if (msg.sender != address(_consortium)) revert AuditAnchorOnlyConsortium(msg.sender);
+        Anchor storage last = _latest[memberId];
+        uint64 previousSeq = last.seq;
+        last.head = head;
+        last.seq = seq;
+        last.anchoredAt = uint40(block.timestamp);
+        emit AuditAnchorReset(memberId, previousSeq, seq, head, reason);
     }
 
     /// @inheritdoc IAuditAnchor

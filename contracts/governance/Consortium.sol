@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IAuditAnchor} from "../interfaces/IAuditAnchor.sol";
 import {IConsortium} from "../interfaces/IConsortium.sol";
+import {ISettlementEngine} from "../interfaces/ISettlementEngine.sol";
 import {MemberSet} from "../libraries/MemberSet.sol";
 
 /// @title Consortium
@@ -30,6 +32,8 @@ contract Consortium is IConsortium {
     mapping(bytes32 leiHash => uint8 memberId) private _memberByLei;
     mapping(address operator => uint8 memberId) private _operators;
     mapping(address account => uint8 memberId) private _accounts;
+    /// @dev The member that deregistered an account, so that no other member can register it without governance.
+    mapping(address account => uint8 memberId) private _formerHolders;
     mapping(address asset => uint256 cap) private _assetCaps;
 
     bytes32 private _documentHash;
@@ -109,8 +113,9 @@ contract Consortium is IConsortium {
         _requireQuorum(proposalId);
         if (p.eta == 0 || block.timestamp < p.eta) revert ConsortiumTimelockActive(proposalId, p.eta);
         p.state = ProposalState.Executed;
-        // The call targets this contract and only the governed functions allowed by `_requireGovernedAction`;
-        // none of them calls out, so there is no external re-entry path.
+        // The call targets this contract and only the governed functions allowed by `_requireGovernedAction`.
+        // Only `recoverStray` and `resetAnchor` call out, to the companion the proposal names, and the proposal is
+        // already marked executed, so a re-entry cannot execute it again.
         // slither-disable-next-line reentrancy-events
         (bool ok, bytes memory result) = address(this).call(p.data);
         if (!ok) {
@@ -152,6 +157,36 @@ contract Consortium is IConsortium {
         _activeMask &= ~MemberSet.bit(memberId);
         delete _memberByLei[keccak256(bytes(m.lei))];
         emit MemberRemoved(memberId, msg.sender, _bumpVersion());
+    }
+
+    /// @inheritdoc IConsortium
+    function reassignAccount(address account, uint8 memberId, string calldata reason) external onlyGovernance {
+        _requireActive(memberId);
+        if (account == address(0)) revert ConsortiumZeroAddress();
+        uint8 current = accountMember(account);
+        if (current != 0) revert ConsortiumAddressTaken(account, current);
+        uint8 fromMember = _accounts[account];
+        if (fromMember == 0) fromMember = _formerHolders[account];
+        _accounts[account] = memberId;
+        delete _formerHolders[account];
+        emit AccountReassigned(account, fromMember, memberId, reason, _bumpVersion());
+        emit AccountSet(memberId, account, true, msg.sender);
+    }
+
+    /// @inheritdoc IConsortium
+    function recoverStray(address engine, address token, address to, uint256 amount) external onlyGovernance {
+        ISettlementEngine(engine).recoverStray(token, to, amount);
+    }
+
+    /// @inheritdoc IConsortium
+    function resetAnchor(
+        address anchorContract,
+        uint8 memberId,
+        uint64 seq,
+        bytes32 head,
+        string calldata reason
+    ) external onlyGovernance {
+        IAuditAnchor(anchorContract).reset(memberId, seq, head, reason);
     }
 
     /// @inheritdoc IConsortium
@@ -225,6 +260,7 @@ contract Consortium is IConsortium {
         uint8 memberId = _requireMember(msg.sender);
         if (_accounts[account] != memberId) revert ConsortiumNotOwnAccount(account, memberId);
         delete _accounts[account];
+        _formerHolders[account] = memberId;
         emit AccountSet(memberId, account, false, msg.sender);
     }
 
@@ -387,7 +423,10 @@ contract Consortium is IConsortium {
             selector != IConsortium.setAsset.selector &&
             selector != IConsortium.setPolicyDocument.selector &&
             selector != IConsortium.pause.selector &&
-            selector != IConsortium.unpause.selector
+            selector != IConsortium.unpause.selector &&
+            selector != IConsortium.reassignAccount.selector &&
+            selector != IConsortium.recoverStray.selector &&
+            selector != IConsortium.resetAnchor.selector
         ) revert ConsortiumUnknownAction(selector);
     }
 
@@ -434,7 +473,9 @@ contract Consortium is IConsortium {
 
     function _registerAccount(uint8 memberId, address account) private {
         if (account == address(0)) revert ConsortiumZeroAddress();
-        uint8 holder = accountMember(account);
+        // Refused when held now (by any member, removed or not) or deregistered by another member.
+        uint8 holder = _accounts[account];
+        if (holder == 0 && _formerHolders[account] != memberId) holder = _formerHolders[account];
         if (holder != 0) revert ConsortiumAddressTaken(account, holder);
         _accounts[account] = memberId;
         emit AccountSet(memberId, account, true, msg.sender);

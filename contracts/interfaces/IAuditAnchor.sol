@@ -6,6 +6,11 @@ pragma solidity 0.8.28;
 /// hash of its last record) here, so that counterparties and auditors can later check that the log still
 /// reaches every anchored head with the same hash, i.e. that it was neither truncated nor rewritten. The full
 /// history is in the `AuditHeadAnchored` events; only each member's latest anchor is stored.
+///
+/// Seqs rise per member, so that no member can move its own log backwards. A wrong anchor (say an operator posts
+/// an enormous seq) would then refuse every honest anchor after it; the consortium corrects it by proposal
+/// (`IConsortium.resetAnchor`), which sets the member's latest anchor back with a reason in `AuditAnchorReset`.
+/// The wrong anchor stays in the event history.
 interface IAuditAnchor {
     /// @notice A member's latest anchor, packed.
     /// @param head Hash of the log's record at `seq`.
@@ -25,6 +30,8 @@ interface IAuditAnchor {
     error AuditAnchorZeroHead();
     /// @notice Thrown when the consortium address is the zero address.
     error AuditAnchorZeroAddress();
+    /// @notice Thrown when anyone but the consortium (an executed proposal) resets an anchor.
+    error AuditAnchorOnlyConsortium(address actor);
 
     /// @notice Emitted when a member's operator anchored the head of the member's audit log.
     /// @param memberId Member whose log it is.
@@ -33,10 +40,18 @@ interface IAuditAnchor {
     /// @param head Hash of that record.
     event AuditHeadAnchored(uint8 indexed memberId, address indexed actor, uint64 seq, bytes32 head);
 
+    /// @notice Emitted when the consortium set a member's latest anchor by proposal.
+    /// @param previousSeq The seq of the anchor it replaced.
+    event AuditAnchorReset(uint8 indexed memberId, uint64 previousSeq, uint64 seq, bytes32 head, string reason);
+
     /// @notice Anchor the head of the caller's member's audit log.
     /// @param seq Seq of the last record covered; must be above the member's previous anchored seq.
     /// @param head Hash of that record; must not be zero.
     function anchor(uint64 seq, bytes32 head) external;
+
+    /// @notice Set a member's latest anchor, lower or higher than the current one. Only the consortium may call,
+    /// when a proposal executes. Seq 0 with a zero head clears it.
+    function reset(uint8 memberId, uint64 seq, bytes32 head, string calldata reason) external;
 
     /// @notice A member's latest anchor (all zero if the member never anchored).
     function latest(uint8 memberId) external view returns (Anchor memory);

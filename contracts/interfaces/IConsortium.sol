@@ -112,7 +112,9 @@ interface IConsortium {
     error ConsortiumInvalidLei(string lei);
     /// @notice Thrown when an LEI already belongs to a member.
     error ConsortiumDuplicateLei(string lei, uint8 memberId);
-    /// @notice Thrown when an address already acts or holds for a member.
+    /// @notice Thrown when an address already acts or holds for a member, or is an account that was registered to
+    /// another member (removed or deregistered since): such an account passes to another member only through
+    /// `reassignAccount`, so that no member can take over an account and its standing approvals on its own.
     error ConsortiumAddressTaken(address account, uint8 memberId);
     /// @notice Thrown when an address is the zero address.
     error ConsortiumZeroAddress();
@@ -155,6 +157,15 @@ interface IConsortium {
     event OperatorSet(uint8 indexed memberId, address indexed operator, bool enabled, uint64 policyVersion);
     /// @notice Emitted when a member registers or deregisters an account that may hold permissioned tokens.
     event AccountSet(uint8 indexed memberId, address indexed account, bool registered, address indexed actor);
+    /// @notice Emitted when governance gave an account that a removed or other former member held to a member.
+    /// `fromMember` is 0 for an account never registered.
+    event AccountReassigned(
+        address indexed account,
+        uint8 indexed fromMember,
+        uint8 indexed toMember,
+        string reason,
+        uint64 policyVersion
+    );
     /// @notice Emitted when a shared parameter changes.
     event ParameterChanged(Parameter indexed parameter, uint256 oldValue, uint256 newValue, uint64 policyVersion);
     /// @notice Emitted when the quorum fraction changes.
@@ -230,6 +241,27 @@ interface IConsortium {
     /// @notice Remove a bank; its id is never reused.
     function removeMember(uint8 memberId) external;
 
+    /// @notice Register `account` to an active member although another member held it before (a removed member, or
+    /// a member that deregistered it). The only way an account changes members. Refused while an active member
+    /// holds it.
+    /// @param reason Why, kept in the `AccountReassigned` event.
+    function reassignAccount(address account, uint8 memberId, string calldata reason) external;
+
+    /// @notice Have a settlement engine of this consortium send tokens it holds beyond escrow to `to` (see
+    /// `ISettlementEngine.recoverStray`).
+    function recoverStray(address engine, address token, address to, uint256 amount) external;
+
+    /// @notice Set a member's latest anchor on an audit anchor contract of this consortium, for example back to
+    /// the last honest head after an operator anchored a wrong one (see `IAuditAnchor.reset`).
+    /// @param reason Why, kept in the anchor contract's `AuditAnchorReset` event.
+    function resetAnchor(
+        address anchorContract,
+        uint8 memberId,
+        uint64 seq,
+        bytes32 head,
+        string calldata reason
+    ) external;
+
     /// @notice Let an address act for a member, or stop it.
     function setOperator(uint8 memberId, address operator, bool enabled) external;
 
@@ -257,10 +289,12 @@ interface IConsortium {
     // ---------------------------------------------------------------- member self-service
 
     /// @notice Register an account of the caller's member (its omnibus address or a client's segregated address)
-    /// as eligible to hold permissioned tokens.
+    /// as eligible to hold permissioned tokens. An account that another member held before, even one removed
+    /// since, is refused: only `reassignAccount` moves it.
     function registerAccount(address account) external;
 
-    /// @notice Deregister one of the caller's member's accounts.
+    /// @notice Deregister one of the caller's member's accounts. The member may register it again later; no other
+    /// member may, except through `reassignAccount`.
     function deregisterAccount(address account) external;
 
     // ---------------------------------------------------------------- views

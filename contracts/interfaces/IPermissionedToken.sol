@@ -7,8 +7,14 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// @notice An ERC-20 for tokenized deposits and securities that only accounts registered to a consortium member
 /// may hold or receive. An issuer mints and burns; compliance freezes an address whole or in part; the settlement
 /// engine alone may force a transfer, and only to carry out a reversal.
+///
+/// The settlement engine holds legs in escrow. It is the only address that may move tokens into the engine (by
+/// pulling an approved leg); a transfer or a mint to the engine from anyone else is refused, so nothing reaches it
+/// outside escrow. Escrow goes back with `returnEscrow`, which restores the owner's position whatever happened
+/// since: it does not check the owner's eligibility, freezes or the pause.
 interface IPermissionedToken is IERC20 {
-    /// @notice Thrown when the receiving account is not registered to an active consortium member.
+    /// @notice Thrown when the receiving account is not registered to an active consortium member, or is the
+    /// settlement engine and the engine is not the one moving the tokens.
     error TokenNotEligible(address account);
     /// @notice Thrown when a frozen address would send or receive.
     error TokenAddressFrozen(address account);
@@ -27,6 +33,8 @@ interface IPermissionedToken is IERC20 {
     event TokensFrozen(address indexed account, uint256 amount, address indexed actor);
     /// @notice Emitted when the settlement engine moves tokens to carry out a reversal.
     event ForcedTransfer(address indexed from, address indexed to, uint256 amount, uint256 indexed settlementId);
+    /// @notice Emitted when the settlement engine returned an escrowed leg to the account it came from.
+    event EscrowReturned(address indexed to, uint256 amount, uint256 indexed settlementId);
 
     /// @notice Create `amount` tokens on an eligible account. Issuer role.
     function mint(address to, uint256 amount) external;
@@ -50,6 +58,14 @@ interface IPermissionedToken is IERC20 {
     /// (eligibility, freezes, pause) still apply.
     /// @param settlementId The reversed settlement, for the audit trail.
     function forceTransfer(address from, address to, uint256 amount, uint256 settlementId) external;
+
+    /// @notice Return an escrowed leg from the settlement engine to the account it came from. Settlement engine
+    /// only. Unlike every other movement it does not check the receiver's eligibility or freeze, the engine's
+    /// freeze, or the pause: the tokens were the account's before escrow, and a return must never be blocked
+    /// (a membership removal, a freeze or a pause would otherwise keep them in escrow for good). A whole-address
+    /// freeze of the receiver still keeps them from moving on.
+    /// @param settlementId The cancelled, released or unwound settlement, for the audit trail.
+    function returnEscrow(address to, uint256 amount, uint256 settlementId) external;
 
     /// @notice The consortium whose members' accounts may hold the token.
     function consortium() external view returns (address);

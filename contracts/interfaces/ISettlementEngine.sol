@@ -17,9 +17,22 @@ pragma solidity 0.8.28;
 /// Every event carries the shared-policy version in force when the step happened; the instruction's own
 /// version stays in its record.
 ///
-/// Cancel and release only return escrow, so they work while the consortium is paused. An affirmed settlement
-/// has no way out but `settle` (or a reversal after it): if a leg can never be delivered (a token paused for
-/// good, an account frozen or no longer eligible), the escrow stays until the cause is lifted.
+/// No escrow is ever stuck. Every leg held in escrow has a path back that no change of membership, eligibility,
+/// freeze or pause can close:
+/// - an unaffirmed instruction: the instructing party cancels it, or anyone releases it after its deadline;
+/// - an affirmed settlement: it is unwound when both parties' members approve, or a consortium quorum of active
+///   members does (a party whose member was removed can no longer approve, so the quorum decides), with a reason
+///   in the `UnwindProposed` event;
+/// - every return (cancel, release, unwind) goes to the account the leg came from, through the token's
+///   `returnEscrow`, which does not depend on the account's current eligibility, on freezes or on the token's
+///   pause: the tokens go back exactly where they were before escrow. A whole-address freeze on the owner still
+///   applies once they are back.
+/// Cancel, release and unwind only return escrow, so they work while the consortium is paused.
+///
+/// The engine escrows only permissioned tokens bound to it (whose `settlementEngine()` is this engine). Such a token
+/// refuses every transfer or mint into the engine other than the engine's own pull of an approved leg, so all the
+/// engine holds of it is escrow. Anything else that reaches the engine (any other ERC-20 can be sent to it) is
+/// stray: governance recovers it with `recoverStray`, which refuses bound tokens and so can never touch escrow.
 interface ISettlementEngine {
     /// @notice Delivery versus payment (asset against cash) or free of payment (asset only).
     enum Kind {
@@ -37,7 +50,8 @@ interface ISettlementEngine {
         Reversed,
         Expired,
         Released,
-        Cancelled
+        Cancelled,
+        Unwound
     }
 
     /// @notice What two parties agreed.
@@ -82,7 +96,8 @@ interface ISettlementEngine {
     error SettlementSameMember(uint8 memberId);
     /// @notice Thrown when the terms are inconsistent (kind against cash leg, zero amounts).
     error SettlementInvalidTerms(bytes32 tradeRef);
-    /// @notice Thrown when a leg's token is not eligible for settlement.
+    /// @notice Thrown when a leg's token is not eligible for settlement (not listed by the consortium, or not a
+    /// permissioned token bound to this engine).
     error SettlementAssetNotEligible(address asset);
     /// @notice Thrown when a leg exceeds the consortium's cap for one settlement.
     error SettlementCapExceeded(address asset, uint256 amount, uint256 cap);
@@ -106,6 +121,16 @@ interface ISettlementEngine {
     error SettlementReversalAlreadyApproved(uint256 id, uint8 memberId);
     /// @notice Thrown when the consortium address is zero.
     error SettlementZeroAddress();
+    /// @notice Thrown when an unwind was already requested for this settlement.
+    error SettlementUnwindAlreadyRequested(uint256 id);
+    /// @notice Thrown when an unwind is approved that was never requested.
+    error SettlementUnwindNotRequested(uint256 id);
+    /// @notice Thrown when a member approves an unwind twice.
+    error SettlementUnwindAlreadyApproved(uint256 id, uint8 memberId);
+    /// @notice Thrown when anyone but the consortium (an executed proposal) recovers stray tokens.
+    error SettlementOnlyConsortium(address actor);
+    /// @notice Thrown when governance tries to recover a token the engine escrows: all it holds of one is escrow.
+    error SettlementNotStray(address token);
 
     /// @notice Emitted when a party instructs; carries the full terms. The instructing party's leg is escrowed.
     event SettlementInstructed(
@@ -149,6 +174,28 @@ interface ISettlementEngine {
     /// when a consortium quorum did.
     event ReversalExecuted(uint256 indexed id, address indexed actor, bool byParties, uint64 policyVersion);
 
+    /// @notice Emitted when a member asks to unwind an affirmed settlement.
+    event UnwindProposed(
+        uint256 indexed id,
+        uint8 indexed memberId,
+        address indexed actor,
+        string reason,
+        uint64 policyVersion
+    );
+    /// @notice Emitted when a member approves an unwind; `approvals` counts active members only.
+    event UnwindApproved(
+        uint256 indexed id,
+        uint8 indexed memberId,
+        address indexed actor,
+        uint256 approvals,
+        uint64 policyVersion
+    );
+    /// @notice Emitted when both escrowed legs of an affirmed settlement went back to their owners. `byParties`
+    /// is true when both parties approved it, false when a consortium quorum did.
+    event SettlementUnwound(uint256 indexed id, address indexed actor, bool byParties, uint64 policyVersion);
+    /// @notice Emitted when governance recovered tokens the engine held beyond escrow.
+    event StrayRecovered(address indexed token, address indexed to, uint256 amount, uint64 policyVersion);
+
     /// @notice Instruct a settlement as the seller's or the buyer's member; the caller's leg goes into escrow
     /// (the engine needs an allowance from the leg's account).
     /// @return id keccak256 of the ABI-encoded terms.
@@ -156,6 +203,12 @@ interface ISettlementEngine {
 
     /// @notice Affirm as the counterparty's member; its leg goes into escrow and both legs are locked.
     function affirm(Terms calldata terms) external returns (uint256 id);
+
+    /// @notice Affirm and settle in one call, as the counterparty's member: the instructing party's escrowed leg goes
+    /// to the counterparty and the counterparty's leg goes straight from its account to the instructing party,
+    /// without passing through escrow. Emits `SettlementAffirmed` and `SettlementSettled`; the reversal window
+    /// runs as after `settle`. Either leg refused (a freeze, the pause, eligibility) and nothing happens.
+    function affirmAndSettle(Terms calldata terms) external returns (uint256 id);
 
     /// @notice Settle an affirmed settlement as either party's member: both legs move atomically.
     function settle(Terms calldata terms) external returns (uint256 id);
@@ -174,6 +227,19 @@ interface ISettlementEngine {
     /// a consortium quorum of active members, have approved it.
     function approveReversal(Terms calldata terms) external returns (uint256 id);
 
+    /// @notice Ask, as any active member, to unwind an affirmed settlement: both escrowed legs go back to their
+    /// owners. Counts as the caller's member's approval. Works while the consortium is paused.
+    /// @param reason Why the settlement cannot or should not settle; kept in the `UnwindProposed` event.
+    function proposeUnwind(Terms calldata terms, string calldata reason) external returns (uint256 id);
+
+    /// @notice Approve a requested unwind. The unwind executes in this call once both parties' members, or a
+    /// consortium quorum of active members, have approved it. Works while the consortium is paused.
+    function approveUnwind(Terms calldata terms) external returns (uint256 id);
+
+    /// @notice Send stray tokens the engine holds to `to`. Only the consortium may call, when a proposal executes.
+    /// Refused for a permissioned token bound to this engine, whose every unit in the engine is escrow.
+    function recoverStray(address token, address to, uint256 amount) external;
+
     /// @notice The id the engine gives these terms.
     function settlementId(Terms calldata terms) external pure returns (uint256);
 
@@ -188,6 +254,9 @@ interface ISettlementEngine {
 
     /// @notice Members that approved a requested reversal (bit `i` for member `i`).
     function reversalApprovals(uint256 id) external view returns (uint256);
+
+    /// @notice Members that approved a requested unwind (bit `i` for member `i`).
+    function unwindApprovals(uint256 id) external view returns (uint256);
 
     /// @notice The consortium this engine serves.
     function consortium() external view returns (address);

@@ -11,8 +11,9 @@ import {MemberSet} from "../libraries/MemberSet.sol";
 
 /// @title SettlementEngine
 /// @notice Escrow-based DvP and FoP settlement between consortium members, with a reversal window and explicit
-/// finality. Every function that moves tokens is guarded against re-entry and follows checks, effects,
-/// interactions.
+/// finality. Every escrowed leg has a way back (cancel, release, unwind) that returns it to the account it came
+/// from whatever happened to that account since. Every function that moves tokens is guarded against re-entry and
+/// follows checks, effects, interactions.
 contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using MemberSet for uint256;
@@ -21,6 +22,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
     mapping(uint256 id => Record) private _records;
     mapping(uint256 id => uint256 members) private _reversalApprovals;
+    mapping(uint256 id => uint256 members) private _unwindApprovals;
 
     /// @param consortium_ The consortium whose members settle here and whose parameters apply.
     constructor(address consortium_) {
@@ -66,6 +68,24 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     }
 
     /// @inheritdoc ISettlementEngine
+    function affirmAndSettle(Terms calldata terms) external nonReentrant returns (uint256 id) {
+        IConsortium.SettlementContext memory ctx = _context(terms, false);
+        Record storage r;
+        (id, r) = _recordIn(terms, Status.Instructed);
+        if (block.timestamp > r.affirmDeadline) revert SettlementAffirmationExpired(id, r.affirmDeadline);
+        bool sellerInstructed = r.sellerInstructed;
+        uint8 counterparty = sellerInstructed ? ctx.buyerMember : ctx.sellerMember;
+        if (ctx.operatorMember != counterparty) revert SettlementNotParty(id, msg.sender);
+
+        uint40 finalAt = uint40(block.timestamp + ctx.params.reversalWindow);
+        r.status = Status.Settled;
+        r.finalAt = finalAt;
+        emit SettlementAffirmed(id, counterparty, msg.sender, ctx.params.policyVersion);
+        emit SettlementSettled(id, msg.sender, finalAt, ctx.params.policyVersion);
+        _deliverDirect(terms, sellerInstructed);
+    }
+
+    /// @inheritdoc ISettlementEngine
     function settle(Terms calldata terms) external nonReentrant returns (uint256 id) {
         IConsortium.SettlementContext memory ctx = _context(terms, false);
         Record storage r;
@@ -91,7 +111,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
         r.status = Status.Cancelled;
         emit SettlementCancelled(id, msg.sender, reason, _consortium.policyVersion());
-        _returnLeg(terms, sellerInstructed);
+        _returnLeg(terms, sellerInstructed, id);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -105,7 +125,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         uint64 version = _consortium.policyVersion();
         emit SettlementExpired(id, deadline, version);
         emit SettlementReleased(id, msg.sender, version);
-        _returnLeg(terms, r.sellerInstructed);
+        _returnLeg(terms, r.sellerInstructed, id);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -127,6 +147,33 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
             revert SettlementReversalAlreadyApproved(id, ctx.operatorMember);
         }
         _approveReversal(terms, id, ctx);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function proposeUnwind(Terms calldata terms, string calldata reason) external nonReentrant returns (uint256 id) {
+        IConsortium.SettlementContext memory ctx = _memberContext(terms);
+        (id, ) = _recordIn(terms, Status.Affirmed);
+        if (_unwindApprovals[id] != 0) revert SettlementUnwindAlreadyRequested(id);
+        emit UnwindProposed(id, ctx.operatorMember, msg.sender, reason, ctx.params.policyVersion);
+        _approveUnwind(terms, id, ctx);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function approveUnwind(Terms calldata terms) external nonReentrant returns (uint256 id) {
+        IConsortium.SettlementContext memory ctx = _memberContext(terms);
+        (id, ) = _recordIn(terms, Status.Affirmed);
+        uint256 approvals = _unwindApprovals[id];
+        if (approvals == 0) revert SettlementUnwindNotRequested(id);
+        if (approvals.contains(ctx.operatorMember)) revert SettlementUnwindAlreadyApproved(id, ctx.operatorMember);
+        _approveUnwind(terms, id, ctx);
+    }
+
+    /// @inheritdoc ISettlementEngine
+    function recoverStray(address token, address to, uint256 amount) external nonReentrant {
+        if (msg.sender != address(_consortium)) revert SettlementOnlyConsortium(msg.sender);
+        if (_isBound(token)) revert SettlementNotStray(token);
+        emit StrayRecovered(token, to, amount, _consortium.policyVersion());
+        IERC20(token).safeTransfer(to, amount);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -163,6 +210,11 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     }
 
     /// @inheritdoc ISettlementEngine
+    function unwindApprovals(uint256 id) external view returns (uint256) {
+        return _unwindApprovals[id];
+    }
+
+    /// @inheritdoc ISettlementEngine
     function consortium() external view returns (address) {
         return address(_consortium);
     }
@@ -182,6 +234,12 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
             withCaps ? terms.cash : address(0)
         );
         if (ctx.params.paused) revert SettlementPaused();
+        if (ctx.operatorMember == 0) revert SettlementNotMember(msg.sender);
+    }
+
+    /// @dev Like `_context` without caps, for steps that only return escrow: membership of the caller, no pause.
+    function _memberContext(Terms calldata terms) private view returns (IConsortium.SettlementContext memory ctx) {
+        ctx = _consortium.settlementContext(msg.sender, terms.seller, terms.buyer, address(0), address(0));
         if (ctx.operatorMember == 0) revert SettlementNotMember(msg.sender);
     }
 
@@ -243,25 +301,73 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         }
     }
 
+    /// @dev Records an unwind approval and unwinds once both parties' members or a quorum of active members
+    /// approved: both escrowed legs go back to the accounts they came from.
+    function _approveUnwind(Terms calldata terms, uint256 id, IConsortium.SettlementContext memory ctx) private {
+        uint256 approvals = _unwindApprovals[id] | MemberSet.bit(ctx.operatorMember);
+        _unwindApprovals[id] = approvals;
+        uint256 activeApprovals = (approvals & _consortium.activeMemberMask()).count();
+        emit UnwindApproved(id, ctx.operatorMember, msg.sender, activeApprovals, ctx.params.policyVersion);
+
+        bool byParties = approvals.contains(ctx.sellerMember) && approvals.contains(ctx.buyerMember);
+        if (!byParties && activeApprovals < _consortium.requiredApprovals()) return;
+
+        _records[id].status = Status.Unwound;
+        emit SettlementUnwound(id, msg.sender, byParties, ctx.params.policyVersion);
+        _returnLeg(terms, true, id);
+        _returnLeg(terms, false, id);
+    }
+
+    /// @dev Whether `token` is a permissioned token bound to this engine: it answers `settlementEngine()` with this
+    /// address. Such a token lets nothing but escrow into the engine, so all the engine holds of it is escrow.
+    function _isBound(address token) private view returns (bool) {
+        (bool ok, bytes memory data) = token.staticcall(abi.encodeCall(IPermissionedToken.settlementEngine, ()));
+        return ok && data.length == 32 && abi.decode(data, (address)) == address(this);
+    }
+
+    function _requireBound(address token) private view {
+        if (!_isBound(token)) revert SettlementAssetNotEligible(token);
+    }
+
     /// @dev Pulls the leg of one side into escrow: the seller's asset, or the buyer's cash (none for FoP).
     /// The account is not arbitrary: callers checked that `msg.sender` acts for the member the account is
     /// registered to, and the account itself approved the engine.
     function _escrowLeg(Terms calldata terms, bool sellerSide) private {
         if (sellerSide) {
+            _requireBound(terms.asset);
             // slither-disable-next-line arbitrary-send-erc20
             IERC20(terms.asset).safeTransferFrom(terms.seller, address(this), terms.assetAmount);
         } else if (terms.kind == Kind.DvP) {
+            _requireBound(terms.cash);
             // slither-disable-next-line arbitrary-send-erc20
             IERC20(terms.cash).safeTransferFrom(terms.buyer, address(this), terms.cashAmount);
         }
     }
 
-    /// @dev Returns the escrowed leg of one side to its account.
-    function _returnLeg(Terms calldata terms, bool sellerSide) private {
+    /// @dev Settles in one step: the instructing side's leg leaves escrow, the counterparty's moves from its account
+    /// to the instructing side. The account is not arbitrary: the caller was checked to act for its member, and the
+    /// account itself approved the engine.
+    function _deliverDirect(Terms calldata terms, bool sellerInstructed) private {
+        bool dvp = terms.kind == Kind.DvP;
+        if (sellerInstructed) {
+            IERC20(terms.asset).safeTransfer(terms.buyer, terms.assetAmount);
+            // slither-disable-next-line arbitrary-send-erc20
+            if (dvp) IERC20(terms.cash).safeTransferFrom(terms.buyer, terms.seller, terms.cashAmount);
+        } else {
+            // slither-disable-next-line arbitrary-send-erc20
+            IERC20(terms.asset).safeTransferFrom(terms.seller, terms.buyer, terms.assetAmount);
+            if (dvp) IERC20(terms.cash).safeTransfer(terms.seller, terms.cashAmount);
+        }
+    }
+
+    /// @dev Returns the escrowed leg of one side to the account it came from. The token's `returnEscrow` does not
+    /// depend on that account's current eligibility, on freezes or on the token's pause, so a return always
+    /// succeeds.
+    function _returnLeg(Terms calldata terms, bool sellerSide, uint256 id) private {
         if (sellerSide) {
-            IERC20(terms.asset).safeTransfer(terms.seller, terms.assetAmount);
+            IPermissionedToken(terms.asset).returnEscrow(terms.seller, terms.assetAmount, id);
         } else if (terms.kind == Kind.DvP) {
-            IERC20(terms.cash).safeTransfer(terms.buyer, terms.cashAmount);
+            IPermissionedToken(terms.cash).returnEscrow(terms.buyer, terms.cashAmount, id);
         }
     }
 }

@@ -11,6 +11,7 @@ contract ReentrantToken is ERC20 {
     address private _target;
     bytes private _payload;
     bool private _inAttack;
+    address private _engine;
 
     constructor() ERC20("Reentrant", "REENTER") {}
 
@@ -18,6 +19,16 @@ contract ReentrantToken is ERC20 {
     function arm(address target, bytes calldata payload) external {
         _target = target;
         _payload = payload;
+    }
+
+    /// @notice Answer `settlementEngine()` with `engine`, as a permissioned token bound to it does.
+    function bind(address engine) external {
+        _engine = engine;
+    }
+
+    /// @notice The engine it was bound to.
+    function settlementEngine() external view returns (address) {
+        return _engine;
     }
 
     /// @notice Stop calling back.
@@ -34,6 +45,11 @@ contract ReentrantToken is ERC20 {
     /// @notice Same shape as the permissioned token's forced transfer, so reversals can reach the call-back.
     function forceTransfer(address from, address to, uint256 amount, uint256) external {
         _transfer(from, to, amount);
+    }
+
+    /// @notice Same shape as the permissioned token's escrow return.
+    function returnEscrow(address to, uint256 amount, uint256) external {
+        _transfer(msg.sender, to, amount);
     }
 
     function _update(address from, address to, uint256 value) internal override {

@@ -96,6 +96,14 @@ contract PermissionedToken is IPermissionedToken, ERC20Pausable, AccessControl {
     }
 
     /// @inheritdoc IPermissionedToken
+    function returnEscrow(address to, uint256 amount, uint256 settlementId) external {
+        if (msg.sender != _engine) revert TokenOnlySettlementEngine(msg.sender);
+        // The plain ERC-20 movement, past this contract's holder rules and the pause (see the interface).
+        ERC20._update(_engine, to, amount);
+        emit EscrowReturned(to, amount, settlementId);
+    }
+
+    /// @inheritdoc IPermissionedToken
     function consortium() external view returns (address) {
         return address(_consortium);
     }
@@ -133,7 +141,9 @@ contract PermissionedToken is IPermissionedToken, ERC20Pausable, AccessControl {
         }
         if (to != address(0)) {
             if (_freezes[to].all) revert TokenAddressFrozen(to);
-            if (to != _engine && !_consortium.isEligibleHolder(to)) revert TokenNotEligible(to);
+            // Only the engine itself moves tokens into escrow; for anyone else the engine is not a holder.
+            bool eligible = to == _engine ? _msgSender() == _engine : _consortium.isEligibleHolder(to);
+            if (!eligible) revert TokenNotEligible(to);
         }
         super._update(from, to, value);
     }

@@ -56,6 +56,12 @@ async function main(): Promise<void> {
   const dvp = await dvpLifecycle(f, await dvpTerms(f, a, b, BOND, CASH));
   const lifecycle = dvp.instruct + dvp.affirm + dvp.settle;
 
+  // The same DvP when the counterparty affirms and settles in one call.
+  const oneStepT = await dvpTerms(f, a, b, BOND, CASH);
+  const oneStepInstruct = await gas(f.engine.connect(a.operator).instruct(oneStepT));
+  const affirmAndSettle = await gas(f.engine.connect(b.operator).affirmAndSettle(oneStepT));
+  const oneStep = oneStepInstruct + affirmAndSettle;
+
   const fopT = await fopTerms(f, a, b, BOND);
   const fopInstruct = await gas(f.engine.connect(a.operator).instruct(fopT));
   const fopAffirm = await gas(f.engine.connect(b.operator).affirm(fopT));
@@ -75,12 +81,19 @@ async function main(): Promise<void> {
   const propose = await gas(f.engine.connect(a.operator).proposeReversal(revT, "booking error"));
   const reverse = await gas(f.engine.connect(b.operator).approveReversal(revT));
 
+  const unwindT = await dvpTerms(f, a, b, BOND, CASH);
+  await f.engine.connect(a.operator).instruct(unwindT);
+  await f.engine.connect(b.operator).affirm(unwindT);
+  const proposeUnwind = await gas(f.engine.connect(a.operator).proposeUnwind(unwindT, "counterparty frozen"));
+  const unwind = await gas(f.engine.connect(b.operator).approveUnwind(unwindT));
+
   const rows: [string, bigint][] = [
     ["ERC-20 transfer (asset, baseline)", transferAsset],
     ["ERC-20 transfer (cash, baseline)", transferCash],
     ["DvP instruct", dvp.instruct],
     ["DvP affirm", dvp.affirm],
     ["DvP settle", dvp.settle],
+    ["DvP affirmAndSettle", affirmAndSettle],
     ["FoP instruct", fopInstruct],
     ["FoP affirm", fopAffirm],
     ["FoP settle", fopSettle],
@@ -88,6 +101,8 @@ async function main(): Promise<void> {
     ["release (after deadline)", release],
     ["propose reversal", propose],
     ["approve reversal (executes)", reverse],
+    ["propose unwind (after affirmation)", proposeUnwind],
+    ["approve unwind (executes)", unwind],
   ];
   console.log("\nGas per operation (in-process Hardhat network, paris, optimizer 10,000 runs)\n");
   for (const [name, g] of rows) console.log(`  ${name.padEnd(36)} ${g.toString().padStart(8)}`);
@@ -102,6 +117,7 @@ async function main(): Promise<void> {
   console.log(`\nBaseline: two plain OpenZeppelin ERC-20 transfers of the same amounts = ${baseline} gas\n`);
   report("DvP lifecycle (instruct+affirm+settle)", lifecycle, GOALS.lifecycle);
   report("DvP settle step", dvp.settle, GOALS.settle);
+  report("DvP instruct+affirmAndSettle", oneStep, GOALS.lifecycle);
 }
 
 main().catch((err: unknown) => {

@@ -18,6 +18,7 @@ export const STATUS_NAMES = [
   "Expired",
   "Released",
   "Cancelled",
+  "Unwound",
 ] as const;
 export type StatusName = (typeof STATUS_NAMES)[number];
 

@@ -119,4 +119,41 @@ describe("AuditAnchor", () => {
       expect((await anchor.latest(c.id)).seq).to.equal(1n);
     });
   });
+
+  describe("reset", () => {
+    const MAX_SEQ = (1n << 64n) - 1n;
+
+    it("accepts honest anchors again after the consortium resets an enormous seq (anchoring bricked by one bad anchor)", async () => {
+      const { anchor, consortium, banks } = await loadFixture(anchorFixture);
+      const [a, b] = banks;
+      await anchor.connect(a.operator).anchor(7, HEAD_1);
+      await anchor.connect(a.operator).anchor(MAX_SEQ, HEAD_2);
+      await expect(anchor.connect(a.operator).anchor(8, HEAD_2))
+        .to.be.revertedWithCustomError(anchor, "AuditAnchorSeqNotRising")
+        .withArgs(a.id, 8n, MAX_SEQ);
+
+      const data = governedCall(consortium, "resetAnchor", [await anchor.getAddress(), a.id, 7, HEAD_1, "wrong seq"]);
+      const tx = enact(consortium, [b.operator, a.operator], data);
+      await expect(tx).to.emit(anchor, "AuditAnchorReset").withArgs(a.id, MAX_SEQ, 7n, HEAD_1, "wrong seq");
+      const at = BigInt(await time.latest());
+      const latest = await anchor.latest(a.id);
+      expect([latest.head, latest.seq, latest.anchoredAt]).to.deep.equal([HEAD_1, 7n, at]);
+      await expect(anchor.connect(a.operator).anchor(8, HEAD_2))
+        .to.emit(anchor, "AuditHeadAnchored")
+        .withArgs(a.id, a.operator.address, 8n, HEAD_2);
+    });
+
+    it("refuses a reset from anyone but the consortium's governance, the member's own operator included", async () => {
+      const { anchor, consortium, banks } = await loadFixture(anchorFixture);
+      const a = banks[0];
+      await expect(anchor.connect(a.operator).reset(a.id, 0, ethers.ZeroHash, "rewind"))
+        .to.be.revertedWithCustomError(anchor, "AuditAnchorOnlyConsortium")
+        .withArgs(a.operator.address);
+      await expect(
+        consortium.connect(a.operator).resetAnchor(await anchor.getAddress(), a.id, 0, ethers.ZeroHash, "rewind"),
+      )
+        .to.be.revertedWithCustomError(consortium, "ConsortiumOnlyGovernance")
+        .withArgs(a.operator.address);
+    });
+  });
 });

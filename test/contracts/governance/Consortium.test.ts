@@ -140,13 +140,41 @@ describe("Consortium", () => {
       }
     });
 
-    it("lets another member register an account of a removed member", async () => {
+    it("refuses another member claiming an account of a removed member (account takeover)", async () => {
       const { consortium, operators, banks, call } = await loadFixture(governanceFixture);
       await enact(consortium, operators, call("removeMember", [3]));
+      expect(await consortium.accountMember(banks[2].account.address)).to.equal(0);
       await expect(consortium.connect(banks[0].operator).registerAccount(banks[2].account.address))
+        .to.be.revertedWithCustomError(consortium, "ConsortiumAddressTaken")
+        .withArgs(banks[2].account.address, 3);
+    });
+
+    it("refuses another member claiming an account its member deregistered", async () => {
+      const { consortium, banks } = await loadFixture(governanceFixture);
+      await consortium.connect(banks[2].operator).deregisterAccount(banks[2].account.address);
+      await expect(consortium.connect(banks[0].operator).registerAccount(banks[2].account.address))
+        .to.be.revertedWithCustomError(consortium, "ConsortiumAddressTaken")
+        .withArgs(banks[2].account.address, 3);
+    });
+
+    it("lets a member register its own deregistered account again", async () => {
+      const { consortium, banks } = await loadFixture(governanceFixture);
+      const c = banks[2];
+      await consortium.connect(c.operator).deregisterAccount(c.account.address);
+      await expect(consortium.connect(c.operator).deregisterAccount(c.account.address))
+        .to.be.revertedWithCustomError(consortium, "ConsortiumNotOwnAccount")
+        .withArgs(c.account.address, c.id);
+      await expect(consortium.connect(c.operator).registerAccount(c.account.address))
         .to.emit(consortium, "AccountSet")
-        .withArgs(1, banks[2].account.address, true, banks[0].operator.address);
-      expect(await consortium.accountMember(banks[2].account.address)).to.equal(1);
+        .withArgs(c.id, c.account.address, true, c.operator.address);
+      expect(await consortium.accountMember(c.account.address)).to.equal(c.id);
+    });
+
+    it("refuses an account the caller's member holds already", async () => {
+      const { consortium, banks } = await loadFixture(governanceFixture);
+      await expect(consortium.connect(banks[0].operator).registerAccount(banks[0].account.address))
+        .to.be.revertedWithCustomError(consortium, "ConsortiumAddressTaken")
+        .withArgs(banks[0].account.address, banks[0].id);
     });
   });
 

@@ -134,6 +134,7 @@ export const GOVERNED_CALLS: GovernedCall[] = [
   { fn: "setPolicyDocument", event: "PolicyDocumentChanged", args: () => [ethers.id("v2"), "ipfs://v2"] },
   { fn: "pause", event: "ConsortiumPaused", args: () => [] },
   { fn: "unpause", event: "ConsortiumUnpaused", args: () => [] },
+  { fn: "reassignAccount", event: "AccountReassigned", args: (f) => [f.spare[0].address, 1, "new client"] },
 ];
 
 /** Shared behaviour: the deployer may call governed functions only until bootstrap completes; nobody else may. */

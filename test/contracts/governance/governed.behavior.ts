@@ -85,7 +85,7 @@ export function shouldCarryOutGovernedFunctions(): void {
           .withArgs(c.operator.address);
       });
 
-      it("lets the LEI rejoin under a new id, with the old operator and account", async () => {
+      it("lets the LEI rejoin under a new id, with the old operator, and the old account only by reassignment", async () => {
         const { consortium, operators, banks, call } = await loadFixture(governanceFixture);
         const c = banks[2];
         await enact(consortium, operators, call("removeMember", [c.id]));
@@ -95,8 +95,9 @@ export function shouldCarryOutGovernedFunctions(): void {
         expect(await consortium.operatorMember(c.operator.address)).to.equal(4);
         expect(await consortium.accountMember(c.account.address)).to.equal(0);
         await expect(consortium.connect(c.operator).registerAccount(c.account.address))
-          .to.emit(consortium, "AccountSet")
-          .withArgs(4, c.account.address, true, c.operator.address);
+          .to.be.revertedWithCustomError(consortium, "ConsortiumAddressTaken")
+          .withArgs(c.account.address, c.id);
+        await enact(consortium, operators.slice(0, 2), call("reassignAccount", [c.account.address, 4, "rejoined"]));
         expect(await consortium.accountMember(c.account.address)).to.equal(4);
         expect((await consortium.member(c.id)).active).to.equal(false);
       });
@@ -132,6 +133,50 @@ export function shouldCarryOutGovernedFunctions(): void {
         await expect(enact(consortium, [banks[0].operator], call("removeMember", [1])))
           .to.be.revertedWithCustomError(consortium, "ConsortiumLastMember")
           .withArgs(1);
+      });
+    });
+
+    describe("reassignAccount", () => {
+      it("gives a removed member's account to a member, with the reason in AccountReassigned", async () => {
+        const { consortium, operators, banks, self, call } = await loadFixture(governanceFixture);
+        const c = banks[2];
+        await enact(consortium, operators, call("removeMember", [c.id]));
+        const tx = enact(consortium, operators.slice(0, 2), call("reassignAccount", [c.account.address, 1, "merger"]));
+        await expect(tx)
+          .to.emit(consortium, "AccountReassigned")
+          .withArgs(c.account.address, c.id, 1, "merger", 3n)
+          .and.to.emit(consortium, "AccountSet")
+          .withArgs(1, c.account.address, true, self);
+        expect(await consortium.accountMember(c.account.address)).to.equal(1);
+      });
+
+      it("gives a deregistered or never registered account, reporting member 0 for the latter", async () => {
+        const { consortium, operators, banks, outsider, call } = await loadFixture(governanceFixture);
+        await consortium.connect(banks[2].operator).deregisterAccount(banks[2].account.address);
+        await expect(enact(consortium, operators, call("reassignAccount", [banks[2].account.address, 2, "moved"])))
+          .to.emit(consortium, "AccountReassigned")
+          .withArgs(banks[2].account.address, 3, 2, "moved", 2n);
+        await expect(enact(consortium, operators, call("reassignAccount", [outsider.address, 2, "new client"])))
+          .to.emit(consortium, "AccountReassigned")
+          .withArgs(outsider.address, 0, 2, "new client", 3n);
+        expect(await consortium.accountMember(outsider.address)).to.equal(2);
+      });
+
+      it("refuses an account an active member holds", async () => {
+        const { consortium, operators, banks, call } = await loadFixture(governanceFixture);
+        await expect(enact(consortium, operators, call("reassignAccount", [banks[1].account.address, 1, "grab"])))
+          .to.be.revertedWithCustomError(consortium, "ConsortiumAddressTaken")
+          .withArgs(banks[1].account.address, 2);
+      });
+
+      it("refuses a member that is not active, and the zero address", async () => {
+        const { consortium, operators, outsider, call } = await loadFixture(governanceFixture);
+        await expect(enact(consortium, operators, call("reassignAccount", [outsider.address, 4, "none"])))
+          .to.be.revertedWithCustomError(consortium, "ConsortiumUnknownMember")
+          .withArgs(4);
+        await expect(
+          enact(consortium, operators, call("reassignAccount", [ethers.ZeroAddress, 1, "none"])),
+        ).to.be.revertedWithCustomError(consortium, "ConsortiumZeroAddress");
       });
     });
 

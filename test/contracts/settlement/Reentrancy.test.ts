@@ -47,6 +47,7 @@ async function reentrancyFixture() {
   const engine = await ethers.deployContract("SettlementEngine", [await consortium.getAddress()]);
   const engineAddress = await engine.getAddress();
   const token = await ethers.deployContract("ReentrantToken");
+  await token.bind(engineAddress);
   const cash = await ethers.deployContract("PermissionedToken", [
     "Alpha Tokenized Deposit EUR",
     "aEUR",
@@ -214,6 +215,22 @@ describe("SettlementEngine re-entrancy", () => {
       await f.token.disarm();
       await f.engine.connect(f.b.operator).approveReversal(t);
       expect(await f.engine.statusOf(await f.engine.settlementId(t))).to.equal(Status.Reversed);
+    });
+
+    it("cannot re-enter approveUnwind or settle while an unwind returns the escrow", async () => {
+      const f = await loadFixture(reentrancyFixture);
+      const t = await lockedSaleByC(f, "dvp");
+      await f.engine.connect(f.a.operator).proposeUnwind(t, "wrong price");
+      for (const engineCall of [call(f, "approveUnwind", [t]), call(f, "settle", [t])]) {
+        await f.token.arm(f.engineAddress, engineCall);
+        await expectBlocked(f, t, () => f.engine.connect(f.b.operator).approveUnwind(t));
+      }
+
+      await f.token.disarm();
+      const tx = f.engine.connect(f.b.operator).approveUnwind(t);
+      await expect(tx).to.changeTokenBalances(f.token, [f.engineAddress, f.c.account.address], [-UNITS, UNITS]);
+      await expect(tx).to.changeTokenBalances(f.cash, [f.engineAddress, f.a.account.address], [-PRICE, PRICE]);
+      expect(await f.engine.statusOf(await f.engine.settlementId(t))).to.equal(Status.Unwound);
     });
 
     it("cannot re-enter instruct while instruct takes the escrow", async () => {

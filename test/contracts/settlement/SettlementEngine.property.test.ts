@@ -1,6 +1,6 @@
 /**
  * Property test of the settlement engine against a model. fast-check generates sequences of instructions,
- * affirmations, settlements, cancellations, releases, reversal proposals and approvals and time jumps across the
+ * affirmations, settlements, one-call affirm-and-settles, cancellations, releases, reversal proposals and approvals and time jumps across the
  * three banks, both directions, DvP and FoP, with amounts that include zero, the caps, above the caps and above
  * the balances. The model predicts every call's outcome (success or the exact error's name), and after every
  * step the test checks the invariants: supplies conserved, the engine holds exactly the legs in escrow, a final
@@ -37,7 +37,7 @@ type Action =
       by: "seller" | "buyer" | number;
     }
   | {
-      type: "affirm" | "settle" | "cancel" | "release" | "propose" | "approve" | "reinstruct";
+      type: "affirm" | "affirmAndSettle" | "settle" | "cancel" | "release" | "propose" | "approve" | "reinstruct";
       target: number;
       anyTarget: boolean;
       by: Caller;
@@ -84,6 +84,7 @@ const instruct = fc
 /** The settlements each step applies to (any known settlement for a repeated instruction). */
 const STAGE: Record<Exclude<Action["type"], "instruct" | "wait" | "atBoundary">, (s: Sim) => boolean> = {
   affirm: (s) => s.status === Status.Instructed,
+  affirmAndSettle: (s) => s.status === Status.Instructed,
   cancel: (s) => s.status === Status.Instructed,
   release: (s) => s.status === Status.Instructed,
   settle: (s) => s.status === Status.Affirmed,
@@ -92,7 +93,9 @@ const STAGE: Record<Exclude<Action["type"], "instruct" | "wait" | "atBoundary">,
   reinstruct: (s) => s.status !== Status.None,
 };
 /** `target` counts back from the most recent settlement; `anyTarget` also picks terms that never instructed. */
-function targeted(type: "affirm" | "settle" | "cancel" | "release" | "propose" | "approve" | "reinstruct") {
+function targeted(
+  type: "affirm" | "affirmAndSettle" | "settle" | "cancel" | "release" | "propose" | "approve" | "reinstruct",
+) {
   return fc.record({
     type: fc.constant(type),
     target: fc.nat({ max: 1_000 }),
@@ -126,6 +129,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 5, arbitrary: instruct },
   { weight: 4, arbitrary: targeted("affirm") },
   { weight: 4, arbitrary: targeted("settle") },
+  { weight: 2, arbitrary: targeted("affirmAndSettle") },
   { weight: 1, arbitrary: targeted("cancel") },
   { weight: 1, arbitrary: targeted("release") },
   { weight: 3, arbitrary: targeted("propose") },
@@ -248,6 +252,22 @@ class Model {
     if (m !== Model.member(s.sellerInstructed ? s.buyer : s.seller)) return "SettlementNotParty";
     const outcome = this.moveAll(this.leg(s, !s.sellerInstructed, true));
     if (outcome === "ok") s.status = Status.Affirmed;
+    return outcome;
+  }
+
+  /** Affirm and settle in one call: the escrowed leg leaves the engine, the other goes straight across. */
+  affirmAndSettle(s: Sim, m: number): Outcome {
+    if (m === 0) return "SettlementNotMember";
+    if (s.status === Status.None) return "SettlementUnknown";
+    if (s.status !== Status.Instructed) return "SettlementWrongStatus";
+    if (this.now > s.deadline) return "SettlementAffirmationExpired";
+    if (m !== Model.member(s.sellerInstructed ? s.buyer : s.seller)) return "SettlementNotParty";
+    const ENGINE = 3;
+    const cash: ["cash", number, number, bigint][] = s.fop
+      ? []
+      : [["cash", s.sellerInstructed ? s.buyer : ENGINE, s.seller, s.cashAmount]];
+    const outcome = this.moveAll([["bond", s.sellerInstructed ? ENGINE : s.seller, s.buyer, s.assetAmount], ...cash]);
+    if (outcome === "ok") Object.assign(s, { status: Status.Settled, finalAt: this.now + SETTINGS.reversalWindow });
     return outcome;
   }
 
@@ -449,6 +469,7 @@ async function runSequence(actions: Action[], strangerAddress: string): Promise<
       const firstNotApproved = [0, 1, 2].find((i) => !s.approvals.has(i + 1)) ?? 0;
       const right: Record<typeof a.type, number> = {
         affirm: operatorOf(counterparty),
+        affirmAndSettle: operatorOf(counterparty),
         settle: operatorOf(a.target % 2 === 0 ? s.seller : s.buyer),
         cancel: operatorOf(instructor),
         release: OUTSIDER,
@@ -473,6 +494,10 @@ async function runSequence(actions: Action[], strangerAddress: string): Promise<
       case "affirm":
         expected = model.affirm(s, m);
         actual = await outcomeOf(f, () => engine.affirm(s.terms));
+        break;
+      case "affirmAndSettle":
+        expected = model.affirmAndSettle(s, m);
+        actual = await outcomeOf(f, () => engine.affirmAndSettle(s.terms));
         break;
       case "settle":
         expected = model.settle(s, m);

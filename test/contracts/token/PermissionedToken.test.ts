@@ -144,10 +144,25 @@ describe("PermissionedToken", () => {
         .withArgs(outsider.address);
     });
 
-    it("lets any holder send to the settlement engine, which is registered nowhere", async () => {
-      const { token, consortium, a, engineAddress } = await loadFixture(tokenFixture);
+    it("refuses stray tokens: a transfer or a mint to the settlement engine by anyone but the engine", async () => {
+      const { token, consortium, issuer, a, engineAddress } = await loadFixture(tokenFixture);
       expect(await consortium.isEligibleHolder(engineAddress)).to.equal(false);
       await expect(token.connect(a.account).transfer(engineAddress, 5n))
+        .to.be.revertedWithCustomError(token, "TokenNotEligible")
+        .withArgs(engineAddress);
+      await expect(token.connect(issuer).mint(engineAddress, 5n))
+        .to.be.revertedWithCustomError(token, "TokenNotEligible")
+        .withArgs(engineAddress);
+      await token.connect(a.account).approve(issuer.address, 5n);
+      await expect(token.connect(issuer).transferFrom(a.account.address, engineAddress, 5n))
+        .to.be.revertedWithCustomError(token, "TokenNotEligible")
+        .withArgs(engineAddress);
+      expect(await token.balanceOf(engineAddress)).to.equal(0n);
+    });
+
+    it("lets the settlement engine pull an approved leg into escrow", async () => {
+      const { token, a, engine, engineAddress } = await loadFixture(tokenFixture);
+      await expect(token.connect(engine).transferFrom(a.account.address, engineAddress, 5n))
         .to.emit(token, "Transfer")
         .withArgs(a.account.address, engineAddress, 5n);
       expect(await token.balanceOf(engineAddress)).to.equal(5n);
@@ -397,13 +412,85 @@ describe("PermissionedToken", () => {
       ).to.be.revertedWithCustomError(token, "EnforcedPause");
     });
 
-    it("can return escrowed tokens from the engine to a member's account", async () => {
+    it("can move tokens out of the engine to a member's account", async () => {
       const { token, engine, engineAddress, a, b } = await loadFixture(tokenFixture);
-      await token.connect(a.account).transfer(engineAddress, 10n);
+      await token.connect(engine).transferFrom(a.account.address, engineAddress, 10n);
       await expect(token.connect(engine).forceTransfer(engineAddress, b.account.address, 10n, 3n))
         .to.emit(token, "ForcedTransfer")
         .withArgs(engineAddress, b.account.address, 10n, 3n);
       expect(await token.balanceOf(engineAddress)).to.equal(0n);
+    });
+  });
+
+  describe("returnEscrow", () => {
+    /** The fixture with 10 tokens of bank C's account pulled into escrow. */
+    async function escrowFixture() {
+      const f = await tokenFixture();
+      await f.token.connect(f.engine).transferFrom(f.c.account.address, f.engineAddress, 10n);
+      return f;
+    }
+
+    it("returns a leg from the engine to its account, with an EscrowReturned event", async () => {
+      const { token, engine, engineAddress, c } = await loadFixture(escrowFixture);
+      const tx = token.connect(engine).returnEscrow(c.account.address, 10n, 7n);
+      await expect(tx).to.emit(token, "Transfer").withArgs(engineAddress, c.account.address, 10n);
+      await expect(tx).to.emit(token, "EscrowReturned").withArgs(c.account.address, 10n, 7n);
+      await expect(tx).to.changeTokenBalances(token, [engineAddress, c.account.address], [-10n, 10n]);
+    });
+
+    it("refuses anyone but the engine, the issuer included", async () => {
+      const { token, issuer, c } = await loadFixture(escrowFixture);
+      await expect(token.connect(issuer).returnEscrow(c.account.address, 10n, 7n))
+        .to.be.revertedWithCustomError(token, "TokenOnlySettlementEngine")
+        .withArgs(issuer.address);
+    });
+
+    it("returns a leg to an account whose member was removed", async () => {
+      const { token, consortium, engine, c, removeBankC } = await loadFixture(escrowFixture);
+      await removeBankC();
+      expect(await consortium.isEligibleHolder(c.account.address)).to.equal(false);
+      await expect(token.connect(engine).returnEscrow(c.account.address, 10n, 7n)).to.changeTokenBalance(
+        token,
+        c.account.address,
+        10n,
+      );
+    });
+
+    it("returns a leg to a frozen account, where the freeze keeps it", async () => {
+      const { token, issuer, engine, a, c } = await loadFixture(escrowFixture);
+      await token.connect(issuer).setAddressFrozen(c.account.address, true);
+      await expect(token.connect(engine).returnEscrow(c.account.address, 10n, 7n)).to.changeTokenBalance(
+        token,
+        c.account.address,
+        10n,
+      );
+      await expect(token.connect(c.account).transfer(a.account.address, 1n))
+        .to.be.revertedWithCustomError(token, "TokenAddressFrozen")
+        .withArgs(c.account.address);
+    });
+
+    it("returns a leg while the token is paused or the engine itself is frozen", async () => {
+      const { token, issuer, engine, engineAddress, c } = await loadFixture(escrowFixture);
+      await token.connect(issuer).pause();
+      await token.connect(issuer).setAddressFrozen(engineAddress, true);
+      await expect(token.connect(engine).returnEscrow(c.account.address, 4n, 7n)).to.changeTokenBalance(
+        token,
+        c.account.address,
+        4n,
+      );
+      await token.connect(issuer).setFrozenTokens(engineAddress, 10n);
+      await expect(token.connect(engine).returnEscrow(c.account.address, 6n, 7n)).to.changeTokenBalance(
+        token,
+        c.account.address,
+        6n,
+      );
+    });
+
+    it("cannot return more than the engine holds", async () => {
+      const { token, engine, engineAddress, c } = await loadFixture(escrowFixture);
+      await expect(token.connect(engine).returnEscrow(c.account.address, 11n, 7n))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+        .withArgs(engineAddress, 10n, 11n);
     });
   });
 });
