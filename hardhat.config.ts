@@ -8,6 +8,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import "@nomicfoundation/hardhat-toolbox";
 
 import "./src/tasks";
+import { qbftNetworkConfig } from "./src/devnet/hardhat";
 
 // The one compiler version the project uses; it must equal the installed npm `solc` package.
 const SOLC_VERSION = "0.8.28";
@@ -41,6 +42,8 @@ const config: HardhatUserConfig = {
       hardfork: "merge",
       initialBaseFeePerGas: 0,
     },
+    // The local QBFT devnet (`hardhat devnet:start`): URL from its state or QBFT_RPC_URL, chain id from the node.
+    qbft: qbftNetworkConfig(__dirname),
   },
   typechain: {
     outDir: "typechain-types",

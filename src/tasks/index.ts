@@ -17,6 +17,7 @@ import "./policy-replay";
 import "./policy-conflicts";
 import "./custody";
 import "./readiness";
+import "./devnet";
 
 export { printDeployment } from "./deploy";
 export { PLUGIN_NAME, TaskError, toTaskError } from "./guard";
