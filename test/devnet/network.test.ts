@@ -6,7 +6,7 @@
  * settlements continue, with two stopped production halts, and restarting one resumes it.
  */
 import { expect } from "chai";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdtemp, rename, rm } from "node:fs/promises";
 import os from "node:os";
@@ -67,6 +67,12 @@ describe("devnet: four validators on a real QBFT client", function () {
       env,
       maxBuffer: 16 * 1024 * 1024,
     });
+    return JSON.parse(stdout) as T;
+  }
+
+  /** Runs a devnet task in its own Hardhat process, as an operator would. */
+  async function devnetTask<T = Record<string, unknown>>(...args: string[]): Promise<T> {
+    const { stdout } = await run(HARDHAT, [...args, "--json"], { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(stdout) as T;
   }
 
@@ -173,5 +179,32 @@ describe("devnet: four validators on a real QBFT client", function () {
       `    node-2 restarted: block ${resumed} ${((Date.now() - began) / 1000).toFixed(1)} s after the restart began`,
     );
     await settleDvp();
+  });
+
+  it("reports every node up with its peers through devnet:status", async () => {
+    const status = await devnetTask<{ validators: string[]; nodes: { running: boolean; peers: number | null }[] }>(
+      "devnet:status",
+    );
+    expect(status.validators).to.deep.equal(readDevnetState(dir)?.validators);
+    expect(status.nodes.map((n) => n.running)).to.deep.equal([true, true, true, false]);
+    expect(status.nodes[0].peers).to.equal(2);
+  });
+
+  it("stops every node a killed devnet:start left running", async () => {
+    expect((await devnetTask<{ stopped: string[] }>("devnet:stop")).stopped).to.have.length(3);
+    const starter = spawn(HARDHAT, ["devnet:start"], { cwd: ROOT, env, stdio: "ignore" });
+    const exited = new Promise((resolve) => starter.once("exit", resolve));
+    const deadline = Date.now() + PROGRESS_DEADLINE_MS;
+    while ((readDevnetState(dir)?.nodes ?? []).some((n) => n.pid === null)) {
+      if (Date.now() > deadline) expect.fail("devnet:start recorded no pid for every node");
+      await sleep(100);
+    }
+    starter.kill("SIGKILL"); // the task dies; its nodes, detached, run on
+    await exited;
+    const state = readDevnetState(dir);
+    expect(state === undefined ? 0 : liveNodes(dir, state).length).to.equal(4);
+    expect((await devnetTask<{ stopped: string[] }>("devnet:stop")).stopped).to.have.length(4);
+    const after = readDevnetState(dir);
+    expect(after === undefined ? [] : liveNodes(dir, after)).to.deep.equal([]);
   });
 });
