@@ -5,6 +5,8 @@
  * left). `--node <i>` starts or stops one node. The state directory is `.devnet/` (or `DEVNET_DIR`); the `qbft`
  * network entry points Hardhat at its first node.
  */
+import { existsSync } from "node:fs";
+import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { commandTask } from "./define";
 import type { Output } from "./output";
@@ -68,6 +70,13 @@ commandTask(
       state.nodes.map((n) => [n.name, n.address, String(n.p2pPort), n.rpcUrl]),
     );
     out.line(`Start it with "npx hardhat devnet:start" (client: ${state.spec.client}).`);
+    // A new genesis is a new chain: what Ignition journaled for an earlier chain with the same id no longer holds.
+    const journal = path.join(hre.config.paths.ignition, "deployments", `chain-${state.spec.chainId}`);
+    if (existsSync(journal)) {
+      out.line(
+        `  note: ${path.relative(hre.config.paths.root, journal)} journals an earlier chain; delete it before deploying`,
+      );
+    }
     return out.result({
       dir: result.dir,
       chainId: state.spec.chainId,
