@@ -101,6 +101,7 @@ describe("devnet: four validators on a real QBFT client", function () {
       this.skip();
     }
     dir = await mkdtemp(path.join(os.tmpdir(), "devnet-net-"));
+    console.log(`    devnet in ${dir} (if this run is killed: DEVNET_DIR=${dir} npx hardhat devnet:stop)`);
     env = { ...process.env, DEVNET_DIR: dir };
     delete env.QBFT_RPC_URL;
     if (existsSync(RECORD)) {
