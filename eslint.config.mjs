@@ -14,6 +14,7 @@ export default tseslint.config(
       "reports/",
       ".venv/",
       "build/",
+      "dist/",
     ],
   },
   eslint.configs.recommended,

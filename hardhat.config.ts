@@ -4,10 +4,11 @@
  */
 import path from "node:path";
 import { subtask, type HardhatUserConfig } from "hardhat/config";
+import type { NetworksUserConfig } from "hardhat/types";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
 
-import "./src/tasks";
+import { installCliErrors } from "./src/tasks";
 import { qbftNetworkConfig } from "./src/devnet/hardhat";
 
 // The one compiler version the project uses; it must equal the installed npm `solc` package.
@@ -28,6 +29,16 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   return runSuper() as Promise<unknown>;
 });
 
+/**
+ * A real network is named from the environment, never written here: `RPC_URL` gives the node's JSON-RPC URL
+ * and `--network rpc` uses it; the chain id is read from the node. It has no software keys: every task that
+ * signs there goes through a bank's participant (`--participant-config`), its HSM key and policy gate.
+ */
+const rpcNetwork: NetworksUserConfig =
+  process.env.RPC_URL === undefined || process.env.RPC_URL === ""
+    ? {}
+    : { rpc: { url: process.env.RPC_URL, accounts: [] } };
+
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -42,8 +53,10 @@ const config: HardhatUserConfig = {
       hardfork: "merge",
       initialBaseFeePerGas: 0,
     },
-    // The local QBFT devnet (`hardhat devnet:start`): URL from its state or QBFT_RPC_URL, chain id from the node.
+    // The local QBFT devnet (`hardhat devnet:start`) only: URL from its state (or QBFT_RPC_URL for a devnet on
+    // another host), chain id from the node, the public development keys its genesis funds.
     qbft: qbftNetworkConfig(__dirname),
+    ...rpcNetwork,
   },
   typechain: {
     outDir: "typechain-types",
@@ -57,5 +70,7 @@ const config: HardhatUserConfig = {
     reporter: path.join(__dirname, "test", "support", "reporter.js"),
   },
 };
+
+installCliErrors(Object.keys(config.networks ?? {}));
 
 export { config as default };

@@ -33,10 +33,24 @@ export class AuditEntryInvalidError extends AuditError {
   }
 }
 
-/** The database cannot be opened, reached or prepared. */
+/**
+ * The database cannot be opened, reached or prepared. The message names where (a file, or a server without its
+ * credentials) and why, in the driver's words.
+ */
 export class AuditStoreUnavailableError extends AuditError {
-  constructor(backend: "sqlite" | "postgres", cause: unknown) {
-    super("AUDIT_STORE_UNAVAILABLE", `audit store (${backend}) unavailable`, { backend }, cause);
+  constructor(backend: "sqlite" | "postgres", cause: unknown, location?: string) {
+    const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    const where = location === undefined ? "" : ` at ${location}`;
+    super(
+      "AUDIT_STORE_UNAVAILABLE",
+      `audit store (${backend})${where} unavailable: ${reason}`,
+      {
+        backend,
+        ...(location === undefined ? {} : { location }),
+        reason,
+      },
+      cause,
+    );
   }
 }
 

@@ -46,7 +46,7 @@ export class PostgresAuditStore extends BaseAuditStore {
       });
     } catch (error) {
       await pool.end();
-      throw new AuditStoreUnavailableError("postgres", error);
+      throw new AuditStoreUnavailableError("postgres", error, serverOf(options.connectionString));
     }
     return store;
   }
@@ -122,5 +122,15 @@ export class PostgresAuditStore extends BaseAuditStore {
     } finally {
       client.release(broken);
     }
+  }
+}
+
+/** Where a connection string points, without its credentials: `host:port/database`. */
+export function serverOf(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    return `${url.hostname}${url.port === "" ? "" : `:${url.port}`}${url.pathname}`;
+  } catch {
+    return "the configured server";
   }
 }

@@ -61,7 +61,7 @@ export class SqliteAuditStore extends BaseAuditStore {
     } catch (error) {
       db?.close();
       if (isAuditError(error)) throw error;
-      throw new AuditStoreUnavailableError("sqlite", error);
+      throw new AuditStoreUnavailableError("sqlite", error, options.path);
     }
   }
 

@@ -1,43 +1,33 @@
 /**
  * What the demo leaves behind as evidence: each bank anchors its audit head on chain and verifies its log
- * against every anchored head; each trade's timeline of chain events is put beside the records of both
- * parties' audit logs about it; the summary table is printed and the HTML report written.
+ * against every anchored head; each trade's chain events are put beside the records of the banks' audit logs
+ * about it (trade-evidence.ts); the run's clocks and source commit are noted; the summary table is printed and
+ * the HTML report written.
  */
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import type { AuditRecord, JsonValue } from "../audit";
-import { settlementTimeline, type TimelineEntry } from "../settlement";
+import type { AuditRecord } from "../audit";
+import { obj } from "./readiness-checks";
+import type { Vocabulary } from "./record-text";
 import { renderDemoReport } from "./report";
-import { cashText, statusOf, type DemoRun, type SceneResult } from "./scenes";
+import type { DemoRun, SceneResult } from "./scenes";
+import { readableOutcome, tradesEvidence, type TradeEvidence } from "./trade-evidence";
 
-/** One audit record as the report shows it. */
-export interface AuditLine {
-  seq: number;
-  kind: string;
-  at: string;
-  summary: string;
-  hash: string;
-}
-
-export interface TradeEvidence {
-  ref: string;
-  id: string;
-  seller: string;
-  buyer: string;
-  legs: string;
-  status: string;
-  notes: string[];
-  timeline: (Pick<TimelineEntry, "event" | "blockNumber" | "transactionHash" | "timestamp"> & { by: string })[];
-  audit: { bank: string; records: AuditLine[] }[];
-}
+export type { AuditLine, ChainEvent, Finding, TradeEvidence } from "./trade-evidence";
 
 export interface BankEvidence {
   name: string;
+  short: string;
   lei: string;
   address: string;
   bundleVersion: number;
+  /** The consortium's shared-policy version the active bundle was approved against. */
+  sharedVersion: number | null;
   records: number;
   head: { seq: number; hash: string };
+  /** The head written on chain: the records after it are the anchoring's own. */
+  anchored: { seq: number; hash: string; blockNumber: number; txHash: string };
   anchoredAt: number;
   verified: boolean;
   problem: string | null;
@@ -46,40 +36,38 @@ export interface BankEvidence {
 export interface DemoEvidence {
   network: string;
   chainId: number;
+  /** When the report was generated (wall clock, ISO 8601 UTC) and from which source commit. */
+  generatedAt: string;
+  commit: { hash: string; dirty: boolean } | null;
+  /** The chain's clock at the deployment and at the end, against the wall clock at the end (Unix seconds). */
+  clock: { deployedBlock: number; chainStart: number; endBlock: number; chainEnd: number; wallEnd: number };
   consortium: { name: string; address: string; engine: string; auditAnchor: string | undefined };
-  scenes: SceneResult[];
+  scenes: (SceneResult & { readable: string })[];
   trades: TradeEvidence[];
   banks: BankEvidence[];
   report: string;
 }
 
-/** A one-line summary of an audit record's payload. */
-export function summarize(record: AuditRecord): string {
-  const p = (record.payload ?? {}) as Record<string, JsonValue>;
-  const text = (v: JsonValue | undefined): string => (typeof v === "string" || typeof v === "number" ? String(v) : "");
-  switch (record.kind) {
-    case "decision": {
-      const reasons = Array.isArray(p.reasons)
-        ? p.reasons.map((r) => (typeof r === "string" ? r.split(":")[0] : "")).join(", ")
-        : text(p.reason);
-      const intent = (p.intent ?? {}) as Record<string, JsonValue>;
-      return `${text(intent.action) || text(p.call) || "call"}: ${text(p.outcome)} (${reasons}) policy v${text((p.policyVersion as Record<string, JsonValue> | null)?.version) || "-"}`;
-    }
-    case "signature":
-      return `signed tx ${text(p.txHash).slice(0, 12)}… nonce ${text(p.nonce)}`;
-    case "approval":
-      return `approval ${text(p.event)}${p.approverId === undefined ? "" : ` by ${text(p.approverId)}`}`;
-    case "reservation":
-      return `exposure ${text(p.event)} (${text(p.reason)}) ${text(p.amount)} ${text(p.asset)}`;
-    default:
-      return record.kind;
+/** The commit the code runs from, or null outside a git checkout. */
+function sourceCommit(root: string): DemoEvidence["commit"] {
+  try {
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: "pipe" });
+    return { hash: git("rev-parse", "HEAD").trim(), dirty: git("status", "--porcelain", "-uno").trim() !== "" };
+  } catch {
+    return null;
   }
 }
 
 export async function collectDemoEvidence(run: DemoRun, runDir: string): Promise<DemoEvidence> {
-  const out = run.out;
-  const engine = await run.hre.ethers.getContractAt("SettlementEngine", run.record.engine);
-  const names = new Map(run.banks.map((b) => [b.address.toLowerCase(), b.name]));
+  const { hre } = run;
+  const provider = hre.ethers.provider;
+  const names = new Map<string, string>();
+  for (const b of run.banks) names.set(b.address.toLowerCase(), b.name).set(b.lei.toLowerCase(), b.name);
+  const v: Vocabulary = {
+    bank: (x) => names.get(x.toLowerCase()) ?? x,
+    leis: run.banks.map((b) => b.lei),
+    decimals: new Map(run.record.tokens.map((t) => [t.symbol, t.decimals])),
+  };
   const logs = new Map<string, AuditRecord[]>();
   const banks: BankEvidence[] = [];
   for (const bank of run.banks) {
@@ -88,65 +76,58 @@ export async function collectDemoEvidence(run: DemoRun, runDir: string): Promise
     const records: AuditRecord[] = [];
     for await (const r of bank.participant.auditRecords()) records.push(r);
     logs.set(bank.name, records);
+    const activation = records.filter((r) => r.kind === "bundle_activation").at(-1);
+    const shared = obj(activation?.payload).sharedPolicyVersion;
     banks.push({
       name: bank.name,
+      short: bank.short,
       lei: bank.lei,
       address: bank.address,
       bundleVersion: bank.bundleVersion,
+      sharedVersion: typeof shared === "number" ? shared : null,
       records: records.length,
       head: verified.ok ? verified.head : anchored.head,
+      anchored: { ...anchored.head, blockNumber: anchored.blockNumber, txHash: anchored.txHash },
       anchoredAt: anchored.blockNumber,
       verified: verified.ok,
-      problem: verified.ok ? null : `${verified.firstBad.seq} ${verified.firstBad.problem}`,
+      problem: verified.ok
+        ? null
+        : `record ${verified.firstBad.seq} ${verified.firstBad.problem}: ${verified.firstBad.detail}`,
     });
   }
-  const trades: TradeEvidence[] = [];
-  for (const t of run.trades) {
-    const timeline = await settlementTimeline(engine, BigInt(t.id), run.record.blockNumber);
-    const parties = [t.seller, t.buyer, ...run.banks.filter((b) => b !== t.seller && b !== t.buyer)];
-    const audit = parties
-      .map((b) => ({
-        bank: b.name,
-        records: (logs.get(b.name) ?? [])
-          .filter((r) => r.subject !== null && r.subject.toLowerCase().startsWith(t.id))
-          .map((r) => ({ seq: r.seq, kind: r.kind, at: r.at, summary: summarize(r), hash: r.hash })),
-      }))
-      .filter((a, i) => i < 2 || a.records.length > 0);
-    trades.push({
-      ref: t.ref,
-      id: t.id,
-      seller: t.seller.name,
-      buyer: t.buyer.name,
-      legs: `${t.bonds} B30 against ${cashText(t.cash)}`,
-      status: await statusOf(run, t),
-      notes: t.notes,
-      timeline: timeline.map((e) => ({
-        event: e.event,
-        blockNumber: e.blockNumber,
-        transactionHash: e.transactionHash,
-        timestamp: e.timestamp,
-        by: names.get(String(e.args.actor ?? "").toLowerCase()) ?? "",
-      })),
-      audit,
-    });
-  }
+  const trades = await tradesEvidence({ run, v, logs });
+  const [deployed, latest] = [await provider.getBlock(run.record.blockNumber), await provider.getBlock("latest")];
   const report = path.join(runDir, "report.html");
   const evidence: DemoEvidence = {
-    network: run.hre.network.name,
+    network: hre.network.name,
     chainId: run.chainId,
+    generatedAt: new Date().toISOString(),
+    commit: sourceCommit(hre.config.paths.root),
+    clock: {
+      deployedBlock: run.record.blockNumber,
+      chainStart: deployed?.timestamp ?? 0,
+      endBlock: latest?.number ?? 0,
+      chainEnd: latest?.timestamp ?? 0,
+      wallEnd: Math.floor(Date.now() / 1000),
+    },
     consortium: {
       name: run.record.name,
       address: run.record.consortium,
       engine: run.record.engine,
       auditAnchor: run.record.auditAnchor,
     },
-    scenes: run.scenes,
+    scenes: run.scenes.map((s) => ({ ...s, readable: readableOutcome(s.outcome, trades) })),
     trades,
     banks,
     report,
   };
   writeFileSync(report, renderDemoReport(evidence));
+  printSummary(run, evidence);
+  return evidence;
+}
 
+function printSummary(run: DemoRun, e: DemoEvidence): void {
+  const out = run.out;
   out.line();
   out.line("Summary");
   out.table(
@@ -156,7 +137,7 @@ export async function collectDemoEvidence(run: DemoRun, runDir: string): Promise
   out.line();
   out.table(
     ["trade", "status", "chain events", ...run.banks.map((b) => `${b.short} log`)],
-    trades.map((t) => [
+    e.trades.map((t) => [
       t.ref,
       t.status,
       String(t.timeline.length),
@@ -166,7 +147,7 @@ export async function collectDemoEvidence(run: DemoRun, runDir: string): Promise
   out.line();
   out.table(
     ["bank", "bundle", "audit records", "head", "anchored", "verifies"],
-    banks.map((b) => [
+    e.banks.map((b) => [
       b.name,
       `v${b.bundleVersion}`,
       String(b.records),
@@ -176,6 +157,5 @@ export async function collectDemoEvidence(run: DemoRun, runDir: string): Promise
     ]),
   );
   out.line();
-  out.line(`Report: ${path.relative(run.hre.config.paths.root, report)}`);
-  return evidence;
+  out.line(`Report: ${path.relative(run.hre.config.paths.root, e.report)}`);
 }

@@ -69,9 +69,8 @@ export interface RecoveryEvidence {
 const VALIDATOR: RecoveryEvidence["validator"] = {
   status: "NOT MEASURED",
   reason:
-    "no QBFT client can be installed on this machine (the Go module proxy refuses Consensys/quorum and Besu is " +
-    "not on Maven Central), so there is no multi-validator network (the QBFT devnet issue is blocked); the " +
-    "in-process Hardhat network has no validator to stop",
+    "the in-process Hardhat network has one built-in block producer and no validator to stop; a validator stop " +
+    "is measured on a QBFT network of four or more validators",
   wouldMeasure:
     "on four QBFT validators (f = 1): stop one while settlements run and time the next block and the next " +
     "settlement receipt through the participant; three of four are still a quorum, so blocks continue after at " +

@@ -24,7 +24,7 @@
  *    for `outageMs` while the bank keeps trying to settle every `retryIntervalMs`, then moved back and the
  *    module re-initialised (SoftHSM reads its token directory only at C_Initialize); the time from that restore
  *    to the next settle mined is measured, up to `resumeTimeoutMs`. It runs last: if settlement does not
- *    resume, the bank stays stuck. A validator stop is NOT MEASURED: no QBFT client can be installed here.
+ *    resume, the bank stays stuck. A validator stop is NOT MEASURED on the in-process network, which has no validators.
  */
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";

@@ -40,6 +40,8 @@ export interface DemoTrade {
   bonds: bigint;
   cash: bigint;
   notes: string[];
+  /** Steps the chain refused while they were simulated, by whom (the notes say what, not who). */
+  refusals: { bank: string; step: string; reason: string }[];
 }
 
 export interface SceneResult {
@@ -74,7 +76,8 @@ export function trade(
     cash: token("aEUR"),
     cashAmount: cash,
   };
-  const t = { ref, terms, id: formatSettlementId(settlementIdOf(terms)), seller, buyer, bonds, cash, notes: [] };
+  const id = formatSettlementId(settlementIdOf(terms));
+  const t: DemoTrade = { ref, terms, id, seller, buyer, bonds, cash, notes: [], refusals: [] };
   run.trades.push(t);
   return t;
 }
@@ -117,6 +120,7 @@ export async function act(run: DemoRun, bank: DemoBank, step: Step, t: DemoTrade
     const decoded = run.decode(error);
     line(run, "refused", `the chain refuses ${bank.name}'s ${step}: ${decoded}`);
     t.notes.push(`${step} refused by the chain: ${decoded}`);
+    t.refusals.push({ bank: bank.name, step, reason: decoded });
     return false;
   }
 }

@@ -57,6 +57,7 @@ export const ErrorCode = {
   PolicyLoadFailed: "POLICY_LOAD_FAILED",
   PolicyEvaluationFailed: "POLICY_EVALUATION_FAILED",
   PolicyResultInvalid: "POLICY_RESULT_INVALID",
+  PolicyBundleNotFound: "POLICY_BUNDLE_NOT_FOUND",
   PolicyBundleMalformed: "POLICY_BUNDLE_MALFORMED",
   PolicyBundleUnsigned: "POLICY_BUNDLE_UNSIGNED",
   PolicyBundleSignatureInvalid: "POLICY_BUNDLE_SIGNATURE_INVALID",
@@ -215,6 +216,8 @@ export interface RevertArgument {
   name: string;
   /** Display form: enum members by name, settlement ids in hex, amounts in decimal. */
   value: string;
+  /** Who or what the value names, when known (a member's name for its account, a token's symbol). */
+  label?: string;
 }
 
 /** A contract refused a call with one of its custom errors, decoded from the revert data. */
@@ -224,10 +227,16 @@ export class ContractRevertError extends FrameworkError {
   readonly args: readonly RevertArgument[];
 
   constructor(errorName: string, args: readonly RevertArgument[], options: FrameworkErrorOptions = {}) {
-    const rendered = `${errorName}(${args.map((a) => `${a.name}=${a.value}`).join(", ")})`;
+    const rendered = `${errorName}(${args.map((a) => `${a.name}=${a.value}${a.label ? ` (${a.label})` : ""}`).join(", ")})`;
+    const labelled = args.filter((a) => a.label !== undefined);
     super(ErrorCode.ContractReverted, rendered, {
       ...options,
-      details: { error: errorName, args: Object.fromEntries(args.map((a) => [a.name, a.value])), ...options.details },
+      details: {
+        error: errorName,
+        args: Object.fromEntries(args.map((a) => [a.name, a.value])),
+        ...(labelled.length === 0 ? {} : { labels: Object.fromEntries(labelled.map((a) => [a.name, a.label])) }),
+        ...options.details,
+      },
     });
     this.errorName = errorName;
     this.args = args;

@@ -6,6 +6,7 @@ import type { ErrorCode } from "../errors";
 import { PolicyError } from "./errors";
 
 /**
+ * POLICY_BUNDLE_NOT_FOUND (the bundle directory or one of its files does not exist),
  * POLICY_BUNDLE_MALFORMED (manifest, data or a signature entry is not well formed, or a file is missing),
  * POLICY_BUNDLE_UNSIGNED (no signature), POLICY_BUNDLE_SIGNATURE_INVALID (a signature does not recover to
  * the signer it names under this network's domain: wrong chain id, altered manifest or forgery),

@@ -8,8 +8,9 @@ import type { ConfigurableTaskDefinition } from "hardhat/types";
 import { anchorHead, AuditVerifyFailedError, fetchAnchors, verifyJsonl, type AuditHead } from "../audit";
 import { ChainStateError, ErrorCode, TaskInputError } from "../errors";
 import { openTaskAudit, type AuditArgs } from "./audit-input";
-import { loadContext, resolveSigner, type TaskContext } from "./context";
-import { commandTask, operatorTask, type CommonArgs } from "./define";
+import { requireSigningPath, withActor, type SigningArgs } from "./acting";
+import { loadContext, type TaskContext } from "./context";
+import { commandTask, operatorTask, signingParams, type CommonArgs } from "./define";
 
 const auditParams = (t: ConfigurableTaskDefinition): ConfigurableTaskDefinition =>
   t
@@ -90,20 +91,30 @@ commandTask(
 operatorTask(
   "audit:anchor",
   "Post the audit log's current head (seq and hash) to the consortium's AuditAnchor as a member's operator",
-  auditParams,
-  async (args: CommonArgs & AuditArgs, out, hre) => {
+  (t) => signingParams(auditParams(t)),
+  async (args: CommonArgs & SigningArgs & AuditArgs, out, hre) => {
+    requireSigningPath(hre, args);
     const ctx = await loadContext(hre, args.consortium);
     const contract = await anchorContract(ctx);
-    const signer = await resolveSigner(hre, args.from);
-    const store = await openTaskAudit(args);
-    try {
-      const anchored = await anchorHead(store, contract, signer);
-      out.line(
-        `anchored head ${anchored.head.seq} ${anchored.head.hash} in block ${anchored.blockNumber} (${anchored.txHash})`,
+    if (args.participantConfig !== undefined && (args.audit !== undefined || args.auditConfig !== undefined)) {
+      throw new TaskInputError(
+        ErrorCode.InputInvalid,
+        "with --participant-config the bank anchors its own audit log: leave out --audit and --audit-config",
+        { details: { participantConfig: args.participantConfig } },
       );
-      return out.result({ head: anchored.head, txHash: anchored.txHash, blockNumber: anchored.blockNumber });
-    } finally {
-      await store.close();
     }
+    const anchored = await withActor(ctx, args, async (actor) => {
+      if (actor.kind === "participant") return actor.participant.anchorAudit();
+      const store = await openTaskAudit(args);
+      try {
+        return await anchorHead(store, contract, actor.signer);
+      } finally {
+        await store.close();
+      }
+    });
+    out.line(
+      `anchored head ${anchored.head.seq} ${anchored.head.hash} in block ${anchored.blockNumber} (${anchored.txHash})`,
+    );
+    return out.result({ head: anchored.head, txHash: anchored.txHash, blockNumber: anchored.blockNumber });
   },
 );

@@ -8,6 +8,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Consortium, PermissionedToken, SettlementEngine } from "../../typechain-types";
 import { defaultDeploymentStore, type DeploymentRecord } from "../deploy/store";
 import { ChainStateError, ErrorCode, TaskInputError, TransactionError } from "../errors";
+import { rememberContext } from "./names";
 
 export interface TaskContext {
   hre: HardhatRuntimeEnvironment;
@@ -52,7 +53,7 @@ export async function loadContext(hre: HardhatRuntimeEnvironment, which?: string
       { details: { network, consortium: record.consortium } },
     );
   }
-  return {
+  const ctx: TaskContext = {
     hre,
     network,
     record,
@@ -60,6 +61,8 @@ export async function loadContext(hre: HardhatRuntimeEnvironment, which?: string
     engine: await hre.ethers.getContractAt("SettlementEngine", record.engine),
     fromBlock: record.blockNumber,
   };
+  rememberContext(ctx);
+  return ctx;
 }
 
 /** The signer `--from` names: an index into the network's signers or one of their addresses (default: first). */

@@ -4,18 +4,19 @@
  */
 import type { TransactionReceipt } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { loadContext, resolveSigner, send, type TaskContext } from "./context";
-import { operatorTask, type CommonArgs } from "./define";
+import { requireSigningPath, sendAs, withActor, type SigningArgs } from "./acting";
+import { loadContext, send, type TaskContext } from "./context";
+import { operatorTask, signingParams, type CommonArgs } from "./define";
 import { formatTime, type Output } from "./output";
 import { encodeAction, pickActionFlags, PROPOSAL_KINDS, type ActionFlags } from "./proposal-actions";
 import { listProposals, parseProposalId, requireProposal, type ProposalView } from "./proposal-list";
 
-interface ProposeArgs extends CommonArgs, ActionFlags {
+interface ProposeArgs extends CommonArgs, SigningArgs, ActionFlags {
   kind: string;
   description: string;
 }
 
-interface IdArgs extends CommonArgs {
+interface IdArgs extends CommonArgs, SigningArgs {
   id: string;
 }
 
@@ -40,12 +41,20 @@ function printProposal(out: Output, p: ProposalView): void {
 }
 
 async function act(hre: HardhatRuntimeEnvironment, args: IdArgs, out: Output, verb: "approve" | "execute") {
-  const ctx = await loadContext(hre, args.consortium);
-  const signer = await resolveSigner(hre, args.from);
   const id = parseProposalId(args.id);
+  requireSigningPath(hre, args);
+  const ctx = await loadContext(hre, args.consortium);
   await requireProposal(ctx, id);
-  const consortium = ctx.consortium.connect(signer);
-  const receipt = await send(verb === "approve" ? consortium.approve(id) : consortium.execute(id));
+  const data =
+    verb === "approve"
+      ? ctx.consortium.interface.encodeFunctionData("approve", [id])
+      : ctx.consortium.interface.encodeFunctionData("execute", [id]);
+  const receipt = await withActor(ctx, args, (actor) =>
+    sendAs(actor, { to: ctx.record.consortium, data }, (signer) => {
+      const consortium = ctx.consortium.connect(signer);
+      return send(verb === "approve" ? consortium.approve(id) : consortium.execute(id));
+    }),
+  );
   const [proposal] = await listProposals(ctx, id);
   const policyVersion = Number(await ctx.consortium.policyVersion());
   printProposal(out, proposal);
@@ -62,7 +71,7 @@ operatorTask(
   "proposal:propose",
   "Propose a governed change; the proposer's bank approves it at once",
   (t) =>
-    t
+    signingParams(t)
       .addParam("kind", `One of: ${Object.keys(PROPOSAL_KINDS).join(", ")}`)
       .addOptionalParam("description", "Why, recorded in the ProposalCreated event", "")
       .addOptionalParam("name", "add-member: the bank's name")
@@ -83,10 +92,15 @@ operatorTask(
       .addOptionalParam("documentHash", "set-policy-document: 0x and 64 hex digits")
       .addOptionalParam("documentUri", "set-policy-document: where the document is published"),
   async (args: ProposeArgs, out, hre) => {
+    requireSigningPath(hre, args);
     const ctx = await loadContext(hre, args.consortium);
-    const signer = await resolveSigner(hre, args.from);
     const action = await encodeAction(ctx, args.kind, pickActionFlags(args));
-    const receipt = await send(ctx.consortium.connect(signer).propose(action.data, args.description));
+    const data = ctx.consortium.interface.encodeFunctionData("propose", [action.data, args.description]);
+    const receipt = await withActor(ctx, args, (actor) =>
+      sendAs(actor, { to: ctx.record.consortium, data }, (signer) =>
+        send(ctx.consortium.connect(signer).propose(action.data, args.description)),
+      ),
+    );
     const created = governanceEvents(ctx, receipt).find((e) => e.event === "ProposalCreated");
     const [proposal] = await listProposals(ctx, created?.proposalId ?? Number(await ctx.consortium.proposalCount()));
     printProposal(out, proposal);
@@ -101,14 +115,14 @@ operatorTask(
 operatorTask(
   "proposal:approve",
   "Approve a pending proposal for the signer's bank; quorum starts the timelock",
-  (t) => t.addParam("id", "Proposal id"),
+  (t) => signingParams(t.addParam("id", "Proposal id")),
   (args: IdArgs, out, hre) => act(hre, args, out, "approve"),
 );
 
 operatorTask(
   "proposal:execute",
   "Carry out a proposal that has quorum and whose timelock elapsed",
-  (t) => t.addParam("id", "Proposal id"),
+  (t) => signingParams(t.addParam("id", "Proposal id")),
   (args: IdArgs, out, hre) => act(hre, args, out, "execute"),
 );
 

@@ -8,7 +8,8 @@
  */
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { ErrorCode, FrameworkError, jsonSafe, TransactionError } from "../errors";
+import { ContractRevertError, ErrorCode, FrameworkError, jsonSafe, TransactionError } from "../errors";
+import { withNames } from "./names";
 import { revertDecoder } from "./revert";
 
 export const PLUGIN_NAME = "consortium";
@@ -38,6 +39,7 @@ export const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   AUDIT_STORE_UNAVAILABLE: 66,
   AUDIT_VERIFY_FAILED: 65,
   POLICY_LOAD_FAILED: 66,
+  POLICY_BUNDLE_NOT_FOUND: 66,
   POLICY_BUNDLE_MALFORMED: 65,
   POLICY_BUNDLE_UNSIGNED: 65,
   POLICY_BUNDLE_SIGNATURE_INVALID: 65,
@@ -56,6 +58,29 @@ export const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   CUSTODY_ASSET_UNREADABLE: 65,
   CUSTODY_PASSPHRASE_UNAVAILABLE: 78,
   READINESS_FAILED: 65,
+  // Signing through a bank's participant: a refusal by its policy is about the request (65); approvals still
+  // to come and an HSM that is away are temporary (75); a key, PIN or token that is not there is configuration.
+  GATE_DENIED: 65,
+  GATE_UNDECODABLE: 65,
+  GATE_APPROVALS_PENDING: 75,
+  GATE_CONFIG_INVALID: 78,
+  GATE_AUDIT_FAILED: 75,
+  HSM_UNAVAILABLE: 75,
+  HSM_CONFIG_INVALID: 78,
+  HSM_PIN_UNAVAILABLE: 78,
+  HSM_LOGIN_FAILED: 78,
+  HSM_MODULE_LOAD_FAILED: 78,
+  HSM_TOKEN_NOT_FOUND: 78,
+  HSM_KEY_NOT_FOUND: 78,
+  SIGNING_CONFIG_INVALID: 78,
+  SIGNING_STORE_UNAVAILABLE: 75,
+  SIGNING_NONCE_CONFLICT: 65,
+  SIGNING_PAYLOAD_MISMATCH: 65,
+  APPROVAL_CONFIG_INVALID: 78,
+  APPROVAL_STORE_UNAVAILABLE: 75,
+  POLICY_ENGINE_CONFIG_INVALID: 78,
+  POLICY_RESERVATIONS_UNAVAILABLE: 75,
+  POLICY_SHARED_STALE: 75,
   DEVNET_SPEC_INVALID: 78,
   DEVNET_KEY_INVALID: 78,
   DEVNET_PORT_BUSY: 75,
@@ -98,7 +123,7 @@ export function oneLine(text: string): string {
 export function toTaskError(error: unknown, hre: HardhatRuntimeEnvironment): TaskError {
   if (error instanceof TaskError) return error;
   if (error instanceof FrameworkError) return new TaskError(error.code, error.message, error.details, error);
-  const decoded = revertDecoder(hre)(error);
+  const decoded = decodeRevert(error, hre);
   if (decoded !== undefined) return new TaskError(decoded.code, decoded.message, decoded.details, decoded);
   const cause = error instanceof Error ? error : undefined;
   const shortMessage = (error as { shortMessage?: unknown } | null)?.shortMessage;
@@ -108,6 +133,26 @@ export function toTaskError(error: unknown, hre: HardhatRuntimeEnvironment): Tas
   }
   const message = cause === undefined ? String(error) : cause.message.split("\n")[0];
   return new TaskError(ErrorCode.Unexpected, message, {}, cause);
+}
+
+/**
+ * The contract error `error` carries, decoded; undefined when it carries none or when decoding itself fails
+ * (no artifacts yet, say), so that the failure reported is always the one the task met.
+ */
+function decodeRevert(error: unknown, hre: HardhatRuntimeEnvironment): ContractRevertError | undefined {
+  try {
+    return revertDecoder(hre)(error);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `failure` with the addresses of its contract error named, where the task's deployment knows them. */
+async function named(failure: TaskError, hre: HardhatRuntimeEnvironment): Promise<TaskError> {
+  const revert = failure.parent;
+  if (!(revert instanceof ContractRevertError)) return failure;
+  const labelled = await withNames(revert, hre);
+  return labelled === revert ? failure : new TaskError(labelled.code, labelled.message, labelled.details, labelled);
 }
 
 /** True when `name` is the task the command line asked for (not one run through `hre.run`). */
@@ -124,7 +169,7 @@ export function guarded<A extends { json: boolean }, R>(
     try {
       return await action(args, hre);
     } catch (error) {
-      const failure = toTaskError(error, hre);
+      const failure = await named(toTaskError(error, hre), hre);
       if (!isCommandLineTask(name) || hre.hardhatArguments.showStackTraces) throw failure;
       if (args.json) {
         const document = { error: { code: failure.code, message: failure.reason, details: failure.details } };

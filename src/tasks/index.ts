@@ -19,6 +19,7 @@ import "./custody";
 import "./readiness";
 import "./devnet";
 
+export { installCliErrors } from "./cli";
 export { printDeployment } from "./deploy";
 export { PLUGIN_NAME, TaskError, toTaskError } from "./guard";
 export { createOutput, formatTable, type Output } from "./output";

@@ -4,6 +4,7 @@
  */
 import type { ContractTransactionResponse, TransactionReceipt } from "ethers";
 import type { SettlementEngine } from "../../typechain-types";
+import type { Participant, SettlementSubmitted } from "../participant";
 import {
   findTerms,
   formatSettlementId,
@@ -12,13 +13,14 @@ import {
   statusName,
   type SettlementTerms,
 } from "../settlement";
-import { loadContext, resolveSigner, send, type TaskContext } from "./context";
-import { operatorTask, type CommonArgs } from "./define";
+import { requireSigningPath, withActor, type Actor, type SigningArgs } from "./acting";
+import { loadContext, send, type TaskContext } from "./context";
+import { operatorTask, PARTICIPANT_FLAG, signingParams, type CommonArgs } from "./define";
 import { listMembers, memberLabel } from "./members";
 import { formatTime } from "./output";
 import { parseSettlementId, parseTermsFlags, termsLines, viewTerms, type TermsFlags } from "./terms-input";
 
-interface IdArgs extends CommonArgs {
+interface IdArgs extends CommonArgs, SigningArgs {
   id: string;
 }
 
@@ -33,6 +35,20 @@ function engineEvents(ctx: TaskContext, receipt: TransactionReceipt): string[] {
     .filter((log) => log.address.toLowerCase() === engine)
     .map((log) => ctx.engine.interface.parseLog(log)?.name)
     .filter((name): name is string => name !== undefined);
+}
+
+/**
+ * Sends one settlement step as `actor`: through the bank's participant (policy, approvals, HSM, audit) or, on the
+ * in-process network, with a software key.
+ */
+function stepAs(
+  ctx: TaskContext,
+  actor: Actor,
+  viaEngine: (engine: SettlementEngine) => Promise<ContractTransactionResponse>,
+  viaParticipant: (participant: Participant) => Promise<SettlementSubmitted>,
+): Promise<TransactionReceipt> {
+  if (actor.kind === "software") return send(viaEngine(ctx.engine.connect(actor.signer)));
+  return viaParticipant(actor.participant).then((done) => done.receipt);
 }
 
 /** What every step reports: the settlement's status after it and the events it emitted. */
@@ -60,12 +76,20 @@ operatorTask(
       .addParam("asset", "Asset leg token: symbol or address")
       .addParam("assetAmount", "Asset amount in the token's units (e.g. 1000 or 1000.50)")
       .addOptionalParam("cash", "Cash leg token (DvP only): symbol or address")
-      .addOptionalParam("cashAmount", "Cash amount in the token's units (DvP only)"),
-  async (args: CommonArgs & TermsFlags, out, hre) => {
+      .addOptionalParam("cashAmount", "Cash amount in the token's units (DvP only)")
+      .addOptionalParam("participantConfig", PARTICIPANT_FLAG),
+  async (args: CommonArgs & SigningArgs & TermsFlags, out, hre) => {
+    requireSigningPath(hre, args);
     const ctx = await loadContext(hre, args.consortium);
-    const signer = await resolveSigner(hre, args.from);
     const terms = await parseTermsFlags(ctx, args);
-    const receipt = await send(ctx.engine.connect(signer).instruct(terms));
+    const receipt = await withActor(ctx, args, (actor) =>
+      stepAs(
+        ctx,
+        actor,
+        (engine) => engine.instruct(terms),
+        (participant) => participant.instruct(terms),
+      ),
+    );
     const id = settlementIdOf(terms);
     const view = await viewTerms(ctx, id, terms);
     const result = { ...(await stepResult(ctx, id, "instruct", receipt)), terms: view };
@@ -83,17 +107,25 @@ function stepTask(
   description: string,
   verb: string,
   call: (engine: SettlementEngine, terms: SettlementTerms) => Promise<ContractTransactionResponse>,
+  viaParticipant: (participant: Participant, terms: SettlementTerms) => Promise<SettlementSubmitted>,
 ): void {
   operatorTask(
     name,
     description,
-    (t) => t.addParam("id", "Settlement id (0x and 64 hex digits, as printed by settlement:instruct)"),
+    (t) => signingParams(t.addParam("id", "Settlement id (0x and 64 hex digits, as printed by settlement:instruct)")),
     async (args: IdArgs, out, hre) => {
-      const ctx = await loadContext(hre, args.consortium);
-      const signer = await resolveSigner(hre, args.from);
       const id = parseSettlementId(args.id);
+      requireSigningPath(hre, args);
+      const ctx = await loadContext(hre, args.consortium);
       const terms = await findTerms(ctx.engine, id, ctx.fromBlock);
-      const receipt = await send(call(ctx.engine.connect(signer), terms));
+      const receipt = await withActor(ctx, args, (actor) =>
+        stepAs(
+          ctx,
+          actor,
+          (engine) => call(engine, terms),
+          (participant) => viaParticipant(participant, terms),
+        ),
+      );
       const result = await stepResult(ctx, id, verb, receipt);
       out.line(`Settlement ${result.id} ${verb}: status ${result.status}`);
       out.line(`  events ${result.events.join(", ")}`);
@@ -108,15 +140,21 @@ stepTask(
   "Affirm as the counterparty's bank: its leg is escrowed, both legs locked",
   "affirmed",
   (e, t) => e.affirm(t),
+  (p, t) => p.affirm(t),
 );
-stepTask("settlement:settle", "Settle an affirmed settlement: both legs move at once", "settled", (e, t) =>
-  e.settle(t),
+stepTask(
+  "settlement:settle",
+  "Settle an affirmed settlement: both legs move at once",
+  "settled",
+  (e, t) => e.settle(t),
+  (p, t) => p.settle(t),
 );
 stepTask(
   "settlement:release",
   "Return the escrow of an instruction left unaffirmed past its deadline",
   "released",
   (e, t) => e.release(t),
+  (p, t) => p.release(t),
 );
 
 operatorTask(
@@ -125,16 +163,29 @@ operatorTask(
   (t) =>
     t
       .addParam("id", "Settlement id (0x and 64 hex digits)")
-      .addOptionalParam("reason", "Why (recorded in the ReversalProposed event)", ""),
+      .addOptionalParam("reason", "Why (recorded in the ReversalProposed event)", "")
+      .addOptionalParam("participantConfig", PARTICIPANT_FLAG),
   async (args: ReverseArgs, out, hre) => {
-    const ctx = await loadContext(hre, args.consortium);
-    const signer = await resolveSigner(hre, args.from);
     const id = parseSettlementId(args.id);
+    requireSigningPath(hre, args);
+    const ctx = await loadContext(hre, args.consortium);
     const terms = await findTerms(ctx.engine, id, ctx.fromBlock);
-    const engine = ctx.engine.connect(signer);
     const requested = (await ctx.engine.reversalApprovals(id)) !== 0n;
-    const receipt = await send(
-      requested ? engine.approveReversal(terms) : engine.proposeReversal(terms, args.reason ?? ""),
+    const reason = args.reason ?? "";
+    const receipt = await withActor(ctx, args, (actor) =>
+      requested
+        ? stepAs(
+            ctx,
+            actor,
+            (engine) => engine.approveReversal(terms),
+            (participant) => participant.approveReversal(terms),
+          )
+        : stepAs(
+            ctx,
+            actor,
+            (engine) => engine.proposeReversal(terms, reason),
+            (participant) => participant.requestReversal(terms, reason),
+          ),
     );
     const action = requested ? "reversal approved" : "reversal proposed";
     const members = await listMembers(ctx);

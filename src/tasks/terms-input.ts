@@ -44,18 +44,34 @@ export function tradeRefText(tradeRef: string): string {
   }
 }
 
-/** A settlement id given as 0x hex (as printed) or in decimal. */
+/**
+ * A settlement id exactly as printed: 0x and 64 hex digits. Anything shorter is refused rather than padded, since
+ * a truncated id copied from a log would otherwise name another settlement.
+ */
 export function parseSettlementId(value: string): bigint {
-  if (/^0x[0-9a-fA-F]{1,64}$/.test(value) || /^\d{1,78}$/.test(value)) return BigInt(value);
-  throw invalid("--id", value, "not a settlement id (0x and up to 64 hex digits)");
+  if (/^0x[0-9a-fA-F]{64}$/.test(value)) return BigInt(value);
+  const digits = /^0x[0-9a-fA-F]*$/.test(value) ? value.length - 2 : undefined;
+  const why =
+    digits !== undefined && digits < 64
+      ? `a settlement id has 64 hex digits after 0x, this one ${digits} (truncated?)`
+      : "not a settlement id (0x and 64 hex digits, as settlement:instruct prints it)";
+  throw invalid("--id", value, why);
+}
+
+/** Why `value` is not an amount of a token with `decimals` decimals, in the operator's terms. */
+function amountProblem(value: string, symbol: string, decimals: number): string {
+  const text = value.replace(/_/g, "");
+  if (!/^\d+(\.\d+)?$/.test(text)) return `not a plain decimal number (for example 1000 or 1000.50)`;
+  const digits = (text.split(".")[1] ?? "").replace(/0+$/, "").length;
+  const allowed = decimals === 0 ? "whole units only" : `at most ${decimals} decimal${decimals === 1 ? "" : "s"}`;
+  return `${symbol} has ${allowed}; this amount has ${digits}`;
 }
 
 async function amount(ctx: TaskContext, tokenRef: string, value: string, flags: [string, string]) {
   const token = await resolveToken(ctx, tokenRef, flags[0]);
   const parsed = parseAmount(value, token.decimals);
-  if (parsed === undefined || parsed === 0n) {
-    throw invalid(flags[1], value, `not a positive amount of ${token.symbol} (${token.decimals} decimals)`);
-  }
+  if (parsed === undefined) throw invalid(flags[1], value, amountProblem(value, token.symbol, token.decimals));
+  if (parsed === 0n) throw invalid(flags[1], value, `an amount of ${token.symbol} must be above zero`);
   return { address: token.address, amount: parsed };
 }
 

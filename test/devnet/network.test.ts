@@ -1,9 +1,9 @@
 /**
  * The devnet on a real QBFT client: runs whenever one is found (QUORUM_GETH, BESU_HOME, or besu / a GoQuorum geth on
  * PATH) and otherwise says in one line why it is skipped. Four validators start; the demo consortium is deployed
- * and a DvP settles through the project's own tasks (`hardhat deploy`, `settlement:*`, run as an operator runs them,
- * with the development keys); the validator set is read over RPC; with one validator stopped blocks and
- * settlements continue, with two stopped production halts, and restarting one resumes it.
+ * with the project's `hardhat deploy` (run as an operator runs it) and DvPs settle with the development keys; the
+ * validator set is read over RPC; with one validator stopped blocks and settlements continue, with two stopped
+ * production halts, and restarting one resumes it; `devnet:status` and `devnet:stop` run as tasks.
  */
 import { expect } from "chai";
 import { execFile, spawn } from "node:child_process";
@@ -13,6 +13,8 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { HDNodeWallet, id, JsonRpcProvider, Mnemonic } from "ethers";
+import { defaultDeploymentStore } from "../../src/deploy/store";
 import {
   findClient,
   initDevnet,
@@ -25,7 +27,11 @@ import {
   validatorsOf,
   type DevnetClient,
   type NodeState,
+  DEV_MNEMONIC,
 } from "../../src/devnet";
+import { settlementIdOf } from "../../src/settlement/terms";
+import { SettlementEngine__factory } from "../../typechain-types";
+import { Status } from "../fixtures";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -60,36 +66,46 @@ describe("devnet: four validators on a real QBFT client", function () {
   let recordBackup: string | undefined;
   let tradeCount = 0;
 
-  /** Runs a project task against the devnet, as an operator would, and returns its JSON document. */
-  async function task<T = Record<string, unknown>>(...args: string[]): Promise<T> {
-    const { stdout } = await run(HARDHAT, ["--network", "qbft", ...args, "--json"], {
-      cwd: ROOT,
-      env,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return JSON.parse(stdout) as T;
-  }
-
   /** Runs a devnet task in its own Hardhat process, as an operator would. */
   async function devnetTask<T = Record<string, unknown>>(...args: string[]): Promise<T> {
     const { stdout } = await run(HARDHAT, [...args, "--json"], { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(stdout) as T;
   }
 
-  async function settleDvp(): Promise<string> {
+  /**
+   * One DvP on the devnet: Beta Bank's operator instructs (bonds against tokenized deposits), Alpha Bank's
+   * affirms, Beta's settles, each to its receipt. Sent with the development keys from this process: the
+   * operator tasks sign only through a bank's participant outside the in-process network.
+   */
+  async function settleDvp(): Promise<void> {
     tradeCount += 1;
-    const instructed = await task<{ terms: { id: string }; status: string }>(
-      "settlement:instruct",
-      ...["--trade-ref", `DEVNET-${tradeCount}`, "--kind", "dvp", "--seller", "Beta Bank", "--buyer", "Alpha Bank"],
-      ...["--asset", "B30", "--asset-amount", "100", "--cash", "aEUR", "--cash-amount", "10100.00", "--from", "3"],
-    );
-    expect(instructed.status).to.equal("Instructed");
-    const id = instructed.terms.id;
-    expect((await task<{ status: string }>("settlement:affirm", "--id", id, "--from", "1")).status).to.equal(
-      "Affirmed",
-    );
-    expect((await task<{ status: string }>("settlement:settle", "--id", id, "--from", "3")).status).to.equal("Settled");
-    return id;
+    const node = readDevnetState(dir)?.nodes[0] as NodeState;
+    const provider = new JsonRpcProvider(node.rpcUrl, undefined, { pollingInterval: 100 });
+    try {
+      const [record] = await defaultDeploymentStore("qbft", ROOT).list("qbft");
+      const key = (i: number) =>
+        HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`).connect(provider);
+      const token = (symbol: string) => record.tokens.find((t) => t.symbol === symbol)?.address as string;
+      const [alpha, beta] = record.members;
+      const engine = SettlementEngine__factory.connect(record.engine, provider);
+      const terms = {
+        tradeRef: id(`DEVNET-${Date.now()}-${tradeCount}`),
+        kind: 0,
+        seller: beta.accounts[0],
+        buyer: alpha.accounts[0],
+        asset: token("B30"),
+        assetAmount: 100n,
+        cash: token("aEUR"),
+        cashAmount: 10_100_00n,
+      };
+      const legacy = { type: 0, gasPrice: 0 };
+      await (await engine.connect(key(3)).instruct(terms, legacy)).wait();
+      await (await engine.connect(key(1)).affirm(terms, legacy)).wait();
+      await (await engine.connect(key(3)).settle(terms, legacy)).wait();
+      expect(Number((await engine.record(settlementIdOf(terms))).status)).to.equal(Status.Settled);
+    } finally {
+      provider.destroy();
+    }
   }
 
   before(async function () {
@@ -140,8 +156,10 @@ describe("devnet: four validators on a real QBFT client", function () {
     expect(state?.validators).to.have.length(4);
   });
 
-  it("deploys the demo consortium and settles a DvP through the project's tasks", async () => {
-    const deployed = await task<{ status: string; record: { chainId: number } }>(
+  it("deploys the demo consortium with the deploy task and settles a DvP", async () => {
+    const deployed = await devnetTask<{ status: string; record: { chainId: number } }>(
+      "--network",
+      "qbft",
       "deploy",
       "--consortium-config",
       "deploy/consortia/demo.json",

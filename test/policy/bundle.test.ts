@@ -106,9 +106,19 @@ describe("policy bundles", function () {
       expect(verified.policy.evaluate(baseIntent()).outcome).to.equal("allow");
     });
 
-    it("refuses a bundle directory with a missing file as malformed", async function () {
+    it("refuses a bundle directory that does not exist as not found", async function () {
       const error = await rejection(readBundle(path.join(dir, "no-such-bundle")));
+      expect(isPolicyBundleError(error, "POLICY_BUNDLE_NOT_FOUND"), String(error)).to.be.true;
+      expect((error as Error).message).to.include("no such directory");
+    });
+
+    it("refuses a bundle directory with a missing file as malformed", async function () {
+      const bundleDir = path.join(dir, "bundle-without-manifest");
+      await writeBundle(bundleDir, await signedBy(unsigned(wasm, data, 1), [compliance[0]]));
+      await rm(path.join(bundleDir, "manifest.json"));
+      const error = await rejection(readBundle(bundleDir));
       expect(isPolicyBundleError(error, "POLICY_BUNDLE_MALFORMED"), String(error)).to.be.true;
+      expect((error as Error).message).to.include("cannot read manifest.json");
     });
   });
 

@@ -1,7 +1,11 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { spawnSync } from "node:child_process";
+import { ZeroAddress } from "ethers";
+import { readFile } from "node:fs/promises";
 import { ErrorCode } from "../../src/errors";
+import { EXIT_CODES } from "../../src/tasks/guard";
+import { toTaskError } from "../../src/tasks";
 import { DEMO_CONFIG, expectTaskError, isolateChain, runJson, SIGNER, writeTempConfig } from "./helpers";
 
 const UNKNOWN_ID = `0x${"12".repeat(32)}`;
@@ -45,6 +49,21 @@ describe("task errors", function () {
         /--id trade-1: not a settlement id/,
       );
     });
+
+    it("refuses a truncated settlement id instead of padding it", async function () {
+      for (const task of ["settlement:status", "settlement:affirm"]) {
+        await expectTaskError(
+          hre.run(task, { id: "0xabab", from: SIGNER.alpha }),
+          ErrorCode.InputInvalid,
+          /--id 0xabab: a settlement id has 64 hex digits after 0x, this one 4 \(truncated\?\)$/,
+        );
+      }
+      await expectTaskError(
+        hre.run("settlement:status", { id: "1234" }),
+        ErrorCode.InputInvalid,
+        /--id 1234: not a settlement id \(0x and 64 hex digits/,
+      );
+    });
   });
 
   describe("wrong state", function () {
@@ -80,13 +99,15 @@ describe("task errors", function () {
       );
     });
 
-    it("a bank that is not a party cannot settle", async function () {
+    it("a bank that is not a party cannot settle, and the revert names the bank behind the address", async function () {
       const gamma = (await hre.ethers.getSigners())[Number(SIGNER.gamma)].address;
-      await expectTaskError(
+      const error = await expectTaskError(
         hre.run("settlement:settle", { id, from: SIGNER.gamma }),
         ErrorCode.ContractReverted,
-        new RegExp(`SettlementNotParty\\(id=${id}, actor=${gamma}\\)$`),
+        new RegExp(`SettlementNotParty\\(id=${id}, actor=${gamma} \\((account|operator) of Gamma Bank\\)\\)$`),
       );
+      expect((error.details.args as Record<string, string>).actor).to.equal(gamma);
+      expect((error.details.labels as Record<string, string>).actor).to.match(/of Gamma Bank$/);
     });
   });
 
@@ -113,7 +134,22 @@ describe("task errors", function () {
       await expectTaskError(
         hre.run("settlement:instruct", { ...dvp("T-ERR-3"), assetAmount: "1.5", from: SIGNER.beta }),
         ErrorCode.InputInvalid,
-        /--asset-amount 1\.5: not a positive amount of B30 \(0 decimals\)/,
+        /--asset-amount 1\.5: B30 has whole units only; this amount has 1$/,
+      );
+      await expectTaskError(
+        hre.run("settlement:instruct", { ...dvp("T-ERR-3"), cashAmount: "101000.001", from: SIGNER.beta }),
+        ErrorCode.InputInvalid,
+        /--cash-amount 101000\.001: aEUR has at most 2 decimals; this amount has 3$/,
+      );
+      await expectTaskError(
+        hre.run("settlement:instruct", { ...dvp("T-ERR-3"), cashAmount: "-5", from: SIGNER.beta }),
+        ErrorCode.InputInvalid,
+        /--cash-amount -5: not a plain decimal number/,
+      );
+      await expectTaskError(
+        hre.run("settlement:instruct", { ...dvp("T-ERR-3"), cashAmount: "0.00", from: SIGNER.beta }),
+        ErrorCode.InputInvalid,
+        /--cash-amount 0\.00: an amount of aEUR must be above zero$/,
       );
       await expectTaskError(
         hre.run("settlement:instruct", { ...dvp("T-ERR-3"), kind: "fop", from: SIGNER.beta }),
@@ -158,5 +194,75 @@ describe("task errors on the command line", function () {
     const document = JSON.parse(run.stdout) as { error: { code: string; message: string } };
     expect(document.error.code).to.equal("DEPLOYMENT_NOT_FOUND");
     expect(`Error ${document.error.code}: ${document.error.message}`).to.equal(line);
+  });
+});
+
+describe("task errors for inputs that are missing or of the wrong kind", function () {
+  it("audit:verify of a file that is not an audit log names the file and the reason, and leaves it unchanged", async function () {
+    const file = await writeTempConfig({ not: "an audit log" }, "audit.json");
+    const before = await readFile(file, "utf8");
+    const error = await expectTaskError(
+      hre.run("audit:verify", { audit: file }),
+      ErrorCode.AuditStoreUnavailable,
+      new RegExp(`^AUDIT_STORE_UNAVAILABLE: audit store \\(sqlite\\) at ${file} unavailable: file is not a database$`),
+    );
+    expect(error.details).to.include({ backend: "sqlite", location: file, reason: "file is not a database" });
+    expect(await readFile(file, "utf8")).to.equal(before);
+  });
+
+  it("policy:verify of a bundle directory that does not exist is a missing input, exit status 66", async function () {
+    const error = await expectTaskError(
+      hre.run("policy:verify", { bundle: "/nonexistent/bundle-v9", complianceKeys: ZeroAddress, threshold: "1" }),
+      ErrorCode.PolicyBundleNotFound,
+      /^POLICY_BUNDLE_NOT_FOUND: no policy bundle at \/nonexistent\/bundle-v9: no such directory$/,
+    );
+    expect(EXIT_CODES[error.code]).to.equal(66);
+  });
+
+  it("reports the failure a task met when its contract errors cannot be decoded (no artifacts yet)", function () {
+    const noArtifacts = {
+      ...hre,
+      artifacts: {
+        readArtifactSync: () => {
+          throw new Error('HH700: Artifact for contract "SettlementEngine" not found.');
+        },
+      },
+    } as unknown as typeof hre;
+    const met = Object.assign(new Error("Cannot find module '../../typechain-types'"), { data: "0x12345678" });
+    const failure = toTaskError(met, noArtifacts);
+    expect(failure.code).to.equal(ErrorCode.Unexpected);
+    expect(failure.message).to.equal("UNEXPECTED: Cannot find module '../../typechain-types'");
+  });
+});
+
+describe("Hardhat's own argument errors on the command line", function () {
+  function hardhat(...args: string[]) {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("HARDHAT_")));
+    return spawnSync("npx", ["hardhat", ...args], { cwd: hre.config.paths.root, env, encoding: "utf8" });
+  }
+  const errorLines = (stderr: string) => stderr.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("npm warn"));
+
+  it("a required flag left out is one line and exit status 64, with --json also a JSON document", function () {
+    const run = hardhat("settlement:affirm", "--json");
+    expect(errorLines(run.stderr)).to.deep.equal([
+      "Error INPUT_MISSING: settlement:affirm needs --id (npx hardhat help settlement:affirm lists its flags)",
+    ]);
+    expect(run.status).to.equal(64);
+    const document = JSON.parse(run.stdout) as { error: { code: string; details: { flag: string } } };
+    expect(document.error.code).to.equal("INPUT_MISSING");
+    expect(document.error.details.flag).to.equal("--id");
+  });
+
+  it("an unknown flag and an unknown network are one line and exit status 64", function () {
+    const flag = hardhat("settlement:status", "--idd", UNKNOWN_ID);
+    expect(errorLines(flag.stderr)).to.deep.equal([
+      "Error INPUT_INVALID: settlement:status has no flag --idd (npx hardhat help settlement:status lists its flags)",
+    ]);
+    expect(flag.status).to.equal(64);
+    const network = hardhat("settlement:status", "--id", UNKNOWN_ID, "--network", "nowhere");
+    expect(errorLines(network.stderr)).to.deep.equal([
+      "Error WRONG_NETWORK: --network nowhere: no such network (networks: hardhat, localhost)",
+    ]);
+    expect(network.status).to.equal(64);
   });
 });
