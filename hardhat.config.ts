@@ -9,6 +9,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import "@nomicfoundation/hardhat-toolbox";
 
 import { installCliErrors } from "./src/tasks";
+import { qbftNetworkConfig } from "./src/devnet/hardhat";
 
 // The one compiler version the project uses; it must equal the installed npm `solc` package.
 const SOLC_VERSION = "0.8.28";
@@ -52,6 +53,9 @@ const config: HardhatUserConfig = {
       hardfork: "merge",
       initialBaseFeePerGas: 0,
     },
+    // The local QBFT devnet (`hardhat devnet:start`) only: URL from its state (or QBFT_RPC_URL for a devnet on
+    // another host), chain id from the node, the public development keys its genesis funds.
+    qbft: qbftNetworkConfig(__dirname),
     ...rpcNetwork,
   },
   typechain: {

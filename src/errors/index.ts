@@ -150,6 +150,19 @@ export const ErrorCode = {
   RsmResponseInvalid: "RSM_RESPONSE_INVALID",
   RsmRemoteRefused: "RSM_REMOTE_REFUSED",
   RsmTransportFailed: "RSM_TRANSPORT_FAILED",
+  // DevnetError (src/devnet): the devnet's spec, keys, ports, client, files or processes.
+  DevnetSpecInvalid: "DEVNET_SPEC_INVALID",
+  DevnetKeyInvalid: "DEVNET_KEY_INVALID",
+  DevnetPortBusy: "DEVNET_PORT_BUSY",
+  DevnetClientUnknown: "DEVNET_CLIENT_UNKNOWN",
+  DevnetClientNotFound: "DEVNET_CLIENT_NOT_FOUND",
+  DevnetExtraDataInvalid: "DEVNET_EXTRA_DATA_INVALID",
+  DevnetNotInitialised: "DEVNET_NOT_INITIALISED",
+  DevnetStateInvalid: "DEVNET_STATE_INVALID",
+  DevnetExists: "DEVNET_EXISTS",
+  DevnetAlreadyRunning: "DEVNET_ALREADY_RUNNING",
+  DevnetStartFailed: "DEVNET_START_FAILED",
+  DevnetStopFailed: "DEVNET_STOP_FAILED",
   // ReadinessFailedError (src/demo): the readiness task answered NO to a production question.
   ReadinessFailed: "READINESS_FAILED",
   // Only at the edge: an error nobody anticipated, reported in one line instead of a stack trace.

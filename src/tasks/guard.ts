@@ -15,7 +15,7 @@ import { revertDecoder } from "./revert";
 export const PLUGIN_NAME = "consortium";
 
 /**
- * Exit status per code (sysexits.h): usage 64, data 65, no input 66, software 70, temporary 75, config 78.
+ * Exit status per code (sysexits.h): usage 64, data 65, no input 66, unavailable 69, software 70, can't create 73, temporary 75, config 78.
  * Codes other modules add later exit with 1 until they are mapped here.
  */
 export const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
@@ -81,6 +81,18 @@ export const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   POLICY_ENGINE_CONFIG_INVALID: 78,
   POLICY_RESERVATIONS_UNAVAILABLE: 75,
   POLICY_SHARED_STALE: 75,
+  DEVNET_SPEC_INVALID: 78,
+  DEVNET_KEY_INVALID: 78,
+  DEVNET_PORT_BUSY: 75,
+  DEVNET_CLIENT_UNKNOWN: 64,
+  DEVNET_CLIENT_NOT_FOUND: 69,
+  DEVNET_EXTRA_DATA_INVALID: 65,
+  DEVNET_NOT_INITIALISED: 66,
+  DEVNET_STATE_INVALID: 65,
+  DEVNET_EXISTS: 73,
+  DEVNET_ALREADY_RUNNING: 75,
+  DEVNET_START_FAILED: 70,
+  DEVNET_STOP_FAILED: 70,
   UNEXPECTED: 70,
 };
 

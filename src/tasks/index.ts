@@ -17,6 +17,7 @@ import "./policy-replay";
 import "./policy-conflicts";
 import "./custody";
 import "./readiness";
+import "./devnet";
 
 export { installCliErrors } from "./cli";
 export { printDeployment } from "./deploy";

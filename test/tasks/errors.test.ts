@@ -261,7 +261,7 @@ describe("Hardhat's own argument errors on the command line", function () {
     expect(flag.status).to.equal(64);
     const network = hardhat("settlement:status", "--id", UNKNOWN_ID, "--network", "nowhere");
     expect(errorLines(network.stderr)).to.deep.equal([
-      "Error WRONG_NETWORK: --network nowhere: no such network (networks: hardhat, localhost)",
+      "Error WRONG_NETWORK: --network nowhere: no such network (networks: hardhat, localhost, qbft)",
     ]);
     expect(network.status).to.equal(64);
   });
