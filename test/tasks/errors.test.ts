@@ -6,21 +6,11 @@ import { readFile } from "node:fs/promises";
 import { ErrorCode } from "../../src/errors";
 import { EXIT_CODES } from "../../src/tasks/guard";
 import { toTaskError } from "../../src/tasks";
-import { DEMO_CONFIG, expectTaskError, isolateChain, runJson, SIGNER, writeTempConfig } from "./helpers";
+import { DEMO_CONFIG, dvpFlags, expectTaskError, isolateChain, runJson, SIGNER, writeTempConfig } from "./helpers";
 
 const UNKNOWN_ID = `0x${"12".repeat(32)}`;
 
-/** DvP flags: Beta Bank delivers bonds to Alpha Bank against tokenized deposits. */
-const dvp = (tradeRef: string) => ({
-  tradeRef,
-  kind: "dvp",
-  seller: "Beta Bank",
-  buyer: "Alpha Bank",
-  asset: "B30",
-  assetAmount: "5",
-  cash: "aEUR",
-  cashAmount: "500.00",
-});
+const dvp = (tradeRef: string) => dvpFlags(tradeRef);
 
 describe("task errors", function () {
   isolateChain();

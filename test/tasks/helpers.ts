@@ -14,6 +14,18 @@ export const DEMO_CONFIG = "deploy/consortia/demo.json";
 /** Signer indexes of the demo configuration. */
 export const SIGNER = { deployer: "0", alpha: "1", beta: "3", gamma: "5" } as const;
 
+/** `settlement:instruct` flags of a DvP: Beta Bank delivers `bonds` B30 to Alpha Bank for `cash` aEUR. */
+export const dvpFlags = (tradeRef: string, bonds = "5", cash = "500.00") => ({
+  tradeRef,
+  kind: "dvp",
+  seller: "Beta Bank",
+  buyer: "Alpha Bank",
+  asset: "B30",
+  assetAmount: bonds,
+  cash: "aEUR",
+  cashAmount: cash,
+});
+
 /** Runs `fn` while collecting everything written to stdout. */
 export async function captureStdout<T>(fn: () => Promise<T>): Promise<{ result: T; stdout: string }> {
   const original = process.stdout.write.bind(process.stdout);

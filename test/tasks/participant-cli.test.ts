@@ -10,19 +10,10 @@ import { DemoClock } from "../../src/demo/clock";
 import { DemoHsm } from "../../src/demo/softhsm";
 import { deployConsortium } from "../../src/deploy";
 import { ErrorCode } from "../../src/errors";
-import { DEMO_CONFIG, expectTaskError, isolateChain, runJson, SIGNER, tempDir } from "./helpers";
+import { DEMO_CONFIG, dvpFlags, expectTaskError, isolateChain, runJson, SIGNER, tempDir } from "./helpers";
 
-/** Beta Bank delivers bonds to Alpha Bank against tokenized deposits, within both banks' limits. */
-const dvp = (tradeRef: string) => ({
-  tradeRef,
-  kind: "dvp",
-  seller: "Beta Bank",
-  buyer: "Alpha Bank",
-  asset: "B30",
-  assetAmount: "10",
-  cash: "aEUR",
-  cashAmount: "1010.00",
-});
+/** Beta Bank delivers 10 B30 to Alpha Bank for 1,010.00 aEUR, within both banks' limits. */
+const dvp = (tradeRef: string) => dvpFlags(tradeRef, "10", "1010.00");
 
 async function auditRecords(file: string): Promise<AuditRecord[]> {
   const store = await openAuditStore({ path: file });
