@@ -116,6 +116,7 @@ describe("PolicyGatedSigner", function () {
       audit,
       now: () => FRIDAY_11H,
     });
+    const approvalClock = { now: FRIDAY_11H };
     const approvals = ApprovalStore.open({
       path: path.join(dir, `approvals-${runs}.sqlite`),
       config: {
@@ -128,7 +129,7 @@ describe("PolicyGatedSigner", function () {
         })),
       },
       audit,
-      now: () => FRIDAY_11H,
+      now: () => approvalClock.now,
     });
     const aml = new Map<string, AmlResult>();
     const tier: { value: KeyTier } = { value: "warm" };
@@ -156,7 +157,7 @@ describe("PolicyGatedSigner", function () {
       records.close();
       await audit.close();
     };
-    return { f, gate, audit, engine, approvals, records, aml, tier, hsmAddress, close };
+    return { f, gate, audit, engine, approvals, approvalClock, records, aml, tier, hsmAddress, close };
   }
 
   type G = Awaited<ReturnType<typeof gateFor>>;
@@ -301,6 +302,73 @@ describe("PolicyGatedSigner", function () {
     const changed = { ...terms, tradeRef: terms.tradeRef, cashAmount: 2_000_000_01n };
     const again = await rejectionOf(g.f.engine.connect(g.gate).instruct(changed));
     expect(isGateError(again, "GATE_APPROVALS_PENDING"), String(again)).to.be.true;
+  });
+
+  /** Both officers approve the pending request `pending` (votes valid for ten minutes). */
+  async function approveBoth(pending: GateApprovalsPendingError): Promise<void> {
+    const { approvalId, digest } = pending.details as { approvalId: string; digest: string };
+    for (const [i, officer] of officers.slice(0, 2).entries()) {
+      const vote = {
+        intentDigest: digest,
+        approverId: `officer-${i + 1}`,
+        decision: "approve" as const,
+        expiresAt: FRIDAY_11H + 600,
+      };
+      await g.approvals.submit(await signApproval(officer, approvalId, vote, 31337));
+    }
+  }
+
+  it("refuses to sign on approvals whose votes expired before the signature", async function () {
+    const terms = await buyFromBeta(g.f, 1_000n, 2_000_000_00n);
+    const data = g.f.engine.interface.encodeFunctionData("instruct", [terms]);
+    const request = { to: await g.f.engine.getAddress(), data, gasLimit: 500_000n, gasPrice: 0n, chainId: 31337n };
+    await approveBoth((await rejectionOf(g.gate.signTransaction(request))) as GateApprovalsPendingError);
+    g.approvalClock.now = FRIDAY_11H + 2 * 3600;
+    const late = await rejectionOf(g.gate.signTransaction(request));
+    expect(isGateError(late, "GATE_APPROVALS_PENDING"), String(late)).to.be.true;
+    expect((late as GateApprovalsPendingError).details).to.include({ approved: 0 });
+    expect((await records(g.audit)).filter((r) => r.kind === "signature")).to.have.length(0);
+  });
+
+  it("spends one approval on exactly one signature: the same approved call sent again waits for new votes", async function () {
+    const terms = await buyFromBeta(g.f, 1_000n, 2_000_000_00n);
+    const data = g.f.engine.interface.encodeFunctionData("instruct", [terms]);
+    const request = { to: await g.f.engine.getAddress(), data, gasLimit: 500_000n, gasPrice: 0n, chainId: 31337n };
+    const first = (await rejectionOf(g.gate.signTransaction(request))) as GateApprovalsPendingError;
+    await approveBoth(first);
+    expect(await g.gate.signTransaction(request)).to.match(/^0x/);
+    for (let i = 0; i < 3; i += 1) {
+      const again = await rejectionOf(g.gate.signTransaction(request));
+      expect(isGateError(again, "GATE_APPROVALS_PENDING"), String(again)).to.be.true;
+      expect((again as GateApprovalsPendingError).details).to.include({ approved: 0 });
+      expect((again as GateApprovalsPendingError).details.approvalId).to.not.equal(first.details.approvalId);
+    }
+    expect((await g.approvals.status(first.details.approvalId as string)).state).to.equal("consumed");
+    expect((await records(g.audit)).filter((r) => r.kind === "signature")).to.have.length(1);
+  });
+
+  it("reserves exposure per signature: identical transfers sent straight to the gate stop at the daily limit", async function () {
+    // 900,000.00 aEUR to Beta, below the approval threshold; Beta's daily aEUR limit is 20,000,000.00.
+    const cash = await g.f.cash.getAddress();
+    const data = g.f.cash.interface.encodeFunctionData("transfer", [g.f.banks[1].account.address, 900_000_00n]);
+    const request = { to: cash, data, gasLimit: 100_000n, gasPrice: 0n, chainId: 31337n };
+    const signed: string[] = [];
+    let refusal: unknown;
+    for (let i = 0; i < 30 && refusal === undefined; i += 1) {
+      try {
+        signed.push(await g.gate.signTransaction(request));
+      } catch (error) {
+        refusal = error;
+      }
+    }
+    expect(signed).to.have.length(22);
+    expect(isGateError(refusal, "GATE_DENIED"), String(refusal)).to.be.true;
+    expect((refusal as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include("DAILY_LIMIT_EXCEEDED");
+    const signatures = (await records(g.audit)).filter((r) => r.kind === "signature");
+    expect(new Set(signatures.map((r) => r.subject)).size).to.equal(22);
+    let reserved = 0n;
+    for (const s of signatures) reserved += g.engine.reservation(s.subject!)?.amount ?? 0n;
+    expect(reserved).to.equal(22n * 900_000_00n);
   });
 
   it("asks for two approvals for a cold key, and one for a medium AML result", async function () {

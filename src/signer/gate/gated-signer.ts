@@ -7,6 +7,15 @@
  * for the call and throws GATE_APPROVALS_PENDING; once the approvers have signed, the same call is allowed.
  * Every gate decision and every signature is in the audit log; a signature whose record cannot be written is
  * withheld. Messages and typed data carry no intent and are refused unless configuration allows them.
+ *
+ * Per signature, never per payload: every signature of an intent is counted under a signing key (a settlement
+ * step: its id and action; otherwise the caller's explicit intent id, or the call's payload hash) in the
+ * engine's reservation file, and signatures under one key are decided one at a time. Signature n (from 0) of
+ * a key is its own intent: a token call's intent id is the key, then `key#2`, `key#3`..., so each signature
+ * reserves its own exposure; an approval request's id is numbered the same way, so each signature needs votes
+ * of its own (the digest covers the id: an earlier vote cannot be replayed). An approval is consumed (approved ->
+ * consumed, atomically in the approval store) before the key signs. A settlement's exposure stays reserved once
+ * under its on-chain id, since the chain executes a settlement once whatever number of steps are signed.
  */
 import {
   AbstractSigner,
@@ -116,26 +125,69 @@ export class PolicyGatedSigner extends AbstractSigner {
     const decoded = this.#o.decoder.decode(call);
     if (decoded.kind === "undecodable") throw await this.#refuse(call.data.slice(0, 10), decoded.reason, payloadHash);
     if (decoded.kind === "refused") throw await this.#refuse(decoded.function, decoded.reason, payloadHash);
-    let decision: EngineDecision | null = null;
-    if (decoded.kind === "intent") decision = await this.#decide(decoded, payloadHash);
-    else await this.#record("decision", payloadHash, { stage: "gate", outcome: "allow", reason: decoded.reason });
+    const signable = { ...request, to, chainId };
+    if (decoded.kind === "intent") {
+      const key = signingKeyOf(decoded, this.#context, payloadHash);
+      return serialize(this.#o.engine, key, () => this.#signIntent(decoded, signable, key, payloadHash));
+    }
+    await this.#record("decision", payloadHash, { stage: "gate", outcome: "allow", reason: decoded.reason });
+    const serialized = await this.#o.inner.signTransaction(signable);
+    await this.#recordSignature(serialized, payloadHash, null, payloadHash);
+    return serialized;
+  }
+
+  /**
+   * One signature of an intent: the n-th signature under `key` is decided as its own intent (its own
+   * reservation and approvals), an approval it relies on is consumed before the key signs, and the signature
+   * is counted under `key` before it is released.
+   */
+  async #signIntent(
+    decoded: Extract<DecodedCall, { kind: "intent" }>,
+    request: TransactionRequest,
+    key: string,
+    payloadHash: string,
+  ): Promise<string> {
+    const ordinal = this.#o.engine.signatures(key);
+    const { decision, approval } = await this.#decide(decoded, payloadHash, key, ordinal);
+    const created = decision.reservation?.state === "reserved";
     let serialized: string;
     try {
-      serialized = await this.#o.inner.signTransaction({ ...request, to, chainId });
+      if (approval !== undefined) {
+        await this.#o.approvals!.consume(approval, { decisionId: decision.decisionId, payloadHash });
+      }
+      serialized = await this.#o.inner.signTransaction(request);
     } catch (error) {
-      if (decision?.reservation?.state === "reserved") await this.#o.engine.release(decision.intentId!, "failed");
+      if (created) await this.#o.engine.release(decision.intentId!, "failed");
+      if (isApprovalError(error)) {
+        throw new GateDeniedError([`APPROVAL_LAPSED: ${error.message}`], {
+          intentId: decision.intentId,
+          decisionId: decision.decisionId,
+          action: decoded.action,
+        });
+      }
       throw error;
     }
+    const txHash = Transaction.from(serialized).hash!;
+    this.#o.engine.recordSignature(key, ordinal, decision.intentId!, txHash);
+    await this.#recordSignature(serialized, decision.intentId!, decision.decisionId, payloadHash);
+    return serialized;
+  }
+
+  async #recordSignature(
+    serialized: string,
+    subject: string,
+    decisionId: string | null,
+    payloadHash: string,
+  ): Promise<void> {
     const signed = Transaction.from(serialized);
-    await this.#record("signature", decision?.intentId ?? payloadHash, {
-      decisionId: decision?.decisionId ?? null,
+    await this.#record("signature", subject, {
+      decisionId,
       payloadHash,
       txHash: signed.hash,
       nonce: signed.nonce,
       chainId: Number(signed.chainId),
       signer: await this.getAddress(),
     });
-    return serialized;
   }
 
   override async signMessage(message: string | Uint8Array): Promise<string> {
@@ -163,7 +215,12 @@ export class PolicyGatedSigner extends AbstractSigner {
     return signature;
   }
 
-  async #decide(decoded: Extract<DecodedCall, { kind: "intent" }>, payloadHash: string): Promise<EngineDecision> {
+  async #decide(
+    decoded: Extract<DecodedCall, { kind: "intent" }>,
+    payloadHash: string,
+    key: string,
+    ordinal: number,
+  ): Promise<{ decision: EngineDecision; approval?: string }> {
     const directory = this.#o.directory;
     const [asset, counterparty] = await Promise.all([
       directory.symbolOf(decoded.token),
@@ -180,7 +237,7 @@ export class PolicyGatedSigner extends AbstractSigner {
     const tier = typeof this.#o.keyTier === "string" ? this.#o.keyTier : this.#o.keyTier.tierOf(signer);
     const intent = {
       action: decoded.action,
-      intent_id: this.#context.intentId ?? decoded.settlementId ?? `call:${payloadHash}`,
+      intent_id: decoded.settlementId ?? numbered(key, ordinal),
       initiator: this.#context.initiator ?? this.#o.initiator,
       ...(counterparty === undefined ? {} : { counterparty }),
       asset,
@@ -190,11 +247,15 @@ export class PolicyGatedSigner extends AbstractSigner {
       payload_hash: payloadHash,
     };
     // What approvers sign: the call's intent without the engine's time, exposure and the approvals themselves,
-    // under an id per step (a settlement's instruct and settle are approved separately).
-    const subject = { ...intent, intent_id: `${intent.intent_id}/${intent.action}` };
+    // under an id per step and per signature (a settlement's instruct and settle are approved separately, and
+    // a second signature of the same step needs approvals of its own).
+    const step = decoded.settlementId === undefined ? `${intent.intent_id}/${intent.action}` : numbered(key, ordinal);
+    const subject = { ...intent, intent_id: step };
     const status = await this.#approvalStatus(subject.intent_id, intentDigest(subject));
     const decision = await this.#o.engine.evaluate({ ...intent, approvals: status?.approvals ?? [] });
-    if (decision.outcome === "allow") return decision;
+    if (decision.outcome === "allow") {
+      return { decision, ...(status?.state === "approved" ? { approval: subject.intent_id } : {}) };
+    }
     if (decision.outcome === "deny" || this.#o.approvals === undefined) {
       throw new GateDeniedError(decision.reasons, {
         intentId: decision.intentId,
@@ -261,4 +322,41 @@ export class PolicyGatedSigner extends AbstractSigner {
       );
     }
   }
+}
+
+/**
+ * What signatures are counted under: a settlement step (its id and action), else the caller's explicit intent
+ * id, else the call's payload hash. Never the caller's id for a settlement: two settlements cannot share one.
+ */
+function signingKeyOf(
+  decoded: Extract<DecodedCall, { kind: "intent" }>,
+  context: SigningContext,
+  payloadHash: string,
+): string {
+  if (decoded.settlementId !== undefined) return `${decoded.settlementId}/${decoded.action}`;
+  return context.intentId ?? `call:${payloadHash}`;
+}
+
+/** The id of signature number `ordinal` (from 0) under `key`: the key itself, then `key#2`, `key#3`, ... */
+function numbered(key: string, ordinal: number): string {
+  return ordinal === 0 ? key : `${key}#${ordinal + 1}`;
+}
+
+/** Signatures under one key are decided and counted one at a time (per engine, which owns the count). */
+const queues = new WeakMap<PolicyEngine, Map<string, Promise<unknown>>>();
+
+function serialize<T>(engine: PolicyEngine, key: string, task: () => Promise<T>): Promise<T> {
+  let map = queues.get(engine);
+  if (map === undefined) {
+    map = new Map();
+    queues.set(engine, map);
+  }
+  const previous = map.get(key) ?? Promise.resolve();
+  const run = previous.then(task, task);
+  const tail = run.catch(() => undefined);
+  map.set(key, tail);
+  void tail.then(() => {
+    if (map.get(key) === tail) map.delete(key);
+  });
+  return run;
 }
