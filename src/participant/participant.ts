@@ -190,6 +190,7 @@ export class Participant {
         approvals,
         initiator: config.initiator,
         keyTier: config.keyTier,
+        chainId,
         screening: options.screening ?? (() => "clear"),
       });
       return new Participant({

@@ -150,6 +150,7 @@ describe("PolicyGatedSigner", function () {
       keyTier: { tierOf: () => tier.value },
       screening: (cp) => aml.get(cp ?? "") ?? "clear",
       allowedTypedData: [{ name: "Allowed", chainId: 31337 }],
+      chainId: 31337,
     });
     const close = async (): Promise<void> => {
       await engine.close();
@@ -371,6 +372,33 @@ describe("PolicyGatedSigner", function () {
     expect(reserved).to.equal(22n * 900_000_00n);
   });
 
+  it("signs for the configured chain id only: a request for chain 0 or another chain is refused, even offline", async function () {
+    const cash = await g.f.cash.getAddress();
+    const data = g.f.cash.interface.encodeFunctionData("transfer", [g.f.banks[1].account.address, 1_00n]);
+    const offline = g.gate.connect(null);
+    for (const signer of [g.gate, offline]) {
+      for (const chainId of [0n, 1n, 31338n]) {
+        const refused = await rejectionOf(
+          signer.signTransaction({ to: cash, data, gasLimit: 100_000n, gasPrice: 0n, chainId }),
+        );
+        expect(isGateError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(/CHAIN_ID_MISMATCH/);
+      }
+    }
+    const signed = ethers.Transaction.from(
+      await offline.signTransaction({ to: cash, data, gasLimit: 100_000n, gasPrice: 0n, nonce: 0 }),
+    );
+    expect(signed.chainId).to.equal(31337n);
+    expect((await records(g.audit)).filter((r) => r.kind === "signature")).to.have.length(1);
+  });
+
+  it("never sends value with a call to an allowed target", async function () {
+    const governance = g.f.consortium.interface.encodeFunctionData("approve", [1n]);
+    const to = await g.f.consortium.getAddress();
+    const base = { to, data: governance, gasLimit: 100_000n, gasPrice: 0n, chainId: 31337n };
+    const refused = await rejectionOf(g.gate.signTransaction({ ...base, value: 1n }));
+    expect(isGateError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(/VALUE_NOT_ALLOWED/);
+  });
+
   it("asks for two approvals for a cold key, and one for a medium AML result", async function () {
     g.tier.value = "cold";
     const cold = await rejectionOf(g.f.engine.connect(g.gate).instruct(await buyFromBeta(g.f, 10n, 1_000_00n)));
@@ -390,6 +418,8 @@ describe("PolicyGatedSigner", function () {
     expect(
       isGateError(await rejectionOf(g.gate.signTypedData({ name: "Other", chainId: 31337 }, types, { text: "hi" }))),
     ).to.be.true;
+    expect(isGateError(await rejectionOf(g.gate.signTypedData({ name: "Allowed", chainId: 1 }, types, { text: "hi" }))))
+      .to.be.true;
     expect(isGateError(await rejectionOf(g.gate.signMessage("hello")), "GATE_UNDECODABLE")).to.be.true;
   });
 

@@ -63,10 +63,18 @@ export interface PolicyGatedSignerOptions {
   keyTier: KeyTier | { tierOf(address: string): KeyTier };
   /** The bank's AML screening of a counterparty (undefined for mint and burn). */
   screening: (counterparty: string | undefined) => Promise<AmlResult> | AmlResult;
+  /**
+   * The chain id of the configured network: every transaction is signed for it and a request naming any other
+   * (0 included) is refused. Without it, the provider's network is asked; with neither, nothing is signed.
+   */
+  chainId?: number | bigint;
   /** Sign EIP-191 messages (default: refused). */
   allowMessages?: boolean;
-  /** EIP-712 domains (name and chain id) whose typed data may be signed (default: none). */
-  allowedTypedData?: readonly { name: string; chainId: number }[];
+  /**
+   * EIP-712 domains whose typed data may be signed (default: none): name and chain id, and the verifying
+   * contract when one is given (then a domain without it, or with another, is refused).
+   */
+  allowedTypedData?: readonly { name: string; chainId: number; verifyingContract?: string }[];
 }
 
 /** What one call to sign is about, with an explicit intent id when the caller has one. */
@@ -82,6 +90,11 @@ export class PolicyGatedSigner extends AbstractSigner {
 
   constructor(options: PolicyGatedSignerOptions, context: SigningContext = {}) {
     super(options.inner.provider);
+    if (options.chainId !== undefined && BigInt(options.chainId) <= 0n) {
+      throw new GateError("GATE_CONFIG_INVALID", "the configured chain id must be positive", {
+        chainId: options.chainId.toString(),
+      });
+    }
     this.#o = options;
     this.#context = context;
   }
@@ -119,12 +132,23 @@ export class PolicyGatedSigner extends AbstractSigner {
     const request = copyRequest(tx);
     if (request.to == null) throw await this.#refuse("contract creation", "contract creation is never signed");
     const to = getAddress(await resolveAddress(request.to, this));
-    const chainId = request.chainId ?? (await this.#chainId());
+    const chainId = await this.#chainId();
     const call: CallToSign = { to, data: request.data ?? "0x", value: getBigInt(request.value ?? 0) };
-    const payloadHash = callPayloadHash(getBigInt(chainId), to, call.value, call.data);
+    const payloadHash = callPayloadHash(chainId, to, call.value, call.data);
+    if (request.chainId != null && getBigInt(request.chainId) !== chainId) {
+      const reason = `CHAIN_ID_MISMATCH: the call names chain ${request.chainId}, the configured network is ${chainId}`;
+      throw await this.#refuse("transaction", reason, payloadHash);
+    }
     const decoded = this.#o.decoder.decode(call);
     if (decoded.kind === "undecodable") throw await this.#refuse(call.data.slice(0, 10), decoded.reason, payloadHash);
     if (decoded.kind === "refused") throw await this.#refuse(decoded.function, decoded.reason, payloadHash);
+    if (decoded.kind === "allowed" && call.value !== 0n) {
+      throw await this.#refuse(
+        decoded.function,
+        "VALUE_NOT_ALLOWED: value is never sent with an allowed call",
+        payloadHash,
+      );
+    }
     const signable = { ...request, to, chainId };
     if (decoded.kind === "intent") {
       const key = signingKeyOf(decoded, this.#context, payloadHash);
@@ -202,9 +226,18 @@ export class PolicyGatedSigner extends AbstractSigner {
     types: Record<string, TypedDataField[]>,
     value: Record<string, unknown>,
   ): Promise<string> {
-    const allowed = (this.#o.allowedTypedData ?? []).some(
-      (d) => d.name === domain.name && domain.chainId != null && BigInt(d.chainId) === getBigInt(domain.chainId),
-    );
+    const chainId = await this.#chainId();
+    const contract = domain.verifyingContract == null ? undefined : getAddress(domain.verifyingContract);
+    const allowed =
+      domain.chainId != null &&
+      getBigInt(domain.chainId) === chainId &&
+      (this.#o.allowedTypedData ?? []).some(
+        (d) =>
+          d.name === domain.name &&
+          BigInt(d.chainId) === chainId &&
+          (d.verifyingContract === undefined ||
+            (contract !== undefined && getAddress(d.verifyingContract) === contract)),
+      );
     if (!allowed) throw await this.#refuse("typed data", `EIP-712 domain ${String(domain.name)} is not allowed`);
     const signature = await this.#o.inner.signTypedData(domain, types, value);
     await this.#record("signature", undefined, {
@@ -289,16 +322,19 @@ export class PolicyGatedSigner extends AbstractSigner {
     }
   }
 
+  /** The configured network's chain id (or the provider's, when none is configured). */
   async #chainId(): Promise<bigint> {
+    if (this.#o.chainId !== undefined) return BigInt(this.#o.chainId);
     const provider = this.provider;
-    if (provider == null) throw new GateError("GATE_CONFIG_INVALID", "no chain id given and no provider to ask");
+    if (provider == null) throw new GateError("GATE_CONFIG_INVALID", "no chain id configured and no provider to ask");
     return (await provider.getNetwork()).chainId;
   }
 
   /** Audits the refusal of an undecodable or disallowed call and returns the error to throw. */
   async #refuse(what: string, reason: string, payloadHash?: string): Promise<GateError> {
     await this.#record("decision", payloadHash, { stage: "gate", outcome: "deny", call: what, reason });
-    const code = reason.startsWith("NOT_A_PARTY") || reason.startsWith("UNKNOWN_") ? "GATE_DENIED" : "GATE_UNDECODABLE";
+    const denial = ["NOT_A_PARTY", "UNKNOWN_", "CHAIN_ID_", "VALUE_NOT_ALLOWED"].some((p) => reason.startsWith(p));
+    const code = denial ? "GATE_DENIED" : "GATE_UNDECODABLE";
     return new GateError(code, `refused to sign ${what}: ${reason}`, {
       call: what,
       reason,
