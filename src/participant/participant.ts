@@ -43,7 +43,10 @@ import { Transmitter } from "./transmit";
 
 export interface ParticipantOptions {
   provider: Provider;
-  /** The bank's AML screening of a counterparty LEI (default: every counterparty screens clear). */
+  /**
+   * The bank's AML screening of a counterparty LEI. Without it, screening fails closed (every call with a
+   * counterparty is denied) unless the configuration says `screening: "none"`.
+   */
   screening?: (counterparty: string | undefined) => Promise<AmlResult> | AmlResult;
   /** Clock of the decision engine and approvals, in Unix seconds (default: the system clock). */
   now?: () => number;
@@ -140,6 +143,7 @@ export class Participant {
     try {
       const audit = await openAuditStore(config.audit);
       closers.push(() => audit.close());
+      await recordScreening(audit, options.screening !== undefined ? "function" : (config.screening ?? "missing"));
       const registry = await PolicyRegistry.open({
         complianceKeys: config.policy.complianceKeys,
         threshold: config.policy.threshold,
@@ -191,7 +195,7 @@ export class Participant {
         initiator: config.initiator,
         keyTier: config.keyTier,
         chainId,
-        screening: options.screening ?? (() => "clear"),
+        screening: options.screening ?? (config.screening === "none" ? () => "clear" : undefined),
       });
       return new Participant({
         config,
@@ -400,6 +404,22 @@ export class Participant {
     );
     return events.map((e) => ({ seq: Number(e.args.seq), hash: e.args.head.replace(/^0x/, "").toLowerCase() }));
   }
+}
+
+/** Records at start how counterparties are screened (`none` is the bank's explicit choice to screen nobody). */
+async function recordScreening(audit: AuditStore, screening: "function" | "none" | "missing"): Promise<void> {
+  const outcome = screening === "missing" ? "deny" : "allow";
+  const reason =
+    screening === "function"
+      ? "counterparties are screened by the bank's screening function"
+      : screening === "none"
+        ? "SCREENING_NONE: the configuration says this bank screens no counterparty; every one screens clear"
+        : "SCREENING_NOT_CONFIGURED: no screening is configured; every call with a counterparty is denied";
+  await audit.append({
+    kind: "decision",
+    subject: "configuration:screening",
+    payload: { stage: "configuration", setting: "screening", value: screening, outcome, reason },
+  });
 }
 
 /** The default report of a failed periodic anchor: one line, the error's code and message (no details). */

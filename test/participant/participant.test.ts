@@ -156,6 +156,31 @@ describe("Participant", function () {
     expect((error as Error).message).to.match(/bank\.name: .*hsm\.tokenLabel: /);
   });
 
+  it("fails closed without screening: a bank that configures none is denied every counterparty, unless it says none", async function () {
+    const [alpha, , gamma] = banks;
+    const file = path.join(gamma.dir, "participant.json");
+    const config = JSON.parse(await readFile(file, "utf8")) as ParticipantConfigInput & { screening?: string };
+    const { screening, ...unscreened } = config;
+    expect(screening).to.equal("none");
+    await gamma.participant.close();
+    gamma.participant = await Participant.open(unscreened, { provider: hre.ethers.provider, now: () => clock.now() });
+    let denied: unknown;
+    try {
+      await gamma.participant.instruct(dvp(gamma, alpha, 14n, 1_400_00n));
+    } catch (error) {
+      denied = error;
+    }
+    expect(isFrameworkError(denied, "GATE_DENIED"), String(denied)).to.equal(true);
+    expect((denied as Error).message).to.match(/SCREENING_NOT_CONFIGURED/);
+    await gamma.participant.close();
+    gamma.participant = await Participant.open(config, { provider: hre.ethers.provider, now: () => clock.now() });
+    const choices: unknown[] = [];
+    for await (const r of gamma.participant.auditRecords())
+      if (r.subject === "configuration:screening") choices.push((r.payload as { value: string }).value);
+    expect(choices.slice(-2)).to.deep.equal(["missing", "none"]);
+    expect((await gamma.participant.instruct(dvp(gamma, alpha, 15n, 1_500_00n))).receipt.status).to.equal(1);
+  });
+
   it("verifies its audit log against the head it anchored on chain", async function () {
     const alpha = banks[0];
     const anchored = await alpha.participant.anchorAudit();

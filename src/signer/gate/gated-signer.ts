@@ -61,8 +61,11 @@ export interface PolicyGatedSignerOptions {
   initiator: Initiator;
   /** The signing key's custody tier, or a directory of tiers by address (custody's `KeyDirectory`). */
   keyTier: KeyTier | { tierOf(address: string): KeyTier };
-  /** The bank's AML screening of a counterparty (undefined for mint and burn). */
-  screening: (counterparty: string | undefined) => Promise<AmlResult> | AmlResult;
+  /**
+   * The bank's AML screening of a counterparty (undefined for mint and burn). Without it screening fails
+   * closed: every call with a counterparty is denied (SCREENING_NOT_CONFIGURED).
+   */
+  screening?: (counterparty: string | undefined) => Promise<AmlResult> | AmlResult;
   /**
    * The chain id of the configured network: every transaction is signed for it and a request naming any other
    * (0 included) is refused. Without it, the provider's network is asked; with neither, nothing is signed.
@@ -275,7 +278,7 @@ export class PolicyGatedSigner extends AbstractSigner {
       ...(counterparty === undefined ? {} : { counterparty }),
       asset,
       amount: decoded.amount.toString(),
-      aml: await this.#o.screening(counterparty),
+      aml: await this.#screen(counterparty, decoded.action),
       key_tier: tier,
       payload_hash: payloadHash,
     };
@@ -305,6 +308,18 @@ export class PolicyGatedSigner extends AbstractSigner {
       roles: decision.approvals.roles,
       approved: opened.approvals.length,
       decisionId: decision.decisionId,
+    });
+  }
+
+  /** The screening result of `counterparty`; denies when none is configured and there is a counterparty. */
+  async #screen(counterparty: string | undefined, action: string): Promise<AmlResult> {
+    const screening = this.#o.screening;
+    if (screening !== undefined) return screening(counterparty);
+    if (counterparty === undefined) return "clear";
+    throw new GateDeniedError(["SCREENING_NOT_CONFIGURED: the bank has configured no AML screening"], {
+      intentId: null,
+      decisionId: null,
+      action,
     });
   }
 
