@@ -34,6 +34,7 @@ import {
   CallDecoder,
   onChainDirectory,
   PolicyGatedSigner,
+  settlementLegIds,
   type AmlResult,
   type Initiator,
 } from "../signer/gate";
@@ -189,7 +190,7 @@ export class Participant {
         inner: new ProtectedSigner(hsm, new NonceAllocator(records)),
         engine,
         decoder,
-        directory: onChainDirectory(c.consortium, provider),
+        directory: onChainDirectory(c.consortium, provider, c.tokens),
         audit,
         approvals,
         initiator: config.initiator,
@@ -270,7 +271,7 @@ export class Participant {
       "8": "cancelled",
     };
     const release = reason[status.toString()];
-    if (release !== undefined) await this.engine.release(id, release);
+    if (release !== undefined) await this.#releaseLegs(id, release);
     return status;
   }
 
@@ -378,15 +379,20 @@ export class Participant {
       return { ...sent, settlementId };
     } catch (error) {
       if (error instanceof TransactionError && (fn === "instruct" || fn === "affirm")) {
-        await this.engine.release(settlementId, "failed");
+        await this.#releaseLegs(settlementId, "failed");
       }
       throw error;
     }
   }
 
   async #released(done: SettlementSubmitted, reason: ReleaseReason): Promise<SettlementSubmitted> {
-    await this.engine.release(done.settlementId, reason);
+    await this.#releaseLegs(done.settlementId, reason);
     return done;
+  }
+
+  /** Gives back the exposure of both legs of a settlement. */
+  async #releaseLegs(settlementId: string, reason: ReleaseReason): Promise<void> {
+    for (const id of settlementLegIds(settlementId)) await this.engine.release(id, reason);
   }
 
   async #anchorsFor(anchors: boolean) {

@@ -143,7 +143,10 @@ describe("PolicyGatedSigner", function () {
       inner,
       engine,
       decoder,
-      directory: onChainDirectory(await f.consortium.getAddress(), ethers.provider),
+      directory: onChainDirectory(await f.consortium.getAddress(), ethers.provider, [
+        { symbol: "aEUR", address: await f.cash.getAddress() },
+        { symbol: "B30", address: await f.bond.getAddress() },
+      ]),
       audit,
       approvals,
       initiator: { id: "trader-1", roles: ["trader"] },
@@ -397,6 +400,38 @@ describe("PolicyGatedSigner", function () {
     const base = { to, data: governance, gasLimit: 100_000n, gasPrice: 0n, chainId: 31337n };
     const refused = await rejectionOf(g.gate.signTransaction({ ...base, value: 1n }));
     expect(isGateError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(/VALUE_NOT_ALLOWED/);
+  });
+
+  it("identifies a token by its address, never its symbol(): bonds are not delivered against a look-alike aEUR", async function () {
+    const lookalike = await ethers.deployContract("PermissionedToken", [
+      "Look-alike EUR",
+      "aEUR",
+      2,
+      await g.f.consortium.getAddress(),
+      await g.f.engine.getAddress(),
+      g.f.outsider.address,
+    ]);
+    const terms = { ...(await dvpTerms(g.f, g.f.banks[0], g.f.banks[1], 10n, 1_000_00n)) };
+    terms.cash = await lookalike.getAddress();
+    const data = g.f.engine.interface.encodeFunctionData("instruct", [terms]);
+    const request = { to: await g.f.engine.getAddress(), data, gasLimit: 500_000n, gasPrice: 0n, chainId: 31337n };
+    const refused = await rejectionOf(g.gate.signTransaction(request));
+    expect(isGateError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(/UNKNOWN_PARTY_OR_ASSET/);
+    expect((await records(g.audit)).filter((r) => r.kind === "signature")).to.have.length(0);
+  });
+
+  it("puts both legs of a DvP through policy: bonds above their limit are denied even against little cash", async function () {
+    const over = await buyFromBeta(g.f, 30_000n, 1_000_00n);
+    const denied = await rejectionOf(g.f.engine.connect(g.gate).instruct(over));
+    expect(isGateError(denied, "GATE_DENIED"), String(denied)).to.be.true;
+    expect((denied as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include(
+      "SETTLEMENT_LIMIT_EXCEEDED",
+    );
+    const terms = await buyFromBeta(g.f, 100n, 1_000_00n);
+    await (await g.f.engine.connect(g.gate).instruct(terms)).wait();
+    const signature = (await records(g.audit)).find((r) => r.kind === "signature")!;
+    expect(g.engine.reservation(signature.subject!)?.amount).to.equal(1_000_00n);
+    expect(g.engine.reservation(`${signature.subject!}:asset`)).to.include({ asset: "B30", amount: 100n });
   });
 
   it("asks for two approvals for a cold key, and one for a medium AML result", async function () {

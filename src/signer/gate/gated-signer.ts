@@ -175,16 +175,16 @@ export class PolicyGatedSigner extends AbstractSigner {
     payloadHash: string,
   ): Promise<string> {
     const ordinal = this.#o.engine.signatures(key);
-    const { decision, approval } = await this.#decide(decoded, payloadHash, key, ordinal);
-    const created = decision.reservation?.state === "reserved";
+    const { decisions, approvals } = await this.#decide(decoded, payloadHash, key, ordinal);
+    const decision = decisions[0];
     let serialized: string;
     try {
-      if (approval !== undefined) {
+      for (const approval of approvals) {
         await this.#o.approvals!.consume(approval, { decisionId: decision.decisionId, payloadHash });
       }
       serialized = await this.#o.inner.signTransaction(request);
     } catch (error) {
-      if (created) await this.#o.engine.release(decision.intentId!, "failed");
+      await this.#releaseNew(decisions);
       if (isApprovalError(error)) {
         throw new GateDeniedError([`APPROVAL_LAPSED: ${error.message}`], {
           intentId: decision.intentId,
@@ -251,42 +251,71 @@ export class PolicyGatedSigner extends AbstractSigner {
     return signature;
   }
 
+  /**
+   * Decides every leg of the call (a DvP's cash leg, then its asset leg; one leg otherwise). Resolves with the
+   * allow decisions and the approvals they rely on; a leg that is not allowed throws, after the legs reserved
+   * before it are given back.
+   */
   async #decide(
     decoded: Extract<DecodedCall, { kind: "intent" }>,
     payloadHash: string,
     key: string,
     ordinal: number,
-  ): Promise<{ decision: EngineDecision; approval?: string }> {
+  ): Promise<{ decisions: EngineDecision[]; approvals: string[] }> {
     const directory = this.#o.directory;
-    const [asset, counterparty] = await Promise.all([
-      directory.symbolOf(decoded.token),
+    const legs = [{ token: decoded.token, amount: decoded.amount, suffix: "" }];
+    if (decoded.assetLeg !== undefined) legs.push({ ...decoded.assetLeg, suffix: ASSET_LEG });
+    const [counterparty, ...assets] = await Promise.all([
       decoded.counterpartyAccount === undefined ? undefined : directory.counterpartyOf(decoded.counterpartyAccount),
+      ...legs.map((l) => directory.symbolOf(l.token)),
     ]);
-    if (asset === undefined || (decoded.counterpartyAccount !== undefined && counterparty === undefined)) {
+    if (assets.includes(undefined) || (decoded.counterpartyAccount !== undefined && counterparty === undefined)) {
       throw await this.#refuse(
         decoded.function,
-        "UNKNOWN_PARTY_OR_ASSET: the call names an unknown account or token",
+        "UNKNOWN_PARTY_OR_ASSET: the call names an unknown account or a token not in the bank's configured list",
         payloadHash,
       );
     }
     const signer = await this.getAddress();
     const tier = typeof this.#o.keyTier === "string" ? this.#o.keyTier : this.#o.keyTier.tierOf(signer);
-    const intent = {
-      action: decoded.action,
-      intent_id: decoded.settlementId ?? numbered(key, ordinal),
-      initiator: this.#context.initiator ?? this.#o.initiator,
-      ...(counterparty === undefined ? {} : { counterparty }),
-      asset,
-      amount: decoded.amount.toString(),
-      aml: await this.#screen(counterparty, decoded.action),
-      key_tier: tier,
-      payload_hash: payloadHash,
-    };
+    const aml = await this.#screen(counterparty, decoded.action);
     // What approvers sign: the call's intent without the engine's time, exposure and the approvals themselves,
-    // under an id per step and per signature (a settlement's instruct and settle are approved separately, and
-    // a second signature of the same step needs approvals of its own).
-    const step = decoded.settlementId === undefined ? `${intent.intent_id}/${intent.action}` : numbered(key, ordinal);
-    const subject = { ...intent, intent_id: step };
+    // under an id per step, per leg and per signature (a settlement's instruct and settle are approved
+    // separately, and a second signature of the same step needs approvals of its own).
+    const id = decoded.settlementId ?? numbered(key, ordinal);
+    const step = decoded.settlementId === undefined ? `${id}/${decoded.action}` : numbered(key, ordinal);
+    const decisions: EngineDecision[] = [];
+    const approvals: string[] = [];
+    try {
+      for (const [i, leg] of legs.entries()) {
+        const intent = {
+          action: decoded.action,
+          intent_id: `${id}${leg.suffix}`,
+          initiator: this.#context.initiator ?? this.#o.initiator,
+          ...(counterparty === undefined ? {} : { counterparty }),
+          asset: assets[i]!,
+          amount: leg.amount.toString(),
+          aml,
+          key_tier: tier,
+          payload_hash: payloadHash,
+        };
+        const decided = await this.#decideLeg(intent, `${step}${leg.suffix}`);
+        decisions.push(decided.decision);
+        if (decided.approval !== undefined) approvals.push(decided.approval);
+      }
+    } catch (error) {
+      await this.#releaseNew(decisions);
+      throw error;
+    }
+    return { decisions, approvals };
+  }
+
+  /** One leg's decision: allow (with the approval it relies on), or a thrown deny or pending approval. */
+  async #decideLeg(
+    intent: { intent_id: string; action: string; initiator: Initiator } & Record<string, unknown>,
+    approvalId: string,
+  ): Promise<{ decision: EngineDecision; approval?: string }> {
+    const subject = { ...intent, intent_id: approvalId };
     const status = await this.#approvalStatus(subject.intent_id, intentDigest(subject));
     const decision = await this.#o.engine.evaluate({ ...intent, approvals: status?.approvals ?? [] });
     if (decision.outcome === "allow") {
@@ -296,7 +325,7 @@ export class PolicyGatedSigner extends AbstractSigner {
       throw new GateDeniedError(decision.reasons, {
         intentId: decision.intentId,
         decisionId: decision.decisionId,
-        action: decoded.action,
+        action: intent.action,
       });
     }
     const opened = await this.#o.approvals.request(subject, decision);
@@ -309,6 +338,13 @@ export class PolicyGatedSigner extends AbstractSigner {
       approved: opened.approvals.length,
       decisionId: decision.decisionId,
     });
+  }
+
+  /** Gives back the reservations these decisions made (not those they found held by an earlier signature). */
+  async #releaseNew(decisions: readonly EngineDecision[]): Promise<void> {
+    for (const d of decisions) {
+      if (d.reservation?.state === "reserved") await this.#o.engine.release(d.intentId!, "failed");
+    }
   }
 
   /** The screening result of `counterparty`; denies when none is configured and there is a counterparty. */
@@ -410,4 +446,12 @@ function serialize<T>(engine: PolicyEngine, key: string, task: () => Promise<T>)
     if (map.get(key) === tail) map.delete(key);
   });
   return run;
+}
+
+/** Suffix of the intent id (reservation and approvals) of a DvP's asset leg. */
+export const ASSET_LEG = ":asset";
+
+/** The intent ids whose exposure a settlement holds: its cash (or FoP asset) leg and a DvP's asset leg. */
+export function settlementLegIds(settlementId: string): string[] {
+  return [settlementId, `${settlementId}${ASSET_LEG}`];
 }

@@ -15,4 +15,6 @@ export {
   type KeyTier,
   type PolicyGatedSignerOptions,
   type SigningContext,
+  ASSET_LEG,
+  settlementLegIds,
 } from "./gated-signer";
