@@ -175,11 +175,11 @@ export class PolicyGatedSigner extends AbstractSigner {
     payloadHash: string,
   ): Promise<string> {
     const ordinal = this.#o.engine.signatures(key);
-    const { decisions, approvals } = await this.#decide(decoded, payloadHash, key, ordinal);
+    const { decisions, approval } = await this.#decide(decoded, payloadHash, key, ordinal);
     const decision = decisions[0];
     let serialized: string;
     try {
-      for (const approval of approvals) {
+      if (approval !== undefined) {
         await this.#o.approvals!.consume(approval, { decisionId: decision.decisionId, payloadHash });
       }
       serialized = await this.#o.inner.signTransaction(request);
@@ -252,16 +252,17 @@ export class PolicyGatedSigner extends AbstractSigner {
   }
 
   /**
-   * Decides every leg of the call (a DvP's cash leg, then its asset leg; one leg otherwise). Resolves with the
-   * allow decisions and the approvals they rely on; a leg that is not allowed throws, after the legs reserved
-   * before it are given back.
+   * Decides every leg of the call (a DvP's cash leg, then its asset leg; one leg otherwise), each with the
+   * approvals collected for the whole call (one request covers both legs). Resolves with the allow decisions
+   * and the approval they rely on; otherwise throws the deny, or the pending approval request, after giving back
+   * what the legs reserved.
    */
   async #decide(
     decoded: Extract<DecodedCall, { kind: "intent" }>,
     payloadHash: string,
     key: string,
     ordinal: number,
-  ): Promise<{ decisions: EngineDecision[]; approvals: string[] }> {
+  ): Promise<{ decisions: EngineDecision[]; approval?: string }> {
     const directory = this.#o.directory;
     const legs = [{ token: decoded.token, amount: decoded.amount, suffix: "" }];
     if (decoded.assetLeg !== undefined) legs.push({ ...decoded.assetLeg, suffix: ASSET_LEG });
@@ -279,64 +280,54 @@ export class PolicyGatedSigner extends AbstractSigner {
     const signer = await this.getAddress();
     const tier = typeof this.#o.keyTier === "string" ? this.#o.keyTier : this.#o.keyTier.tierOf(signer);
     const aml = await this.#screen(counterparty, decoded.action);
-    // What approvers sign: the call's intent without the engine's time, exposure and the approvals themselves,
-    // under an id per step, per leg and per signature (a settlement's instruct and settle are approved
-    // separately, and a second signature of the same step needs approvals of its own).
     const id = decoded.settlementId ?? numbered(key, ordinal);
+    const intents = legs.map((leg, i) => ({
+      action: decoded.action,
+      intent_id: `${id}${leg.suffix}`,
+      initiator: this.#context.initiator ?? this.#o.initiator,
+      ...(counterparty === undefined ? {} : { counterparty }),
+      asset: assets[i]!,
+      amount: leg.amount.toString(),
+      aml,
+      key_tier: tier,
+      payload_hash: payloadHash,
+    }));
+    // What approvers sign: the call's intent (both legs) without the engine's time, exposure and the approvals
+    // themselves, under an id per step and per signature (a settlement's instruct and settle are approved
+    // separately, and a second signature of the same step needs approvals of its own).
     const step = decoded.settlementId === undefined ? `${id}/${decoded.action}` : numbered(key, ordinal);
+    const [first, second] = intents;
+    const subject = {
+      ...first,
+      intent_id: step,
+      ...(second === undefined ? {} : { asset_leg: { asset: second.asset, amount: second.amount } }),
+    };
+    const status = await this.#approvalStatus(step, intentDigest(subject));
     const decisions: EngineDecision[] = [];
-    const approvals: string[] = [];
-    try {
-      for (const [i, leg] of legs.entries()) {
-        const intent = {
+    let demand: EngineDecision | undefined;
+    for (const intent of intents) {
+      const decision = await this.#o.engine.evaluate({ ...intent, approvals: status?.approvals ?? [] });
+      if (decision.outcome === "allow") decisions.push(decision);
+      else if (decision.outcome === "deny" || this.#o.approvals === undefined) {
+        await this.#releaseNew(decisions);
+        throw new GateDeniedError(decision.reasons, {
+          intentId: decision.intentId,
+          decisionId: decision.decisionId,
           action: decoded.action,
-          intent_id: `${id}${leg.suffix}`,
-          initiator: this.#context.initiator ?? this.#o.initiator,
-          ...(counterparty === undefined ? {} : { counterparty }),
-          asset: assets[i]!,
-          amount: leg.amount.toString(),
-          aml,
-          key_tier: tier,
-          payload_hash: payloadHash,
-        };
-        const decided = await this.#decideLeg(intent, `${step}${leg.suffix}`);
-        decisions.push(decided.decision);
-        if (decided.approval !== undefined) approvals.push(decided.approval);
-      }
-    } catch (error) {
-      await this.#releaseNew(decisions);
-      throw error;
+        });
+      } else if (demand === undefined || decision.approvals.required > demand.approvals.required) demand = decision;
     }
-    return { decisions, approvals };
-  }
-
-  /** One leg's decision: allow (with the approval it relies on), or a thrown deny or pending approval. */
-  async #decideLeg(
-    intent: { intent_id: string; action: string; initiator: Initiator } & Record<string, unknown>,
-    approvalId: string,
-  ): Promise<{ decision: EngineDecision; approval?: string }> {
-    const subject = { ...intent, intent_id: approvalId };
-    const status = await this.#approvalStatus(subject.intent_id, intentDigest(subject));
-    const decision = await this.#o.engine.evaluate({ ...intent, approvals: status?.approvals ?? [] });
-    if (decision.outcome === "allow") {
-      return { decision, ...(status?.state === "approved" ? { approval: subject.intent_id } : {}) };
-    }
-    if (decision.outcome === "deny" || this.#o.approvals === undefined) {
-      throw new GateDeniedError(decision.reasons, {
-        intentId: decision.intentId,
-        decisionId: decision.decisionId,
-        action: intent.action,
-      });
-    }
-    const opened = await this.#o.approvals.request(subject, decision);
+    if (demand === undefined) return { decisions, ...(status?.state === "approved" ? { approval: step } : {}) };
+    await this.#releaseNew(decisions);
+    const opened = await this.#o.approvals!.request(subject, demand);
     throw new GateApprovalsPendingError({
-      intentId: intent.intent_id,
-      approvalId: subject.intent_id,
+      intentId: first.intent_id,
+      approvalId: step,
       digest: opened.digest,
-      required: decision.approvals.required,
-      roles: decision.approvals.roles,
+      required: demand.approvals.required,
+      roles: demand.approvals.roles,
       approved: opened.approvals.length,
-      decisionId: decision.decisionId,
+      decisionId: demand.decisionId,
     });
   }
 
