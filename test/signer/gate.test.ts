@@ -458,6 +458,118 @@ describe("PolicyGatedSigner", function () {
     expect(isGateError(await rejectionOf(g.gate.signMessage("hello")), "GATE_UNDECODABLE")).to.be.true;
   });
 
+  const fcOptions = (runs: number) => ({
+    seed: Number(process.env.FC_SEED ?? 42),
+    numRuns: Number(process.env.FC_RUNS ?? runs),
+  });
+
+  it("no approval yields more signatures than it granted (fast-check)", async function () {
+    const engine = await g.f.engine.getAddress();
+    let trades = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom("sign", "sign", "approve"), { minLength: 1, maxLength: 8 }),
+        async (steps) => {
+          const terms = await buyFromBeta(g.f, 1_000n + BigInt(++trades), 2_000_000_00n);
+          const data = g.f.engine.interface.encodeFunctionData("instruct", [terms]);
+          const request = { to: engine, data, gasLimit: 500_000n, gasPrice: 0n, chainId: 31337n };
+          let pending: GateApprovalsPendingError | undefined;
+          let granted = 0;
+          let signed = 0;
+          for (const step of steps) {
+            if (step === "approve" && pending !== undefined) {
+              await approveBoth(pending);
+              pending = undefined;
+              granted += 1;
+            } else if (step === "sign") {
+              try {
+                await g.gate.signTransaction(request);
+                signed += 1;
+              } catch (error) {
+                expect(isGateError(error, "GATE_APPROVALS_PENDING"), String(error)).to.be.true;
+                pending = error as GateApprovalsPendingError;
+              }
+            }
+          }
+          expect(signed).to.be.at.most(granted);
+        },
+      ),
+      fcOptions(10),
+    );
+  });
+
+  it("exposure reserved equals the sum of the signed legs (fast-check)", async function () {
+    const cash = await g.f.cash.getAddress();
+    const beta = g.f.banks[1].account.address;
+    const signedLegs = new Map<string, bigint>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          dvp: fc.boolean(),
+          amount: fc.bigInt({ min: 1n, max: 50_000_00n }),
+          times: fc.integer({ min: 1, max: 3 }),
+        }),
+        async (c) => {
+          for (let i = 0; i < c.times; i += 1) {
+            if (c.dvp) {
+              const terms = await buyFromBeta(g.f, (c.amount % 5_000n) + 1n, c.amount);
+              const raw = await g.gate.signTransaction({
+                to: await g.f.engine.getAddress(),
+                data: g.f.engine.interface.encodeFunctionData("instruct", [terms]),
+                gasLimit: 500_000n,
+                gasPrice: 0n,
+              });
+              expect(raw).to.match(/^0x/);
+              const id = (await records(g.audit)).filter((r) => r.kind === "signature").at(-1)!.subject!;
+              signedLegs.set(id, c.amount);
+              signedLegs.set(`${id}:asset`, (c.amount % 5_000n) + 1n);
+            } else {
+              const data = g.f.cash.interface.encodeFunctionData("transfer", [beta, c.amount]);
+              await g.gate.signTransaction({ to: cash, data, gasLimit: 100_000n, gasPrice: 0n });
+              const id = (await records(g.audit)).filter((r) => r.kind === "signature").at(-1)!.subject!;
+              expect(signedLegs.has(id), `a second signature under ${id}`).to.be.false;
+              signedLegs.set(id, c.amount);
+            }
+          }
+          let reserved = 0n;
+          let legs = 0n;
+          for (const [id, amount] of signedLegs) {
+            const r = g.engine.reservation(id);
+            if (r?.state === "reserved") reserved += r.amount;
+            legs += amount;
+          }
+          expect(reserved).to.equal(legs);
+        },
+      ),
+      fcOptions(20),
+    );
+  });
+
+  it("no signature for a chain id other than the configured one (fast-check)", async function () {
+    const cash = await g.f.cash.getAddress();
+    const data = g.f.cash.interface.encodeFunctionData("transfer", [g.f.banks[1].account.address, 1_00n]);
+    let nonce = 1_000;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.constant(undefined), fc.constant(31337n), fc.constant(0n), fc.bigInt({ min: 0n, max: 2n ** 64n })),
+        fc.boolean(),
+        async (chainId, offline) => {
+          const signer = offline ? g.gate.connect(null) : g.gate;
+          // Offline there is no provider to allocate from: each request names a nonce of its own.
+          const request = { to: cash, data, gasLimit: 100_000n, gasPrice: 0n, ...(offline ? { nonce: ++nonce } : {}) };
+          try {
+            const raw = await signer.signTransaction(chainId === undefined ? request : { ...request, chainId });
+            expect(ethers.Transaction.from(raw).chainId).to.equal(31337n);
+          } catch (error) {
+            expect(chainId === undefined || chainId === 31337n, String(error)).to.be.false;
+            expect(isGateError(error, "GATE_DENIED"), String(error)).to.be.true;
+          }
+        },
+      ),
+      fcOptions(30),
+    );
+  });
+
   it("never signs an intent the policy did not allow, across random calls (fast-check)", async function () {
     const f = g.f;
     const cash = await f.cash.getAddress();
