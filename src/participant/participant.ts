@@ -39,7 +39,7 @@ import {
   type Initiator,
 } from "../signer/gate";
 import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
-import { SubmissionStore } from "./submissions";
+import { SubmissionStore, type Submission } from "./submissions";
 import { Transmitter } from "./transmit";
 
 export interface ParticipantOptions {
@@ -198,7 +198,7 @@ export class Participant {
         chainId,
         screening: options.screening ?? (config.screening === "none" ? () => "clear" : undefined),
       });
-      return new Participant({
+      const participant = new Participant({
         config,
         provider,
         audit,
@@ -212,6 +212,9 @@ export class Participant {
         chainId: BigInt(chainId),
         onAnchorError: options.onAnchorError,
       });
+      closers.push(() => participant.anchoring?.stop());
+      await participant.recoverUnsent();
+      return participant;
     } catch (error) {
       for (const close of closers.reverse()) await close();
       throw error;
@@ -344,6 +347,47 @@ export class Participant {
   }
 
   // ------------------------------------------------------------------ submission
+
+  /** Every signed transaction still waiting for its receipt (recorded, or found unsent at start). */
+  pendingSubmissions(): Submission[] {
+    return this.#submissions.pending();
+  }
+
+  /**
+   * Resolves, at start, every transaction this key signed that was never recorded as sent (a crash between
+   * signing and recording): the exact signed bytes from the audit log's signature record are recorded under
+   * the call's key, so that the retried call finds them and sends them instead of signing anew (retries are
+   * matched by chain, target, value and calldata, or the operation id, never by gas or fee), and every pending
+   * transaction whose nonce is still open is broadcast again. Returns the transactions recovered.
+   */
+  async recoverUnsent(): Promise<Submission[]> {
+    const recovered: Submission[] = [];
+    for await (const r of this.audit.records()) {
+      const p = r.payload as { raw?: unknown; payloadHash?: unknown; operationId?: unknown; signer?: unknown };
+      if (r.kind !== "signature" || typeof p.raw !== "string" || p.signer !== this.address) continue;
+      const tx = Transaction.from(p.raw);
+      if (tx.chainId !== this.#chainId || this.#submissions.hasTransaction(tx.hash!)) continue;
+      const key = typeof p.operationId === "string" ? p.operationId : String(p.payloadHash);
+      if (this.#submissions.get(key) !== undefined) continue;
+      this.#submissions.record(key, tx.hash!, p.raw, tx.nonce);
+      recovered.push(this.#submissions.get(key)!);
+    }
+    const next = await this.provider.getTransactionCount(this.address, "latest");
+    for (const s of this.#submissions.pending()) {
+      if (s.nonce < next) {
+        const receipt = await this.provider.getTransactionReceipt(s.txHash);
+        if (receipt !== null)
+          this.#submissions.settle(s.key, receipt.status === 1 ? "mined" : "reverted", receipt.blockNumber);
+        continue;
+      }
+      try {
+        await this.provider.broadcastTransaction(s.raw);
+      } catch {
+        // Already known to the node, or not yet acceptable: the retried call tracks it to its receipt.
+      }
+    }
+    return recovered;
+  }
 
   /**
    * Signs `call` through the gate and submits it, tracked to a receipt. A call signed before (same chain,

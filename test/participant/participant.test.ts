@@ -2,7 +2,7 @@
 // bundles of the real bank policy, SQLite logs) on the in-process network. Retries never sign a call twice, a
 // transaction that never reached the chain is rebroadcast with the same bytes, and bad configuration opens nothing.
 import { expect } from "chai";
-import { encodeBytes32String } from "ethers";
+import { encodeBytes32String, Interface, Transaction } from "ethers";
 import hre from "hardhat";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -125,6 +125,29 @@ describe("Participant", function () {
     expect(retried).to.include({ retried: true, txHash });
     expect(retried.receipt.status).to.equal(1);
     expect(await signatures(beta, retried.settlementId)).to.equal(1);
+  });
+
+  it("finds at start a transaction signed but never recorded as sent, and sends those bytes instead of signing again", async function () {
+    const [alpha, beta] = banks;
+    const cash = record.tokens.find((t) => t.symbol === "aEUR")!.address;
+    const data = new Interface(["function transfer(address to, uint256 amount)"]).encodeFunctionData("transfer", [
+      beta.address,
+      1_23n,
+    ]);
+    const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+    // The crash window: the gate signed (and audited) the call, the process died before recording it as sent.
+    const populated = await alpha.participant.gate.populateTransaction({ to: cash, data, chainId });
+    const signed = Transaction.from(await alpha.participant.gate.signTransaction(populated));
+    const config = JSON.parse(
+      await readFile(path.join(alpha.dir, "participant.json"), "utf8"),
+    ) as ParticipantConfigInput;
+    await alpha.participant.close();
+    alpha.participant = await Participant.open(config, { provider: hre.ethers.provider, now: () => clock.now() });
+    const sent = await alpha.participant.transfer(cash, beta.address, 1_23n);
+    expect(sent).to.include({ retried: true, txHash: signed.hash, nonce: signed.nonce });
+    expect(sent.receipt.status).to.equal(1);
+    expect(await hre.ethers.provider.getTransactionCount(alpha.address)).to.equal(signed.nonce + 1);
+    expect(alpha.participant.pendingSubmissions().map((p) => p.txHash)).to.not.include(signed.hash);
   });
 
   it("gives back reserved exposure when its settlement is cancelled", async function () {

@@ -214,6 +214,10 @@ export class PolicyGatedSigner extends AbstractSigner {
       nonce: signed.nonce,
       chainId: Number(signed.chainId),
       signer: await this.getAddress(),
+      // The signed bytes, so that a transaction signed but never sent (a crash in between) can be found and
+      // sent as it is, and the caller's explicit id the call was signed under, if any.
+      raw: serialized,
+      operationId: this.#context.intentId ?? null,
     });
   }
 
