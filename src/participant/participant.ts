@@ -161,7 +161,8 @@ export class Participant {
               config.sharedParameters,
               options.now,
             );
-      const onChainVersion = shared === undefined ? undefined : (await shared.current()).policyVersion;
+      const strict = shared?.config.versionPolicy === "strict";
+      const onChainVersion = shared === undefined || !strict ? undefined : (await shared.current()).policyVersion;
       await registry.activate(await readBundle(config.policy.bundleDir), { onChainVersion });
       const engine = PolicyEngine.open({
         config: config.engine,

@@ -304,6 +304,24 @@ describe("shared parameters: one truth with the chain", function () {
       expect((await chain.current()).caps.get("B30")).to.equal(CAPS.bond);
     });
 
+    it("halts nothing on a version change when the bank chose compatible, and still holds to the live cap", async function () {
+      const f = await loadFixture(versionBumpedFixture);
+      const compatible = { ...config, versionPolicy: "compatible" as const };
+      const guard = SharedParametersSource.forConsortium(
+        f.consortium,
+        await assetsOf(f),
+        compatible,
+        () => now,
+      ).asGuard();
+      const check = (amount: bigint) =>
+        guard.check(
+          { action: "instruct", asset: "B30", amount: amount.toString() } as Parameters<typeof guard.check>[0],
+          1,
+        );
+      expect(await check(1n)).to.deep.equal([]);
+      expect((await check(CAPS.bond + 1n)).map((r) => r.split(":")[0])).to.deep.equal(["SHARED_CAP_EXCEEDED"]);
+    });
+
     it("serves as the engine's guard: the chain's reasons for an intent, and a rejection when stale", async function () {
       const f = await loadFixture(deployConsortium);
       const guard = SharedParametersSource.forConsortium(f.consortium, await assetsOf(f), config, () => now).asGuard();
