@@ -39,6 +39,7 @@ import {
   type Initiator,
 } from "../signer/gate";
 import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
+import { recoverUnsent } from "./recover";
 import { SubmissionStore, type Submission } from "./submissions";
 import { Transmitter } from "./transmit";
 
@@ -361,33 +362,14 @@ export class Participant {
    * matched by chain, target, value and calldata, or the operation id, never by gas or fee), and every pending
    * transaction whose nonce is still open is broadcast again. Returns the transactions recovered.
    */
-  async recoverUnsent(): Promise<Submission[]> {
-    const recovered: Submission[] = [];
-    for await (const r of this.audit.records()) {
-      const p = r.payload as { raw?: unknown; payloadHash?: unknown; operationId?: unknown; signer?: unknown };
-      if (r.kind !== "signature" || typeof p.raw !== "string" || p.signer !== this.address) continue;
-      const tx = Transaction.from(p.raw);
-      if (tx.chainId !== this.#chainId || this.#submissions.hasTransaction(tx.hash!)) continue;
-      const key = typeof p.operationId === "string" ? p.operationId : String(p.payloadHash);
-      if (this.#submissions.get(key) !== undefined) continue;
-      this.#submissions.record(key, tx.hash!, p.raw, tx.nonce);
-      recovered.push(this.#submissions.get(key)!);
-    }
-    const next = await this.provider.getTransactionCount(this.address, "latest");
-    for (const s of this.#submissions.pending()) {
-      if (s.nonce < next) {
-        const receipt = await this.provider.getTransactionReceipt(s.txHash);
-        if (receipt !== null)
-          this.#submissions.settle(s.key, receipt.status === 1 ? "mined" : "reverted", receipt.blockNumber);
-        continue;
-      }
-      try {
-        await this.provider.broadcastTransaction(s.raw);
-      } catch {
-        // Already known to the node, or not yet acceptable: the retried call tracks it to its receipt.
-      }
-    }
-    return recovered;
+  recoverUnsent(): Promise<Submission[]> {
+    return recoverUnsent({
+      audit: this.audit,
+      submissions: this.#submissions,
+      provider: this.provider,
+      address: this.address,
+      chainId: this.#chainId,
+    });
   }
 
   /**

@@ -40,6 +40,7 @@ import type { CallDecoder, CallToSign, DecodedCall } from "./decode";
 import type { GateDirectory } from "./directory";
 import { callPayloadHash } from "./payload";
 import { GateApprovalsPendingError, GateDeniedError, GateError } from "./errors";
+import { ASSET_LEG, numbered, serialize, signingKeyOf } from "./signing-keys";
 
 export type KeyTier = "hot" | "warm" | "cold";
 export type AmlResult = "clear" | "medium" | "hit";
@@ -83,7 +84,7 @@ export interface PolicyGatedSignerOptions {
 /** What one call to sign is about, with an explicit intent id when the caller has one. */
 export interface SigningContext {
   initiator?: Initiator;
-  /** For calls with no natural id (token transfers): identical calls under one id count once. */
+  /** For calls with no natural id (token transfers): the id their signatures are counted under, each its own intent. */
   intentId?: string;
 }
 
@@ -154,7 +155,7 @@ export class PolicyGatedSigner extends AbstractSigner {
     }
     const signable = { ...request, to, chainId };
     if (decoded.kind === "intent") {
-      const key = signingKeyOf(decoded, this.#context, payloadHash);
+      const key = signingKeyOf(decoded, this.#context.intentId, payloadHash);
       return serialize(this.#o.engine, key, () => this.#signIntent(decoded, signable, key, payloadHash));
     }
     await this.#record("decision", payloadHash, { stage: "gate", outcome: "allow", reason: decoded.reason });
@@ -404,49 +405,4 @@ export class PolicyGatedSigner extends AbstractSigner {
       );
     }
   }
-}
-
-/**
- * What signatures are counted under: a settlement step (its id and action), else the caller's explicit intent
- * id, else the call's payload hash. Never the caller's id for a settlement: two settlements cannot share one.
- */
-function signingKeyOf(
-  decoded: Extract<DecodedCall, { kind: "intent" }>,
-  context: SigningContext,
-  payloadHash: string,
-): string {
-  if (decoded.settlementId !== undefined) return `${decoded.settlementId}/${decoded.action}`;
-  return context.intentId ?? `call:${payloadHash}`;
-}
-
-/** The id of signature number `ordinal` (from 0) under `key`: the key itself, then `key#2`, `key#3`, ... */
-function numbered(key: string, ordinal: number): string {
-  return ordinal === 0 ? key : `${key}#${ordinal + 1}`;
-}
-
-/** Signatures under one key are decided and counted one at a time (per engine, which owns the count). */
-const queues = new WeakMap<PolicyEngine, Map<string, Promise<unknown>>>();
-
-function serialize<T>(engine: PolicyEngine, key: string, task: () => Promise<T>): Promise<T> {
-  let map = queues.get(engine);
-  if (map === undefined) {
-    map = new Map();
-    queues.set(engine, map);
-  }
-  const previous = map.get(key) ?? Promise.resolve();
-  const run = previous.then(task, task);
-  const tail = run.catch(() => undefined);
-  map.set(key, tail);
-  void tail.then(() => {
-    if (map.get(key) === tail) map.delete(key);
-  });
-  return run;
-}
-
-/** Suffix of the intent id (reservation and approvals) of a DvP's asset leg. */
-export const ASSET_LEG = ":asset";
-
-/** The intent ids whose exposure a settlement holds: its cash (or FoP asset) leg and a DvP's asset leg. */
-export function settlementLegIds(settlementId: string): string[] {
-  return [settlementId, `${settlementId}${ASSET_LEG}`];
 }

@@ -15,6 +15,5 @@ export {
   type KeyTier,
   type PolicyGatedSignerOptions,
   type SigningContext,
-  ASSET_LEG,
-  settlementLegIds,
 } from "./gated-signer";
+export { ASSET_LEG, settlementLegIds } from "./signing-keys";
