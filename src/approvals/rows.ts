@@ -12,8 +12,12 @@ export const SCHEMA =
   "approver_id TEXT NOT NULL, decision TEXT NOT NULL, expires_at INTEGER NOT NULL, signature TEXT NOT NULL, " +
   "at INTEGER NOT NULL, PRIMARY KEY (intent_id, approver_id));";
 
-/** pending, approved (enough distinct valid approvers), rejected (one rejection) or expired. */
-export const APPROVAL_STATES = ["pending", "approved", "rejected", "expired"] as const;
+/**
+ * pending, approved (enough distinct approvers whose votes have not expired), rejected (one rejection),
+ * expired (the request, or enough of its votes, passed their expiry before it was used) or consumed (the one
+ * signature it was granted for was made).
+ */
+export const APPROVAL_STATES = ["pending", "approved", "rejected", "expired", "consumed"] as const;
 export type ApprovalState = (typeof APPROVAL_STATES)[number];
 
 export interface RequestRow {
@@ -59,12 +63,22 @@ export interface ApprovalStatus {
   createdAt: number;
   expiresAt: number;
   votes: RecordedVote[];
-  /** The approving parties, ready for the intent's `approvals` field on re-evaluation. */
+  /** The approving parties whose votes have not expired, ready for the intent's `approvals` on re-evaluation. */
   approvals: { id: string; roles: string[] }[];
 }
 
-/** Builds the status of `row` from its votes and the approver directory. */
-export function toStatus(row: RequestRow, votes: readonly VoteRow[], config: ApprovalConfig): ApprovalStatus {
+/** Approving votes still within their own `expiresAt` at `now`. */
+export function liveApprovals(votes: readonly VoteRow[], now: number): VoteRow[] {
+  return votes.filter((v) => v.decision === "approve" && now < v.expires_at);
+}
+
+/** Builds the status of `row` from its votes and the approver directory; votes expired at `now` approve nothing. */
+export function toStatus(
+  row: RequestRow,
+  votes: readonly VoteRow[],
+  config: ApprovalConfig,
+  now: number,
+): ApprovalStatus {
   const roles = JSON.parse(row.roles) as string[];
   const directory = new Map(config.approvers.map((a) => [a.id, a]));
   return {
@@ -83,8 +97,9 @@ export function toStatus(row: RequestRow, votes: readonly VoteRow[], config: App
       signature: v.signature,
       at: v.at,
     })),
-    approvals: votes
-      .filter((v) => v.decision === "approve")
-      .map((v) => ({ id: v.approver_id, roles: [...(directory.get(v.approver_id)?.roles ?? [])] })),
+    approvals: liveApprovals(votes, now).map((v) => ({
+      id: v.approver_id,
+      roles: [...(directory.get(v.approver_id)?.roles ?? [])],
+    })),
   };
 }

@@ -3,7 +3,7 @@
  * write transaction and applies the result.
  *
  *   identical to a vote already counted -> accepted again, nothing changes (idempotent)
- *   request approved or rejected        -> APPROVAL_REQUEST_CLOSED
+ *   request approved, rejected or consumed -> APPROVAL_REQUEST_CLOSED
  *   request past its expiry             -> marked expired, APPROVAL_EXPIRED
  *   digest is not the request's         -> APPROVAL_DIGEST_MISMATCH (signed for another transaction)
  *   approver id not in the directory    -> APPROVAL_UNKNOWN_APPROVER
@@ -54,7 +54,7 @@ export function checkVote(
   ) {
     return { expire: false, insert: false, events: [] };
   }
-  if (row.state === "approved" || row.state === "rejected") {
+  if (row.state === "approved" || row.state === "rejected" || row.state === "consumed") {
     throw new ApprovalError("APPROVAL_REQUEST_CLOSED", `the request is already ${row.state}`, details);
   }
   if (row.state === "expired" || now >= row.expires_at) {

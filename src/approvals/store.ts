@@ -1,8 +1,16 @@
 /**
  * `ApprovalStore`: pending approval requests and the signed votes collected for them, in one SQLite file
  * (WAL, `synchronous=FULL`). Each check-and-write runs in one IMMEDIATE transaction, so two processes cannot
- * both count a vote; every step (requested, approved, rejected, refused, completed, expired) is then appended
- * to the audit log when one is given (kind `approval`, subject the intent id).
+ * both count a vote; every step (requested, approved, rejected, refused, completed, expired, consumed) is then
+ * appended to the audit log when one is given (kind `approval`, subject the intent id).
+ *
+ * Expiry: an approval is good until the request's own expiry AND each counted vote's `expiresAt`. A request
+ * (approved or not) found past its expiry, or approved but left with fewer unexpired votes than it requires, is
+ * marked expired; asking for the same intent again opens it afresh (new votes needed).
+ *
+ * Consumption: an approved request grants exactly one signature. `consume` turns it from approved to consumed
+ * in one IMMEDIATE transaction before the signature is made, so two processes cannot both sign on it; the next
+ * signature of the same call is a new intent (the policy gate numbers them) with a new digest and new votes.
  */
 import Database from "better-sqlite3";
 import type { AuditStore, JsonValue } from "../audit";
@@ -12,7 +20,15 @@ import { parseApprovalConfig, type ApprovalConfig, type ApprovalConfigInput } fr
 import { intentDigest, parseSignedApproval } from "./digest";
 import { ApprovalError, isApprovalError } from "./errors";
 import { checkVote, type Outcome } from "./rules";
-import { SCHEMA, toStatus, type ApprovalStatus, type ApprovalState, type RequestRow, type VoteRow } from "./rows";
+import {
+  liveApprovals,
+  SCHEMA,
+  toStatus,
+  type ApprovalStatus,
+  type ApprovalState,
+  type RequestRow,
+  type VoteRow,
+} from "./rows";
 
 /** Options of `ApprovalStore.open`. */
 export interface ApprovalStoreOptions {
@@ -86,7 +102,10 @@ export class ApprovalStore {
               given: digest,
             });
           }
-          return false;
+          if (!this.#lapsed(existing, now)) return false;
+          // An expired request for the same intent is opened afresh: the votes it held no longer count.
+          this.#db.prepare("DELETE FROM approval_votes WHERE intent_id = ?").run(intent.intent_id);
+          this.#db.prepare("DELETE FROM approval_requests WHERE intent_id = ?").run(intent.intent_id);
         }
         this.#db
           .prepare(
@@ -179,16 +198,52 @@ export class ApprovalStore {
     return this.status(subject);
   }
 
-  /** The request's state and the votes collected; a pending request past its expiry is marked expired. */
+  /**
+   * The request's state and the votes collected; a pending or approved request past its expiry (or approved
+   * with too few unexpired votes left) is marked expired.
+   */
   async status(intentId: string): Promise<ApprovalStatus> {
     this.#assertOpen();
     let row = this.#requireRow(intentId);
-    if (row.state === "pending" && this.#now() >= row.expires_at) {
+    const now = this.#now();
+    if ((row.state === "pending" || row.state === "approved") && this.#lapsed(row, now)) {
       this.#setState(intentId, "expired");
       await this.#record(intentId, { event: "expired" });
       row = this.#requireRow(intentId);
     }
-    return toStatus(row, this.#votes(intentId), this.#config);
+    return toStatus(row, this.#votes(intentId), this.#config, now);
+  }
+
+  /**
+   * Uses the approval of `intentId` for the one signature it grants: approved -> consumed, atomically and
+   * audited with `facts`. Throws APPROVAL_EXPIRED when it lapsed, APPROVAL_REQUEST_CLOSED when it is not
+   * approved (pending, rejected, or consumed already).
+   */
+  async consume(intentId: string, facts: { [key: string]: JsonValue } = {}): Promise<ApprovalStatus> {
+    this.#assertOpen();
+    const now = this.#now();
+    const result = this.#db
+      .transaction((): ApprovalState | "used" => {
+        const row = this.#requireRow(intentId);
+        if (row.state === "approved" && !this.#lapsed(row, now)) {
+          this.#setState(intentId, "consumed");
+          return "used";
+        }
+        if ((row.state === "pending" || row.state === "approved") && this.#lapsed(row, now)) {
+          this.#setState(intentId, "expired");
+          return "expired";
+        }
+        return row.state;
+      })
+      .immediate();
+    if (result === "used") {
+      await this.#record(intentId, { event: "consumed", ...facts });
+      return this.status(intentId);
+    }
+    if (result === "expired") await this.#record(intentId, { event: "expired" });
+    throw result === "expired"
+      ? new ApprovalError("APPROVAL_EXPIRED", "the approval expired before it was used", { intentId })
+      : new ApprovalError("APPROVAL_REQUEST_CLOSED", `the request is ${result}, not approved`, { intentId });
   }
 
   /** Every request matching `filter`, oldest first. */
@@ -229,6 +284,13 @@ export class ApprovalStore {
     return this.#db
       .prepare("SELECT * FROM approval_votes WHERE intent_id = ? ORDER BY at, approver_id")
       .all(intentId) as VoteRow[];
+  }
+
+  /** True when `row` can no longer grant a signature at `now` (its expiry, or too few unexpired votes). */
+  #lapsed(row: RequestRow, now: number): boolean {
+    if (row.state === "expired") return true;
+    if (now >= row.expires_at) return true;
+    return row.state === "approved" && liveApprovals(this.#votes(row.intent_id), now).length < row.required;
   }
 
   #setState(intentId: string, state: ApprovalState): void {

@@ -150,6 +150,8 @@ export async function openBanks(
       bank: { name: input.name, lei: input.lei },
       hsm: options.hsm.config(label, "settlement"),
       initiator: { id: `${label}-desk`, roles: ["trader"] },
+      // The demo screens nobody, and says so: without it every call with a counterparty would be denied.
+      screening: "none",
       policy: { bundleDir, complianceKeys: compliance.map((w) => w.address), threshold: 2 },
       audit: { path: path.join(dir, "audit.sqlite") },
       engine: { reservationsPath: path.join(dir, "reservations.sqlite") },

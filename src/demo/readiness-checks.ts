@@ -271,7 +271,9 @@ export function checkAuditTrail(input: AuditTrailInput): AuditTrailEvidence {
       );
       const events = log.filter((r) => r.kind === "approval" && lower(r.subject) === `${id}/${a.action}`);
       const count = (event: string) => events.filter((r) => obj(r.payload).event === event).length;
-      const expected = { requested: 1, approved: a.votes, completed: a.state === "approved" ? 1 : 0 };
+      // A request that reached its quorum is approved until its one signature consumes it.
+      const completed = a.state === "approved" || a.state === "consumed" ? 1 : 0;
+      const expected = { requested: 1, approved: a.votes, completed };
       const missing = Object.entries(expected).filter(([event, n]) => count(event) !== n);
       if (missing.length > 0 && point.gap === null)
         point.gap = `approval records of ${a.action} in ${a.bank}'s log: ${missing.map(([e, n]) => `${count(e)} ${e}, expected ${n}`).join("; ")}`;

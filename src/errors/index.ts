@@ -69,6 +69,7 @@ export const ErrorCode = {
   PolicyBundleSharedVersionMismatch: "POLICY_BUNDLE_SHARED_VERSION_MISMATCH",
   PolicyBundleNoPrevious: "POLICY_BUNDLE_NO_PREVIOUS",
   PolicyBundleConfigInvalid: "POLICY_BUNDLE_CONFIG_INVALID",
+  PolicyBundleAuditUnverified: "POLICY_BUNDLE_AUDIT_UNVERIFIED",
   // PolicyEngineError (src/policy): the decision engine around the policy (reservations, audit, config).
   PolicyEngineConfigInvalid: "POLICY_ENGINE_CONFIG_INVALID",
   PolicyEngineClosed: "POLICY_ENGINE_CLOSED",

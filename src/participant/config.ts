@@ -42,6 +42,12 @@ export const participantConfigSchema = z
       .strict(),
     hsm: HsmSignerConfigSchema,
     keyTier: z.enum(["hot", "warm", "cold"]).default("warm"),
+    /**
+     * `"none"` says explicitly that the bank screens no counterparty (every one screens clear; the choice is
+     * audited at every start). Otherwise a screening function must be given to `Participant.open`, or every
+     * call with a counterparty is denied.
+     */
+    screening: z.literal("none").optional(),
     /** Who initiates calls made through this object (the policy's `initiator`). */
     initiator: partySchema,
     policy: z

@@ -34,16 +34,21 @@ import {
   CallDecoder,
   onChainDirectory,
   PolicyGatedSigner,
+  settlementLegIds,
   type AmlResult,
   type Initiator,
 } from "../signer/gate";
 import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
-import { SubmissionStore } from "./submissions";
+import { recoverUnsent } from "./recover";
+import { SubmissionStore, type Submission } from "./submissions";
 import { Transmitter } from "./transmit";
 
 export interface ParticipantOptions {
   provider: Provider;
-  /** The bank's AML screening of a counterparty LEI (default: every counterparty screens clear). */
+  /**
+   * The bank's AML screening of a counterparty LEI. Without it, screening fails closed (every call with a
+   * counterparty is denied) unless the configuration says `screening: "none"`.
+   */
   screening?: (counterparty: string | undefined) => Promise<AmlResult> | AmlResult;
   /** Clock of the decision engine and approvals, in Unix seconds (default: the system clock). */
   now?: () => number;
@@ -140,6 +145,7 @@ export class Participant {
     try {
       const audit = await openAuditStore(config.audit);
       closers.push(() => audit.close());
+      await recordScreening(audit, options.screening !== undefined ? "function" : (config.screening ?? "missing"));
       const registry = await PolicyRegistry.open({
         complianceKeys: config.policy.complianceKeys,
         threshold: config.policy.threshold,
@@ -156,7 +162,8 @@ export class Participant {
               config.sharedParameters,
               options.now,
             );
-      const onChainVersion = shared === undefined ? undefined : (await shared.current()).policyVersion;
+      const strict = shared?.config.versionPolicy === "strict";
+      const onChainVersion = shared === undefined || !strict ? undefined : (await shared.current()).policyVersion;
       await registry.activate(await readBundle(config.policy.bundleDir), { onChainVersion });
       const engine = PolicyEngine.open({
         config: config.engine,
@@ -185,14 +192,15 @@ export class Participant {
         inner: new ProtectedSigner(hsm, new NonceAllocator(records)),
         engine,
         decoder,
-        directory: onChainDirectory(c.consortium, provider),
+        directory: onChainDirectory(c.consortium, provider, c.tokens),
         audit,
         approvals,
         initiator: config.initiator,
         keyTier: config.keyTier,
-        screening: options.screening ?? (() => "clear"),
+        chainId,
+        screening: options.screening ?? (config.screening === "none" ? () => "clear" : undefined),
       });
-      return new Participant({
+      const participant = new Participant({
         config,
         provider,
         audit,
@@ -206,6 +214,9 @@ export class Participant {
         chainId: BigInt(chainId),
         onAnchorError: options.onAnchorError,
       });
+      closers.push(() => participant.anchoring?.stop());
+      await participant.recoverUnsent();
+      return participant;
     } catch (error) {
       for (const close of closers.reverse()) await close();
       throw error;
@@ -265,7 +276,7 @@ export class Participant {
       "8": "cancelled",
     };
     const release = reason[status.toString()];
-    if (release !== undefined) await this.engine.release(id, release);
+    if (release !== undefined) await this.#releaseLegs(id, release);
     return status;
   }
 
@@ -339,6 +350,28 @@ export class Participant {
 
   // ------------------------------------------------------------------ submission
 
+  /** Every signed transaction still waiting for its receipt (recorded, or found unsent at start). */
+  pendingSubmissions(): Submission[] {
+    return this.#submissions.pending();
+  }
+
+  /**
+   * Resolves, at start, every transaction this key signed that was never recorded as sent (a crash between
+   * signing and recording): the exact signed bytes from the audit log's signature record are recorded under
+   * the call's key, so that the retried call finds them and sends them instead of signing anew (retries are
+   * matched by chain, target, value and calldata, or the operation id, never by gas or fee), and every pending
+   * transaction whose nonce is still open is broadcast again. Returns the transactions recovered.
+   */
+  recoverUnsent(): Promise<Submission[]> {
+    return recoverUnsent({
+      audit: this.audit,
+      submissions: this.#submissions,
+      provider: this.provider,
+      address: this.address,
+      chainId: this.#chainId,
+    });
+  }
+
   /**
    * Signs `call` through the gate and submits it, tracked to a receipt. A call signed before (same chain,
    * target, value and calldata, or the same `operationId`) is not signed again: its transaction is looked up
@@ -373,15 +406,20 @@ export class Participant {
       return { ...sent, settlementId };
     } catch (error) {
       if (error instanceof TransactionError && (fn === "instruct" || fn === "affirm")) {
-        await this.engine.release(settlementId, "failed");
+        await this.#releaseLegs(settlementId, "failed");
       }
       throw error;
     }
   }
 
   async #released(done: SettlementSubmitted, reason: ReleaseReason): Promise<SettlementSubmitted> {
-    await this.engine.release(done.settlementId, reason);
+    await this.#releaseLegs(done.settlementId, reason);
     return done;
+  }
+
+  /** Gives back the exposure of both legs of a settlement. */
+  async #releaseLegs(settlementId: string, reason: ReleaseReason): Promise<void> {
+    for (const id of settlementLegIds(settlementId)) await this.engine.release(id, reason);
   }
 
   async #anchorsFor(anchors: boolean) {
@@ -399,6 +437,22 @@ export class Participant {
     );
     return events.map((e) => ({ seq: Number(e.args.seq), hash: e.args.head.replace(/^0x/, "").toLowerCase() }));
   }
+}
+
+/** Records at start how counterparties are screened (`none` is the bank's explicit choice to screen nobody). */
+async function recordScreening(audit: AuditStore, screening: "function" | "none" | "missing"): Promise<void> {
+  const outcome = screening === "missing" ? "deny" : "allow";
+  const reason =
+    screening === "function"
+      ? "counterparties are screened by the bank's screening function"
+      : screening === "none"
+        ? "SCREENING_NONE: the configuration says this bank screens no counterparty; every one screens clear"
+        : "SCREENING_NOT_CONFIGURED: no screening is configured; every call with a counterparty is denied";
+  await audit.append({
+    kind: "decision",
+    subject: "configuration:screening",
+    payload: { stage: "configuration", setting: "screening", value: screening, outcome, reason },
+  });
 }
 
 /** The default report of a failed periodic anchor: one line, the error's code and message (no details). */

@@ -53,6 +53,19 @@ export class SubmissionStore {
       .run(key, txHash, raw, nonce);
   }
 
+  /** Every submission still waiting for a receipt, by nonce. */
+  pending(): Submission[] {
+    return this.#db
+      .prepare<[], Row>("SELECT * FROM submissions WHERE state = 'pending' ORDER BY nonce")
+      .all()
+      .map(toSubmission);
+  }
+
+  /** True when a submission (of any call) holds the transaction `txHash`. */
+  hasTransaction(txHash: string): boolean {
+    return this.#db.prepare("SELECT 1 FROM submissions WHERE tx_hash = ?").get(txHash) !== undefined;
+  }
+
   settle(key: string, state: "mined" | "reverted", blockNumber: number): void {
     this.#db.prepare("UPDATE submissions SET state = ?, block_number = ? WHERE key = ?").run(state, blockNumber, key);
   }

@@ -17,7 +17,8 @@ import { PolicyError } from "./errors";
  * POLICY_BUNDLE_VERSION_NOT_RISING (version not above every version activated before),
  * POLICY_BUNDLE_SHARED_VERSION_MISMATCH (approved against another on-chain shared-policy version),
  * POLICY_BUNDLE_NO_PREVIOUS (rollback with nothing to return to),
- * POLICY_BUNDLE_CONFIG_INVALID (compliance keys, threshold or chain id misconfigured).
+ * POLICY_BUNDLE_CONFIG_INVALID (compliance keys, threshold or chain id misconfigured),
+ * POLICY_BUNDLE_AUDIT_UNVERIFIED (the audit log the version high-water mark is read from does not verify).
  */
 export type PolicyBundleErrorCode = Extract<ErrorCode, `POLICY_BUNDLE_${string}`>;
 

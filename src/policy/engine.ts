@@ -122,6 +122,18 @@ export class PolicyEngine {
     return this.#reservations.get(intentId);
   }
 
+  /** How many signatures the policy gate recorded under `signingKey` (see `ReservationStore.signed`). */
+  signatures(signingKey: string): number {
+    this.#assertOpen();
+    return this.#reservations.signed(signingKey);
+  }
+
+  /** Records the gate's signature number `ordinal` under `signingKey`, made for `intentId` as `txHash`. */
+  recordSignature(signingKey: string, ordinal: number, intentId: string, txHash: string): void {
+    this.#assertOpen();
+    this.#reservations.recordSigned(signingKey, ordinal, intentId, txHash);
+  }
+
   /**
    * Gives back the usage reserved for `intentId` (its transaction failed, expired, was cancelled or
    * reversed). Audited before it takes effect; `undefined` (and nothing logged) when nothing was reserved.

@@ -104,6 +104,7 @@ export {
   applySharedChecks,
   CAPPED_ACTIONS,
   listedCap,
+  ESCROW_RETURN_ACTIONS,
   PAUSED_ACTIONS,
   readSharedParameters,
   sharedChecks,

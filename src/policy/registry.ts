@@ -9,9 +9,12 @@
  * bundle rolled back from cannot be activated again, compliance signs a new version. The high-water mark is
  * the audit log itself: `PolicyRegistry.open` reads the highest activated version back from it, so a
  * restarted engine refuses an old bundle too, but may activate again the very bundle (version and hash) that
- * was active last.
+ * was active last. The mark is only as good as the log: `open` verifies the log's hash chain (and the heads
+ * anchored elsewhere, when given) before it reads a single record, and fails closed with
+ * POLICY_BUNDLE_AUDIT_UNVERIFIED when it does not verify, so a removed activation record cannot bring an older,
+ * looser bundle back.
  */
-import type { AuditStore, JsonValue } from "../audit";
+import type { AuditHead, AuditStore, JsonValue } from "../audit";
 import { parseBundleTrust, verifyBundle, type BundleTrust, type PolicyBundle, type VerifiedBundle } from "./bundle";
 import { isPolicyBundleError, PolicyBundleError } from "./bundle-errors";
 import { decide } from "./decide";
@@ -39,6 +42,8 @@ export interface PolicyRegistryOptions extends BundleTrust {
   audit: AuditStore;
   /** Previous bundles kept loaded for `rollback` (default 4). */
   history?: number;
+  /** Heads of the audit log recorded elsewhere (anchors) that `open` checks the log still reaches. */
+  anchors?: readonly AuditHead[];
 }
 
 /** The deny returned while no bundle is active. */
@@ -57,8 +62,8 @@ export class PolicyRegistry {
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: PolicyRegistryOptions) {
-    const { audit, history = 4, ...trust } = options;
-    this.#trust = parseBundleTrust(trust);
+    const { audit, history = 4, complianceKeys, threshold, chainId } = options;
+    this.#trust = parseBundleTrust({ complianceKeys, threshold, chainId });
     if (!Number.isSafeInteger(history) || history < 1) {
       throw new PolicyBundleError("POLICY_BUNDLE_CONFIG_INVALID", "history must be an integer >= 1", { history });
     }
@@ -79,6 +84,15 @@ export class PolicyRegistry {
    */
   static async open(options: PolicyRegistryOptions): Promise<PolicyRegistry> {
     const registry = new PolicyRegistry(options);
+    const verified = await options.audit.verify({ anchors: options.anchors ?? [] });
+    if (!verified.ok) {
+      const { seq, problem, detail } = verified.firstBad;
+      throw new PolicyBundleError(
+        "POLICY_BUNDLE_AUDIT_UNVERIFIED",
+        `the audit log does not verify (record ${seq} ${problem}: ${detail}); no bundle version can be trusted`,
+        { seq, problem },
+      );
+    }
     for await (const record of options.audit.records()) {
       const p = record.payload as { outcome?: unknown; version?: unknown; policyHash?: unknown; to?: unknown };
       if (record.kind === "bundle_activation" && p.outcome === "activated" && typeof p.version === "number") {

@@ -4,6 +4,10 @@
  * (counterparty, asset, amount) is a conflict. `release` (the transaction failed, expired, was cancelled or
  * reversed) gives the usage back, once.
  *
+ * Signatures: the policy gate records here every signature it made per signing key (`signed`, `recordSigned`),
+ * in the same file, so that one reservation is never spent by two signatures: the n-th signature of the same
+ * call is a new intent with its own reservation (and its own approvals).
+ *
  * One engine process owns the file: it is opened in SQLite's exclusive locking mode, so a second process
  * fails to open it instead of counting against a stale total. That makes the in-memory sums authoritative;
  * each sum is loaded from the file the first time it is needed and kept in step with every write.
@@ -58,7 +62,10 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS reservations (
   day INTEGER NOT NULL, expires_at INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN ('reserved', 'released')),
   decision_id TEXT NOT NULL, released_reason TEXT);
 CREATE INDEX IF NOT EXISTS reservations_usage ON reservations (counterparty, asset, day, state);
-CREATE INDEX IF NOT EXISTS reservations_expiry ON reservations (state, expires_at);`;
+CREATE INDEX IF NOT EXISTS reservations_expiry ON reservations (state, expires_at);
+CREATE TABLE IF NOT EXISTS signatures (
+  signing_key TEXT NOT NULL, ordinal INTEGER NOT NULL, intent_id TEXT NOT NULL, tx_hash TEXT NOT NULL,
+  PRIMARY KEY (signing_key, ordinal));`;
 
 export class ReservationStore {
   readonly #db: Database.Database;
@@ -176,6 +183,32 @@ export class ReservationStore {
       }
     })();
     for (const { terms: t } of writes) this.#adjust(t.counterparty, t.asset, t.day, -t.amount);
+  }
+
+  /** How many signatures were made under `signingKey` (the ordinal of the next one). */
+  signed(signingKey: string): number {
+    this.#assertOpen();
+    const row = this.#db
+      .prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM signatures WHERE signing_key = ?")
+      .get(signingKey);
+    return row?.n ?? 0;
+  }
+
+  /** Records signature number `ordinal` under `signingKey`; a second record of the same ordinal is refused. */
+  recordSigned(signingKey: string, ordinal: number, intentId: string, txHash: string): void {
+    this.#assertOpen();
+    try {
+      this.#db
+        .prepare("INSERT INTO signatures (signing_key, ordinal, intent_id, tx_hash) VALUES (?, ?, ?, ?)")
+        .run(signingKey, ordinal, intentId, txHash);
+    } catch (error) {
+      throw new PolicyEngineError(
+        "POLICY_RESERVATION_CONFLICT",
+        `signature ${ordinal} of ${signingKey} was already recorded`,
+        { signingKey, ordinal, intentId },
+        error,
+      );
+    }
   }
 
   /** Gives the usage of `intentId` back; `false` when it was not reserved (unknown or already released). */

@@ -28,6 +28,14 @@ export const sharedSourceConfigSchema = z
     maxAgeSeconds: seconds,
     /** Milliseconds one read of the chain may take before it counts as failed. */
     readTimeoutMs: z.number().int().min(1).max(600_000).default(5_000),
+    /**
+     * The bank's choice on a shared-policy version change: `strict` (default) denies every action but those
+     * returning escrow until compliance signs a bundle against the new version, and refuses to activate a
+     * bundle approved against another; `compatible` keeps deciding under the bundle in force, held to the live
+     * caps, listing and pause read from the chain (so a consortium change that does not touch the bundle does
+     * not halt the bank).
+     */
+    versionPolicy: z.enum(["strict", "compatible"]).default("strict"),
   })
   .strict()
   .refine((c) => c.maxAgeSeconds >= c.refreshIntervalSeconds, {
@@ -90,7 +98,11 @@ export class SharedParametersSource {
    */
   asGuard(): SharedGuard {
     return {
-      check: async (intent, approvedSharedVersion) => sharedChecks(intent, approvedSharedVersion, await this.current()),
+      check: async (intent, approvedSharedVersion) => {
+        const shared = await this.current();
+        const approved = this.config.versionPolicy === "compatible" ? shared.policyVersion : approvedSharedVersion;
+        return sharedChecks(intent, approved, shared);
+      },
     };
   }
 

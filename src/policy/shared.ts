@@ -136,12 +136,19 @@ export const PAUSED_ACTIONS: readonly Action[] = ["instruct", "affirm", "settle"
  */
 export const CAPPED_ACTIONS: readonly Action[] = ["instruct", "affirm"];
 
+/**
+ * Actions that only give escrow back (cancel, release): never blocked by a shared-policy version mismatch, so a
+ * consortium parameter change can never lock a bank's own tokens in escrow until compliance signs a new bundle.
+ */
+export const ESCROW_RETURN_ACTIONS: readonly Action[] = ["cancel", "release"];
+
 /** What `sharedChecks` reads of an intent. */
 export type SharedCheckIntent = Pick<Intent, "action" | "asset" | "amount">;
 
 /**
  * The deny reasons the shared parameters add to a decision, sorted (empty when they allow it):
- * SHARED_VERSION_MISMATCH (any action: the bundle was approved against another shared-policy version),
+ * SHARED_VERSION_MISMATCH (the bundle was approved against another shared-policy version; every action but
+ * `ESCROW_RETURN_ACTIONS`),
  * CONSORTIUM_PAUSED (`PAUSED_ACTIONS`), and for `CAPPED_ACTIONS` SHARED_ASSET_UNLISTED, SHARED_CAP_EXCEEDED
  * (amount above the cap; equal is allowed, as on chain) or AMOUNT_INVALID.
  */
@@ -151,7 +158,7 @@ export function sharedChecks(
   shared: SharedParameters,
 ): string[] {
   const reasons: string[] = [];
-  if (approvedSharedVersion !== shared.policyVersion) {
+  if (approvedSharedVersion !== shared.policyVersion && !ESCROW_RETURN_ACTIONS.includes(intent.action)) {
     reasons.push(
       `SHARED_VERSION_MISMATCH: the policy bundle was approved against shared-policy version ${approvedSharedVersion}, ` +
         `the consortium is at version ${shared.policyVersion}`,

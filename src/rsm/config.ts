@@ -20,6 +20,8 @@ import {
 const id = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "must be 1-128 of A-Z a-z 0-9 . _ : -");
 const kid = z.string().min(1).max(128);
 const alg = z.enum(SIGNING_ALGORITHMS);
+/** The largest clock skew a configuration may allow: request ids are kept at least this long past `exp`. */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
 
 /** The module's configuration. */
 export const RsmServiceConfigSchema = z
@@ -45,7 +47,7 @@ export const RsmServiceConfigSchema = z
         });
       }),
     /** Tolerated clock difference with the middleware, for `iat` and `exp`. */
-    clockSkewSeconds: z.number().int().min(0).max(300).default(30),
+    clockSkewSeconds: z.number().int().min(0).max(MAX_CLOCK_SKEW_SECONDS).default(30),
     /** Longest accepted `exp - iat`: bounds how long a request (and its replay record) lives. */
     maxLifetimeSeconds: z.number().int().min(1).max(3_600).default(120),
     replayStore: z

@@ -2,7 +2,13 @@
  * Durable memory of accepted request ids. One SQLite file (WAL, `synchronous=FULL` via `openDurableSqlite`), so
  * a request id has been fsynced before anything is signed for it. (issuer, jti) is the primary key: the
  * database itself refuses a second use, even from another process on the same file. A row is kept until its
- * request can no longer pass the freshness check (`exp` + clock skew), then purged on a later insert.
+ * request can no longer pass the freshness check under ANY configuration (`exp` + the largest clock skew ever
+ * allowed: the configuration schema's limit, or a larger skew this store has seen, persisted), then purged on a
+ * later insert; so a restart with a larger skew finds every id it could still accept.
+ *
+ * The store also persists the highest time the module has seen (`observe`): the module's time never runs
+ * backwards, so a clock that steps forward (purging ids) and back cannot make a used request fresh again.
+ * After such a step, requests are refused as expired until the clock catches up: failing closed.
  */
 import type Database from "better-sqlite3";
 import { openDurableSqlite } from "../storage";
@@ -12,6 +18,7 @@ export class ReplayStore {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #insert: (issuer: string, jti: string, keepUntil: number, now: number) => boolean;
+  readonly #meta: (key: string, value: number) => number;
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
@@ -31,6 +38,37 @@ export class ReplayStore {
       return insert.run(issuer, jti, keepUntil, now).changes === 1;
     });
     this.#insert = (issuer, jti, keepUntil, now) => tx.immediate(issuer, jti, keepUntil, now);
+    db.exec("CREATE TABLE IF NOT EXISTS rsm_replay_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    const read = db.prepare<[string], { value: number }>("SELECT value FROM rsm_replay_meta WHERE key = ?");
+    const write = db.prepare(
+      "INSERT INTO rsm_replay_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    );
+    // Raises the stored value of `key` to at least `value` and returns the result.
+    const raise = db.transaction((key: string, value: number): number => {
+      const stored = read.get(key)?.value;
+      const result = stored === undefined ? value : Math.max(stored, value);
+      if (result !== stored) write.run(key, result);
+      return result;
+    });
+    this.#meta = (key, value) => raise.immediate(key, value);
+  }
+
+  /** The largest clock skew ever allowed on this store, raised to at least `skewSeconds` (persisted). */
+  retention(skewSeconds: number): number {
+    return this.#raise("max_skew_seconds", skewSeconds);
+  }
+
+  /** The module's time: the highest of `now` and every time observed before (persisted). */
+  observe(now: number): number {
+    return this.#raise("clock_high_water", now);
+  }
+
+  #raise(key: string, value: number): number {
+    try {
+      return this.#meta(key, value);
+    } catch (error) {
+      throw new RsmReplayStoreError(this.path, error);
+    }
   }
 
   /** Opens (creating if needed) the store in `path`. */

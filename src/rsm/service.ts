@@ -8,7 +8,13 @@
 import type { Signer } from "ethers";
 import type { AuditStore, JsonValue } from "../audit";
 import { isFrameworkError } from "../errors";
-import { loadServiceKeys, parseRsmServiceConfig, type RsmServiceConfig, type RsmServiceConfigInput } from "./config";
+import {
+  loadServiceKeys,
+  MAX_CLOCK_SKEW_SECONDS,
+  parseRsmServiceConfig,
+  type RsmServiceConfig,
+  type RsmServiceConfigInput,
+} from "./config";
 import { isRsmError, RsmRequestError, RsmSigningError } from "./errors";
 import { checkSignedResult, decodeMessage, decodeTypedData, transactionRequest } from "./payload";
 import type { RequestClaims } from "./protocol";
@@ -53,6 +59,8 @@ export class RemoteSigningModule {
   readonly #audit: AuditStore | undefined;
   readonly #log: (entry: RsmLogEntry) => void;
   readonly #now: () => number;
+  /** Seconds after a request's `exp` its id is kept: the largest skew any configuration may allow. */
+  readonly #retention: number;
 
   private constructor(config: RsmServiceConfig, signers: Map<string, Signer>, options: RemoteSigningModuleOptions) {
     const keys = loadServiceKeys(config);
@@ -61,6 +69,7 @@ export class RemoteSigningModule {
     this.#responseKey = { kid: config.responseKey.kid, alg: config.responseKey.alg, key: keys.response };
     this.#signers = signers;
     this.#replay = ReplayStore.open(config.replayStore.path, config.replayStore.busyTimeoutMs);
+    this.#retention = this.#replay.retention(Math.max(config.clockSkewSeconds, MAX_CLOCK_SKEW_SECONDS));
     this.#audit = options.audit;
     this.#log = options.log ?? stderrLog;
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
@@ -80,7 +89,7 @@ export class RemoteSigningModule {
   async sign(body: string): Promise<RsmOutcome> {
     let claims: RequestClaims | undefined;
     try {
-      const now = this.#now();
+      const now = this.#replay.observe(this.#now());
       const { moduleId, clockSkewSeconds, maxLifetimeSeconds } = this.config;
       claims = await openRequest(body, { ...this.#keys, moduleId, clockSkewSeconds, maxLifetimeSeconds, now });
       const { jti, iss, kind } = claims;
@@ -88,7 +97,7 @@ export class RemoteSigningModule {
       if (signer === undefined) {
         throw new RsmRequestError("RSM_UNKNOWN_SIGNER", "no such signing key", { jti, iss, signer: claims.signer });
       }
-      this.#replay.consume(iss, jti, claims.exp + clockSkewSeconds, now);
+      this.#replay.consume(iss, jti, claims.exp + this.#retention, now);
       const result = await this.#invoke(signer, claims);
       const checked = checkSignedResult(claims, claims.signer, result);
       if (!checked.ok) throw new RsmSigningError("RSM_SIGNER_OUTPUT_INVALID", checked.reason, jti);

@@ -130,6 +130,42 @@ describe("approvals: ApprovalStore", function () {
     expect((await h.store.list({ state: "expired" })).map((s) => s.intentId)).to.deep.equal(["intent-0001"]);
   });
 
+  it("does not accept an approved request past its expiry", async function () {
+    await h.store.submit(await vote("carol", "intent-0001", digest));
+    expect((await h.store.submit(await vote("dave", "intent-0001", digest))).state).to.equal("approved");
+    h.clock.now = T0 + TTL;
+    const status = await h.store.status("intent-0001");
+    expect(status.state).to.equal("expired");
+    await expectRefusal(h.store.consume("intent-0001"), "APPROVAL_EXPIRED");
+  });
+
+  it("does not count a vote past its own expiresAt", async function () {
+    await h.store.submit(await vote("carol", "intent-0001", digest, { expiresAt: T0 + 60 }));
+    await h.store.submit(await vote("dave", "intent-0001", digest));
+    h.clock.now = T0 + 60;
+    const status = await h.store.status("intent-0001");
+    expect(status.state).to.equal("expired");
+    expect(status.approvals.map((a) => a.id)).to.deep.equal(["u-dave"]);
+    await expectRefusal(h.store.consume("intent-0001"), "APPROVAL_EXPIRED");
+  });
+
+  it("grants an approval to exactly one signature: a second consume is refused", async function () {
+    await h.store.submit(await vote("carol", "intent-0001", digest));
+    await h.store.submit(await vote("dave", "intent-0001", digest));
+    expect((await h.store.consume("intent-0001", { txHash: "0x01" })).state).to.equal("consumed");
+    await expectRefusal(h.store.consume("intent-0001"), "APPROVAL_REQUEST_CLOSED");
+    await expectRefusal(h.store.submit(await vote("erin", "intent-0001", digest)), "APPROVAL_REQUEST_CLOSED");
+  });
+
+  it("opens an expired request afresh when the same intent is asked for again", async function () {
+    await h.store.submit(await vote("carol", "intent-0001", digest));
+    h.clock.now = T0 + TTL;
+    expect((await h.store.status("intent-0001")).state).to.equal("expired");
+    const reopened = await h.store.request(subject, quorumOfTwo);
+    expect(reopened).to.include({ state: "pending", expiresAt: T0 + 2 * TTL });
+    expect(reopened.votes).to.deep.equal([]);
+  });
+
   it("closes the request as rejected on a rejection", async function () {
     await h.store.submit(await vote("carol", "intent-0001", digest));
     const rejected = await h.store.submit(await vote("dave", "intent-0001", digest, { decision: "reject" }));

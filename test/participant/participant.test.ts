@@ -2,7 +2,7 @@
 // bundles of the real bank policy, SQLite logs) on the in-process network. Retries never sign a call twice, a
 // transaction that never reached the chain is rebroadcast with the same bytes, and bad configuration opens nothing.
 import { expect } from "chai";
-import { encodeBytes32String } from "ethers";
+import { encodeBytes32String, Interface, Transaction } from "ethers";
 import hre from "hardhat";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -127,6 +127,29 @@ describe("Participant", function () {
     expect(await signatures(beta, retried.settlementId)).to.equal(1);
   });
 
+  it("finds at start a transaction signed but never recorded as sent, and sends those bytes instead of signing again", async function () {
+    const [alpha, beta] = banks;
+    const cash = record.tokens.find((t) => t.symbol === "aEUR")!.address;
+    const data = new Interface(["function transfer(address to, uint256 amount)"]).encodeFunctionData("transfer", [
+      beta.address,
+      1_23n,
+    ]);
+    const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+    // The crash window: the gate signed (and audited) the call, the process died before recording it as sent.
+    const populated = await alpha.participant.gate.populateTransaction({ to: cash, data, chainId });
+    const signed = Transaction.from(await alpha.participant.gate.signTransaction(populated));
+    const config = JSON.parse(
+      await readFile(path.join(alpha.dir, "participant.json"), "utf8"),
+    ) as ParticipantConfigInput;
+    await alpha.participant.close();
+    alpha.participant = await Participant.open(config, { provider: hre.ethers.provider, now: () => clock.now() });
+    const sent = await alpha.participant.transfer(cash, beta.address, 1_23n);
+    expect(sent).to.include({ retried: true, txHash: signed.hash, nonce: signed.nonce });
+    expect(sent.receipt.status).to.equal(1);
+    expect(await hre.ethers.provider.getTransactionCount(alpha.address)).to.equal(signed.nonce + 1);
+    expect(alpha.participant.pendingSubmissions().map((p) => p.txHash)).to.not.include(signed.hash);
+  });
+
   it("gives back reserved exposure when its settlement is cancelled", async function () {
     const [alpha, beta] = banks;
     const terms = dvp(beta, alpha, 13n, 1_300_00n);
@@ -154,6 +177,31 @@ describe("Participant", function () {
     }
     expect(isFrameworkError(error, "CONFIG_INVALID"), String(error)).to.equal(true);
     expect((error as Error).message).to.match(/bank\.name: .*hsm\.tokenLabel: /);
+  });
+
+  it("fails closed without screening: a bank that configures none is denied every counterparty, unless it says none", async function () {
+    const [alpha, , gamma] = banks;
+    const file = path.join(gamma.dir, "participant.json");
+    const config = JSON.parse(await readFile(file, "utf8")) as ParticipantConfigInput & { screening?: string };
+    const { screening, ...unscreened } = config;
+    expect(screening).to.equal("none");
+    await gamma.participant.close();
+    gamma.participant = await Participant.open(unscreened, { provider: hre.ethers.provider, now: () => clock.now() });
+    let denied: unknown;
+    try {
+      await gamma.participant.instruct(dvp(gamma, alpha, 14n, 1_400_00n));
+    } catch (error) {
+      denied = error;
+    }
+    expect(isFrameworkError(denied, "GATE_DENIED"), String(denied)).to.equal(true);
+    expect((denied as Error).message).to.match(/SCREENING_NOT_CONFIGURED/);
+    await gamma.participant.close();
+    gamma.participant = await Participant.open(config, { provider: hre.ethers.provider, now: () => clock.now() });
+    const choices: unknown[] = [];
+    for await (const r of gamma.participant.auditRecords())
+      if (r.subject === "configuration:screening") choices.push((r.payload as { value: string }).value);
+    expect(choices.slice(-2)).to.deep.equal(["missing", "none"]);
+    expect((await gamma.participant.instruct(dvp(gamma, alpha, 15n, 1_500_00n))).receipt.status).to.equal(1);
   });
 
   it("verifies its audit log against the head it anchored on chain", async function () {

@@ -1,6 +1,7 @@
 // The decision engine through the real bank policy (real Wasm, signed bundles), a real SQLite audit log and a
 // real SQLite reservation file: decisions durable before they return, exposure reserved once per intent id,
 // released on failure, expiry and reversal, shared-parameter and clock checks, fail-closed audit, shadow mode.
+import Database from "better-sqlite3";
 import { expect } from "chai";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -340,6 +341,26 @@ describe("PolicyEngine", function () {
       expect(restarted.highestVersion).to.equal(5);
       const error = await rejection(restarted.activate(bundle));
       expect(isPolicyBundleError(error, "POLICY_BUNDLE_VERSION_NOT_RISING"), String(error)).to.be.true;
+    });
+
+    it("refuses to start on an audit log whose newer activation record was removed (an older bundle cannot come back)", async function () {
+      await registry.activate(await signedBy(unsigned(wasm, data, 5), [compliance[0], compliance[1]]));
+      await engine.evaluate(intent("after-v5"));
+      let v5 = 0;
+      for await (const r of audit.records()) {
+        if (r.kind === "bundle_activation" && (r.payload as { version?: number }).version === 5) v5 = r.seq;
+      }
+      expect(v5).to.be.greaterThan(0);
+      await engine.close();
+      await audit.close();
+      const file = path.join(dir, `audit-${n}.sqlite`);
+      const db = new Database(file);
+      db.prepare("DELETE FROM audit_log WHERE seq = ?").run(v5);
+      db.close();
+      audit = await openAuditStore({ path: file });
+      engine = openEngine();
+      const error = await rejection(PolicyRegistry.open({ complianceKeys, threshold: 2, chainId: CHAIN_ID, audit }));
+      expect(isPolicyBundleError(error, "POLICY_BUNDLE_AUDIT_UNVERIFIED"), String(error)).to.be.true;
     });
 
     it("activates again after a restart the bundle that was active last, and only that one", async function () {

@@ -137,15 +137,23 @@ describe("shared parameters: one truth with the chain", function () {
       expect(sharedChecks(instruct(CAPS.bond.toString()), 3, snapshot())).to.deep.equal([]);
     });
 
-    it("denies every action when the bundle was approved against another on-chain version", async function () {
+    it("denies every action but those returning escrow when the bundle was approved against another on-chain version", async function () {
       const f = await loadFixture(versionBumpedFixture);
       const shared = await readSharedParameters(f.consortium, await assetsOf(f));
       const approved = shared.policyVersion - 1;
-      for (const action of ACTIONS) {
+      for (const action of ACTIONS.filter((a) => a !== "cancel" && a !== "release")) {
         expect(sharedChecks({ action, asset: "B30", amount: "1" }, approved, shared)).to.deep.equal([
           `SHARED_VERSION_MISMATCH: the policy bundle was approved against shared-policy version ${approved}, ` +
             `the consortium is at version ${shared.policyVersion}`,
         ]);
+      }
+    });
+
+    it("never blocks cancel or release on a shared-policy version mismatch (a governance change halts no escrow)", async function () {
+      const f = await loadFixture(versionBumpedFixture);
+      const shared = await readSharedParameters(f.consortium, await assetsOf(f));
+      for (const action of ["cancel", "release"] as const) {
+        expect(sharedChecks({ action, asset: "B30", amount: "1" }, shared.policyVersion - 1, shared)).to.deep.equal([]);
       }
     });
 
@@ -294,6 +302,24 @@ describe("shared parameters: one truth with the chain", function () {
       const f = await loadFixture(deployConsortium);
       const chain = SharedParametersSource.forConsortium(f.consortium, await assetsOf(f), config, () => now);
       expect((await chain.current()).caps.get("B30")).to.equal(CAPS.bond);
+    });
+
+    it("halts nothing on a version change when the bank chose compatible, and still holds to the live cap", async function () {
+      const f = await loadFixture(versionBumpedFixture);
+      const compatible = { ...config, versionPolicy: "compatible" as const };
+      const guard = SharedParametersSource.forConsortium(
+        f.consortium,
+        await assetsOf(f),
+        compatible,
+        () => now,
+      ).asGuard();
+      const check = (amount: bigint) =>
+        guard.check(
+          { action: "instruct", asset: "B30", amount: amount.toString() } as Parameters<typeof guard.check>[0],
+          1,
+        );
+      expect(await check(1n)).to.deep.equal([]);
+      expect((await check(CAPS.bond + 1n)).map((r) => r.split(":")[0])).to.deep.equal(["SHARED_CAP_EXCEEDED"]);
     });
 
     it("serves as the engine's guard: the chain's reasons for an intent, and a rejection when stale", async function () {

@@ -116,6 +116,7 @@ describe("PolicyGatedSigner", function () {
       audit,
       now: () => FRIDAY_11H,
     });
+    const approvalClock = { now: FRIDAY_11H };
     const approvals = ApprovalStore.open({
       path: path.join(dir, `approvals-${runs}.sqlite`),
       config: {
@@ -128,7 +129,7 @@ describe("PolicyGatedSigner", function () {
         })),
       },
       audit,
-      now: () => FRIDAY_11H,
+      now: () => approvalClock.now,
     });
     const aml = new Map<string, AmlResult>();
     const tier: { value: KeyTier } = { value: "warm" };
@@ -142,13 +143,17 @@ describe("PolicyGatedSigner", function () {
       inner,
       engine,
       decoder,
-      directory: onChainDirectory(await f.consortium.getAddress(), ethers.provider),
+      directory: onChainDirectory(await f.consortium.getAddress(), ethers.provider, [
+        { symbol: "aEUR", address: await f.cash.getAddress() },
+        { symbol: "B30", address: await f.bond.getAddress() },
+      ]),
       audit,
       approvals,
       initiator: { id: "trader-1", roles: ["trader"] },
       keyTier: { tierOf: () => tier.value },
       screening: (cp) => aml.get(cp ?? "") ?? "clear",
       allowedTypedData: [{ name: "Allowed", chainId: 31337 }],
+      chainId: 31337,
     });
     const close = async (): Promise<void> => {
       await engine.close();
@@ -156,7 +161,7 @@ describe("PolicyGatedSigner", function () {
       records.close();
       await audit.close();
     };
-    return { f, gate, audit, engine, approvals, records, aml, tier, hsmAddress, close };
+    return { f, gate, audit, engine, approvals, approvalClock, records, aml, tier, hsmAddress, close };
   }
 
   type G = Awaited<ReturnType<typeof gateFor>>;
@@ -303,6 +308,132 @@ describe("PolicyGatedSigner", function () {
     expect(isGateError(again, "GATE_APPROVALS_PENDING"), String(again)).to.be.true;
   });
 
+  /** Both officers approve the pending request `pending` (votes valid for ten minutes). */
+  async function approveBoth(pending: GateApprovalsPendingError): Promise<void> {
+    const { approvalId, digest } = pending.details as { approvalId: string; digest: string };
+    for (const [i, officer] of officers.slice(0, 2).entries()) {
+      const vote = {
+        intentDigest: digest,
+        approverId: `officer-${i + 1}`,
+        decision: "approve" as const,
+        expiresAt: FRIDAY_11H + 600,
+      };
+      await g.approvals.submit(await signApproval(officer, approvalId, vote, 31337));
+    }
+  }
+
+  it("refuses to sign on approvals whose votes expired before the signature", async function () {
+    const terms = await buyFromBeta(g.f, 1_000n, 2_000_000_00n);
+    const data = g.f.engine.interface.encodeFunctionData("instruct", [terms]);
+    const request = { to: await g.f.engine.getAddress(), data, gasLimit: 500_000n, gasPrice: 0n, chainId: 31337n };
+    await approveBoth((await rejectionOf(g.gate.signTransaction(request))) as GateApprovalsPendingError);
+    g.approvalClock.now = FRIDAY_11H + 2 * 3600;
+    const late = await rejectionOf(g.gate.signTransaction(request));
+    expect(isGateError(late, "GATE_APPROVALS_PENDING"), String(late)).to.be.true;
+    expect((late as GateApprovalsPendingError).details).to.include({ approved: 0 });
+    expect((await records(g.audit)).filter((r) => r.kind === "signature")).to.have.length(0);
+  });
+
+  it("spends one approval on exactly one signature: the same approved call sent again waits for new votes", async function () {
+    const terms = await buyFromBeta(g.f, 1_000n, 2_000_000_00n);
+    const data = g.f.engine.interface.encodeFunctionData("instruct", [terms]);
+    const request = { to: await g.f.engine.getAddress(), data, gasLimit: 500_000n, gasPrice: 0n, chainId: 31337n };
+    const first = (await rejectionOf(g.gate.signTransaction(request))) as GateApprovalsPendingError;
+    await approveBoth(first);
+    expect(await g.gate.signTransaction(request)).to.match(/^0x/);
+    for (let i = 0; i < 3; i += 1) {
+      const again = await rejectionOf(g.gate.signTransaction(request));
+      expect(isGateError(again, "GATE_APPROVALS_PENDING"), String(again)).to.be.true;
+      expect((again as GateApprovalsPendingError).details).to.include({ approved: 0 });
+      expect((again as GateApprovalsPendingError).details.approvalId).to.not.equal(first.details.approvalId);
+    }
+    expect((await g.approvals.status(first.details.approvalId as string)).state).to.equal("consumed");
+    expect((await records(g.audit)).filter((r) => r.kind === "signature")).to.have.length(1);
+  });
+
+  it("reserves exposure per signature: identical transfers sent straight to the gate stop at the daily limit", async function () {
+    // 900,000.00 aEUR to Beta, below the approval threshold; Beta's daily aEUR limit is 20,000,000.00.
+    const cash = await g.f.cash.getAddress();
+    const data = g.f.cash.interface.encodeFunctionData("transfer", [g.f.banks[1].account.address, 900_000_00n]);
+    const request = { to: cash, data, gasLimit: 100_000n, gasPrice: 0n, chainId: 31337n };
+    const signed: string[] = [];
+    let refusal: unknown;
+    for (let i = 0; i < 30 && refusal === undefined; i += 1) {
+      try {
+        signed.push(await g.gate.signTransaction(request));
+      } catch (error) {
+        refusal = error;
+      }
+    }
+    expect(signed).to.have.length(22);
+    expect(isGateError(refusal, "GATE_DENIED"), String(refusal)).to.be.true;
+    expect((refusal as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include("DAILY_LIMIT_EXCEEDED");
+    const signatures = (await records(g.audit)).filter((r) => r.kind === "signature");
+    expect(new Set(signatures.map((r) => r.subject)).size).to.equal(22);
+    let reserved = 0n;
+    for (const s of signatures) reserved += g.engine.reservation(s.subject!)?.amount ?? 0n;
+    expect(reserved).to.equal(22n * 900_000_00n);
+  });
+
+  it("signs for the configured chain id only: a request for chain 0 or another chain is refused, even offline", async function () {
+    const cash = await g.f.cash.getAddress();
+    const data = g.f.cash.interface.encodeFunctionData("transfer", [g.f.banks[1].account.address, 1_00n]);
+    const offline = g.gate.connect(null);
+    for (const signer of [g.gate, offline]) {
+      for (const chainId of [0n, 1n, 31338n]) {
+        const refused = await rejectionOf(
+          signer.signTransaction({ to: cash, data, gasLimit: 100_000n, gasPrice: 0n, chainId }),
+        );
+        expect(isGateError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(/CHAIN_ID_MISMATCH/);
+      }
+    }
+    const signed = ethers.Transaction.from(
+      await offline.signTransaction({ to: cash, data, gasLimit: 100_000n, gasPrice: 0n, nonce: 0 }),
+    );
+    expect(signed.chainId).to.equal(31337n);
+    expect((await records(g.audit)).filter((r) => r.kind === "signature")).to.have.length(1);
+  });
+
+  it("never sends value with a call to an allowed target", async function () {
+    const governance = g.f.consortium.interface.encodeFunctionData("approve", [1n]);
+    const to = await g.f.consortium.getAddress();
+    const base = { to, data: governance, gasLimit: 100_000n, gasPrice: 0n, chainId: 31337n };
+    const refused = await rejectionOf(g.gate.signTransaction({ ...base, value: 1n }));
+    expect(isGateError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(/VALUE_NOT_ALLOWED/);
+  });
+
+  it("identifies a token by its address, never its symbol(): bonds are not delivered against a look-alike aEUR", async function () {
+    const lookalike = await ethers.deployContract("PermissionedToken", [
+      "Look-alike EUR",
+      "aEUR",
+      2,
+      await g.f.consortium.getAddress(),
+      await g.f.engine.getAddress(),
+      g.f.outsider.address,
+    ]);
+    const terms = { ...(await dvpTerms(g.f, g.f.banks[0], g.f.banks[1], 10n, 1_000_00n)) };
+    terms.cash = await lookalike.getAddress();
+    const data = g.f.engine.interface.encodeFunctionData("instruct", [terms]);
+    const request = { to: await g.f.engine.getAddress(), data, gasLimit: 500_000n, gasPrice: 0n, chainId: 31337n };
+    const refused = await rejectionOf(g.gate.signTransaction(request));
+    expect(isGateError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(/UNKNOWN_PARTY_OR_ASSET/);
+    expect((await records(g.audit)).filter((r) => r.kind === "signature")).to.have.length(0);
+  });
+
+  it("puts both legs of a DvP through policy: bonds above their limit are denied even against little cash", async function () {
+    const over = await buyFromBeta(g.f, 30_000n, 1_000_00n);
+    const denied = await rejectionOf(g.f.engine.connect(g.gate).instruct(over));
+    expect(isGateError(denied, "GATE_DENIED"), String(denied)).to.be.true;
+    expect((denied as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include(
+      "SETTLEMENT_LIMIT_EXCEEDED",
+    );
+    const terms = await buyFromBeta(g.f, 100n, 1_000_00n);
+    await (await g.f.engine.connect(g.gate).instruct(terms)).wait();
+    const signature = (await records(g.audit)).find((r) => r.kind === "signature")!;
+    expect(g.engine.reservation(signature.subject!)?.amount).to.equal(1_000_00n);
+    expect(g.engine.reservation(`${signature.subject!}:asset`)).to.include({ asset: "B30", amount: 100n });
+  });
+
   it("asks for two approvals for a cold key, and one for a medium AML result", async function () {
     g.tier.value = "cold";
     const cold = await rejectionOf(g.f.engine.connect(g.gate).instruct(await buyFromBeta(g.f, 10n, 1_000_00n)));
@@ -322,7 +453,121 @@ describe("PolicyGatedSigner", function () {
     expect(
       isGateError(await rejectionOf(g.gate.signTypedData({ name: "Other", chainId: 31337 }, types, { text: "hi" }))),
     ).to.be.true;
+    expect(isGateError(await rejectionOf(g.gate.signTypedData({ name: "Allowed", chainId: 1 }, types, { text: "hi" }))))
+      .to.be.true;
     expect(isGateError(await rejectionOf(g.gate.signMessage("hello")), "GATE_UNDECODABLE")).to.be.true;
+  });
+
+  const fcOptions = (runs: number) => ({
+    seed: Number(process.env.FC_SEED ?? 42),
+    numRuns: Number(process.env.FC_RUNS ?? runs),
+  });
+
+  it("no approval yields more signatures than it granted (fast-check)", async function () {
+    const engine = await g.f.engine.getAddress();
+    let trades = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom("sign", "sign", "approve"), { minLength: 1, maxLength: 8 }),
+        async (steps) => {
+          const terms = await buyFromBeta(g.f, 1_000n + BigInt(++trades), 2_000_000_00n);
+          const data = g.f.engine.interface.encodeFunctionData("instruct", [terms]);
+          const request = { to: engine, data, gasLimit: 500_000n, gasPrice: 0n, chainId: 31337n };
+          let pending: GateApprovalsPendingError | undefined;
+          let granted = 0;
+          let signed = 0;
+          for (const step of steps) {
+            if (step === "approve" && pending !== undefined) {
+              await approveBoth(pending);
+              pending = undefined;
+              granted += 1;
+            } else if (step === "sign") {
+              try {
+                await g.gate.signTransaction(request);
+                signed += 1;
+              } catch (error) {
+                expect(isGateError(error, "GATE_APPROVALS_PENDING"), String(error)).to.be.true;
+                pending = error as GateApprovalsPendingError;
+              }
+            }
+          }
+          expect(signed).to.be.at.most(granted);
+        },
+      ),
+      fcOptions(10),
+    );
+  });
+
+  it("exposure reserved equals the sum of the signed legs (fast-check)", async function () {
+    const cash = await g.f.cash.getAddress();
+    const beta = g.f.banks[1].account.address;
+    const signedLegs = new Map<string, bigint>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          dvp: fc.boolean(),
+          amount: fc.bigInt({ min: 1n, max: 50_000_00n }),
+          times: fc.integer({ min: 1, max: 3 }),
+        }),
+        async (c) => {
+          for (let i = 0; i < c.times; i += 1) {
+            if (c.dvp) {
+              const terms = await buyFromBeta(g.f, (c.amount % 5_000n) + 1n, c.amount);
+              const raw = await g.gate.signTransaction({
+                to: await g.f.engine.getAddress(),
+                data: g.f.engine.interface.encodeFunctionData("instruct", [terms]),
+                gasLimit: 500_000n,
+                gasPrice: 0n,
+              });
+              expect(raw).to.match(/^0x/);
+              const id = (await records(g.audit)).filter((r) => r.kind === "signature").at(-1)!.subject!;
+              signedLegs.set(id, c.amount);
+              signedLegs.set(`${id}:asset`, (c.amount % 5_000n) + 1n);
+            } else {
+              const data = g.f.cash.interface.encodeFunctionData("transfer", [beta, c.amount]);
+              await g.gate.signTransaction({ to: cash, data, gasLimit: 100_000n, gasPrice: 0n });
+              const id = (await records(g.audit)).filter((r) => r.kind === "signature").at(-1)!.subject!;
+              expect(signedLegs.has(id), `a second signature under ${id}`).to.be.false;
+              signedLegs.set(id, c.amount);
+            }
+          }
+          let reserved = 0n;
+          let legs = 0n;
+          for (const [id, amount] of signedLegs) {
+            const r = g.engine.reservation(id);
+            if (r?.state === "reserved") reserved += r.amount;
+            legs += amount;
+          }
+          expect(reserved).to.equal(legs);
+        },
+      ),
+      fcOptions(20),
+    );
+  });
+
+  it("no signature for a chain id other than the configured one (fast-check)", async function () {
+    const cash = await g.f.cash.getAddress();
+    const data = g.f.cash.interface.encodeFunctionData("transfer", [g.f.banks[1].account.address, 1_00n]);
+    let nonce = 1_000;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.constant(undefined), fc.constant(31337n), fc.constant(0n), fc.bigInt({ min: 0n, max: 2n ** 64n })),
+        fc.boolean(),
+        async (chainId, offline) => {
+          const signer = offline ? g.gate.connect(null) : g.gate;
+          // Offline there is no provider to allocate from: each request names a nonce of its own.
+          const request = { to: cash, data, gasLimit: 100_000n, gasPrice: 0n, ...(offline ? { nonce: ++nonce } : {}) };
+          try {
+            const raw = await signer.signTransaction(chainId === undefined ? request : { ...request, chainId });
+            expect(ethers.Transaction.from(raw).chainId).to.equal(31337n);
+          } catch (error) {
+            expect(chainId === undefined || chainId === 31337n, String(error)).to.be.false;
+            expect(isGateError(error, "GATE_DENIED"), String(error)).to.be.true;
+          }
+        },
+      ),
+      fcOptions(30),
+    );
   });
 
   it("never signs an intent the policy did not allow, across random calls (fast-check)", async function () {

@@ -7,8 +7,9 @@
  * Conventions a compliance team should know:
  * - A settlement's intent id is its on-chain id (keccak256 of its terms), the same for every step, so its
  *   exposure is reserved once, at the first step the bank signs, and retries are never counted twice.
- * - Exposure is measured in the settlement's cash leg for delivery versus payment, and in the delivered asset
- *   for free of payment; the counterparty is the party that is not this bank's account.
+ * - Both legs of a delivery versus payment go through policy: the cash leg under the settlement's id, the asset
+ *   leg under the id with `:asset` appended, each with its own reservation; free of payment has the delivered
+ *   asset only. The counterparty is the party that is not this bank's account.
  * - A member that is not a party may only vote on a reversal (`approveReversal`, for a quorum); its policy
  *   judges that vote against the seller as counterparty. Every other step of others' settlements is refused.
  * - `approve(engine, amount)` on a consortium token is allowed without a policy decision: the engine only pulls
@@ -40,6 +41,8 @@ export type DecodedCall =
       amount: bigint;
       /** The other party's account (absent for mint and burn). */
       counterpartyAccount?: string;
+      /** A DvP's asset leg: judged by the policy too, with its own reservation. */
+      assetLeg?: { token: string; amount: bigint };
     }
   | { kind: "allowed"; function: string; reason: string }
   | { kind: "refused"; function: string; reason: string }
@@ -136,6 +139,7 @@ export class CallDecoder {
       token: dvp ? terms.cash : terms.asset,
       amount: dvp ? terms.cashAmount : terms.assetAmount,
       counterpartyAccount: ours === "seller" ? terms.buyer : terms.seller,
+      ...(dvp ? { assetLeg: { token: terms.asset, amount: terms.assetAmount } } : {}),
     };
   }
 

@@ -1,47 +1,42 @@
 /**
  * Who and what a decoded call names, in the terms of the bank's policy: the counterparty's id (the member's
  * LEI, as the policy's data keys counterparties) for an account, and the asset's symbol for a token. The
- * on-chain directory reads both from the consortium and the token contracts, once per address.
+ * on-chain directory reads counterparties from the consortium, once per account. Tokens are identified by
+ * address against the bank's own configured list, never by what a contract's `symbol()` answers: a listed
+ * look-alike whose `symbol()` returns "aEUR" is an unknown token.
  */
 import { getAddress, type ContractRunner } from "ethers";
-import { Consortium__factory, PermissionedToken__factory } from "../../../typechain-types";
+import { Consortium__factory } from "../../../typechain-types";
 
 export interface GateDirectory {
   /** The policy's id for the holder of `account` (undefined when it is nobody the consortium knows). */
   counterpartyOf(account: string): Promise<string | undefined>;
-  /** The policy's symbol for `token` (undefined when it is not a token). */
+  /** The policy's symbol for `token` (undefined when it is not one of the bank's configured tokens). */
   symbolOf(token: string): Promise<string | undefined>;
 }
 
-/** Reads the consortium's member registry and the tokens' symbols, caching each answer. */
-export function onChainDirectory(consortium: string, runner: ContractRunner): GateDirectory {
+/** Reads the consortium's member registry (caching each answer); tokens come from the bank's configured list. */
+export function onChainDirectory(
+  consortium: string,
+  runner: ContractRunner,
+  tokens: readonly { symbol: string; address: string }[],
+): GateDirectory {
   const registry = Consortium__factory.connect(consortium, runner);
   const parties = new Map<string, Promise<string | undefined>>();
-  const symbols = new Map<string, Promise<string | undefined>>();
-  const cached = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
-    let hit = map.get(key);
-    if (hit === undefined) {
-      hit = load();
-      map.set(key, hit);
-      // A failed read is retried next time rather than cached.
-      hit.catch(() => map.delete(key));
-    }
-    return hit;
-  };
+  const symbols = new Map(tokens.map((t) => [getAddress(t.address), t.symbol]));
   return {
-    counterpartyOf: (account) =>
-      cached(parties, getAddress(account), async () => {
-        const id = await registry.accountMember(account);
-        return id === 0n ? undefined : (await registry.member(id)).lei;
-      }),
-    symbolOf: (token) =>
-      cached(symbols, getAddress(token), async () => {
-        try {
-          return await PermissionedToken__factory.connect(token, runner).symbol();
-        } catch {
-          return undefined;
-        }
-      }),
+    counterpartyOf: (account) => {
+      const key = getAddress(account);
+      let hit = parties.get(key);
+      if (hit === undefined) {
+        hit = registry.accountMember(key).then(async (id) => (id === 0n ? undefined : (await registry.member(id)).lei));
+        parties.set(key, hit);
+        // A failed read is retried next time rather than cached.
+        hit.catch(() => parties.delete(key));
+      }
+      return hit;
+    },
+    symbolOf: (token) => Promise.resolve(symbols.get(getAddress(token))),
   };
 }
 

@@ -7,6 +7,15 @@
  * for the call and throws GATE_APPROVALS_PENDING; once the approvers have signed, the same call is allowed.
  * Every gate decision and every signature is in the audit log; a signature whose record cannot be written is
  * withheld. Messages and typed data carry no intent and are refused unless configuration allows them.
+ *
+ * Per signature, never per payload: every signature of an intent is counted under a signing key (a settlement
+ * step: its id and action; otherwise the caller's explicit intent id, or the call's payload hash) in the
+ * engine's reservation file, and signatures under one key are decided one at a time. Signature n (from 0) of
+ * a key is its own intent: a token call's intent id is the key, then `key#2`, `key#3`..., so each signature
+ * reserves its own exposure; an approval request's id is numbered the same way, so each signature needs votes
+ * of its own (the digest covers the id: an earlier vote cannot be replayed). An approval is consumed (approved ->
+ * consumed, atomically in the approval store) before the key signs. A settlement's exposure stays reserved once
+ * under its on-chain id, since the chain executes a settlement once whatever number of steps are signed.
  */
 import {
   AbstractSigner,
@@ -31,6 +40,7 @@ import type { CallDecoder, CallToSign, DecodedCall } from "./decode";
 import type { GateDirectory } from "./directory";
 import { callPayloadHash } from "./payload";
 import { GateApprovalsPendingError, GateDeniedError, GateError } from "./errors";
+import { ASSET_LEG, numbered, serialize, signingKeyOf } from "./signing-keys";
 
 export type KeyTier = "hot" | "warm" | "cold";
 export type AmlResult = "clear" | "medium" | "hit";
@@ -52,18 +62,29 @@ export interface PolicyGatedSignerOptions {
   initiator: Initiator;
   /** The signing key's custody tier, or a directory of tiers by address (custody's `KeyDirectory`). */
   keyTier: KeyTier | { tierOf(address: string): KeyTier };
-  /** The bank's AML screening of a counterparty (undefined for mint and burn). */
-  screening: (counterparty: string | undefined) => Promise<AmlResult> | AmlResult;
+  /**
+   * The bank's AML screening of a counterparty (undefined for mint and burn). Without it screening fails
+   * closed: every call with a counterparty is denied (SCREENING_NOT_CONFIGURED).
+   */
+  screening?: (counterparty: string | undefined) => Promise<AmlResult> | AmlResult;
+  /**
+   * The chain id of the configured network: every transaction is signed for it and a request naming any other
+   * (0 included) is refused. Without it, the provider's network is asked; with neither, nothing is signed.
+   */
+  chainId?: number | bigint;
   /** Sign EIP-191 messages (default: refused). */
   allowMessages?: boolean;
-  /** EIP-712 domains (name and chain id) whose typed data may be signed (default: none). */
-  allowedTypedData?: readonly { name: string; chainId: number }[];
+  /**
+   * EIP-712 domains whose typed data may be signed (default: none): name and chain id, and the verifying
+   * contract when one is given (then a domain without it, or with another, is refused).
+   */
+  allowedTypedData?: readonly { name: string; chainId: number; verifyingContract?: string }[];
 }
 
 /** What one call to sign is about, with an explicit intent id when the caller has one. */
 export interface SigningContext {
   initiator?: Initiator;
-  /** For calls with no natural id (token transfers): identical calls under one id count once. */
+  /** For calls with no natural id (token transfers): the id their signatures are counted under, each its own intent. */
   intentId?: string;
 }
 
@@ -73,6 +94,11 @@ export class PolicyGatedSigner extends AbstractSigner {
 
   constructor(options: PolicyGatedSignerOptions, context: SigningContext = {}) {
     super(options.inner.provider);
+    if (options.chainId !== undefined && BigInt(options.chainId) <= 0n) {
+      throw new GateError("GATE_CONFIG_INVALID", "the configured chain id must be positive", {
+        chainId: options.chainId.toString(),
+      });
+    }
     this.#o = options;
     this.#context = context;
   }
@@ -110,32 +136,90 @@ export class PolicyGatedSigner extends AbstractSigner {
     const request = copyRequest(tx);
     if (request.to == null) throw await this.#refuse("contract creation", "contract creation is never signed");
     const to = getAddress(await resolveAddress(request.to, this));
-    const chainId = request.chainId ?? (await this.#chainId());
+    const chainId = await this.#chainId();
     const call: CallToSign = { to, data: request.data ?? "0x", value: getBigInt(request.value ?? 0) };
-    const payloadHash = callPayloadHash(getBigInt(chainId), to, call.value, call.data);
+    const payloadHash = callPayloadHash(chainId, to, call.value, call.data);
+    if (request.chainId != null && getBigInt(request.chainId) !== chainId) {
+      const reason = `CHAIN_ID_MISMATCH: the call names chain ${request.chainId}, the configured network is ${chainId}`;
+      throw await this.#refuse("transaction", reason, payloadHash);
+    }
     const decoded = this.#o.decoder.decode(call);
     if (decoded.kind === "undecodable") throw await this.#refuse(call.data.slice(0, 10), decoded.reason, payloadHash);
     if (decoded.kind === "refused") throw await this.#refuse(decoded.function, decoded.reason, payloadHash);
-    let decision: EngineDecision | null = null;
-    if (decoded.kind === "intent") decision = await this.#decide(decoded, payloadHash);
-    else await this.#record("decision", payloadHash, { stage: "gate", outcome: "allow", reason: decoded.reason });
+    if (decoded.kind === "allowed" && call.value !== 0n) {
+      throw await this.#refuse(
+        decoded.function,
+        "VALUE_NOT_ALLOWED: value is never sent with an allowed call",
+        payloadHash,
+      );
+    }
+    const signable = { ...request, to, chainId };
+    if (decoded.kind === "intent") {
+      const key = signingKeyOf(decoded, this.#context.intentId, payloadHash);
+      return serialize(this.#o.engine, key, () => this.#signIntent(decoded, signable, key, payloadHash));
+    }
+    await this.#record("decision", payloadHash, { stage: "gate", outcome: "allow", reason: decoded.reason });
+    const serialized = await this.#o.inner.signTransaction(signable);
+    await this.#recordSignature(serialized, payloadHash, null, payloadHash);
+    return serialized;
+  }
+
+  /**
+   * One signature of an intent: the n-th signature under `key` is decided as its own intent (its own
+   * reservation and approvals), an approval it relies on is consumed before the key signs, and the signature
+   * is counted under `key` before it is released.
+   */
+  async #signIntent(
+    decoded: Extract<DecodedCall, { kind: "intent" }>,
+    request: TransactionRequest,
+    key: string,
+    payloadHash: string,
+  ): Promise<string> {
+    const ordinal = this.#o.engine.signatures(key);
+    const { decisions, approval } = await this.#decide(decoded, payloadHash, key, ordinal);
+    const decision = decisions[0];
     let serialized: string;
     try {
-      serialized = await this.#o.inner.signTransaction({ ...request, to, chainId });
+      if (approval !== undefined) {
+        await this.#o.approvals!.consume(approval, { decisionId: decision.decisionId, payloadHash });
+      }
+      serialized = await this.#o.inner.signTransaction(request);
     } catch (error) {
-      if (decision?.reservation?.state === "reserved") await this.#o.engine.release(decision.intentId!, "failed");
+      await this.#releaseNew(decisions);
+      if (isApprovalError(error)) {
+        throw new GateDeniedError([`APPROVAL_LAPSED: ${error.message}`], {
+          intentId: decision.intentId,
+          decisionId: decision.decisionId,
+          action: decoded.action,
+        });
+      }
       throw error;
     }
+    const txHash = Transaction.from(serialized).hash!;
+    this.#o.engine.recordSignature(key, ordinal, decision.intentId!, txHash);
+    await this.#recordSignature(serialized, decision.intentId!, decision.decisionId, payloadHash);
+    return serialized;
+  }
+
+  async #recordSignature(
+    serialized: string,
+    subject: string,
+    decisionId: string | null,
+    payloadHash: string,
+  ): Promise<void> {
     const signed = Transaction.from(serialized);
-    await this.#record("signature", decision?.intentId ?? payloadHash, {
-      decisionId: decision?.decisionId ?? null,
+    await this.#record("signature", subject, {
+      decisionId,
       payloadHash,
       txHash: signed.hash,
       nonce: signed.nonce,
       chainId: Number(signed.chainId),
       signer: await this.getAddress(),
+      // The signed bytes, so that a transaction signed but never sent (a crash in between) can be found and
+      // sent as it is, and the caller's explicit id the call was signed under, if any.
+      raw: serialized,
+      operationId: this.#context.intentId ?? null,
     });
-    return serialized;
   }
 
   override async signMessage(message: string | Uint8Array): Promise<string> {
@@ -150,9 +234,18 @@ export class PolicyGatedSigner extends AbstractSigner {
     types: Record<string, TypedDataField[]>,
     value: Record<string, unknown>,
   ): Promise<string> {
-    const allowed = (this.#o.allowedTypedData ?? []).some(
-      (d) => d.name === domain.name && domain.chainId != null && BigInt(d.chainId) === getBigInt(domain.chainId),
-    );
+    const chainId = await this.#chainId();
+    const contract = domain.verifyingContract == null ? undefined : getAddress(domain.verifyingContract);
+    const allowed =
+      domain.chainId != null &&
+      getBigInt(domain.chainId) === chainId &&
+      (this.#o.allowedTypedData ?? []).some(
+        (d) =>
+          d.name === domain.name &&
+          BigInt(d.chainId) === chainId &&
+          (d.verifyingContract === undefined ||
+            (contract !== undefined && getAddress(d.verifyingContract) === contract)),
+      );
     if (!allowed) throw await this.#refuse("typed data", `EIP-712 domain ${String(domain.name)} is not allowed`);
     const signature = await this.#o.inner.signTypedData(domain, types, value);
     await this.#record("signature", undefined, {
@@ -163,54 +256,102 @@ export class PolicyGatedSigner extends AbstractSigner {
     return signature;
   }
 
-  async #decide(decoded: Extract<DecodedCall, { kind: "intent" }>, payloadHash: string): Promise<EngineDecision> {
+  /**
+   * Decides every leg of the call (a DvP's cash leg, then its asset leg; one leg otherwise), each with the
+   * approvals collected for the whole call (one request covers both legs). Resolves with the allow decisions
+   * and the approval they rely on; otherwise throws the deny, or the pending approval request, after giving back
+   * what the legs reserved.
+   */
+  async #decide(
+    decoded: Extract<DecodedCall, { kind: "intent" }>,
+    payloadHash: string,
+    key: string,
+    ordinal: number,
+  ): Promise<{ decisions: EngineDecision[]; approval?: string }> {
     const directory = this.#o.directory;
-    const [asset, counterparty] = await Promise.all([
-      directory.symbolOf(decoded.token),
+    const legs = [{ token: decoded.token, amount: decoded.amount, suffix: "" }];
+    if (decoded.assetLeg !== undefined) legs.push({ ...decoded.assetLeg, suffix: ASSET_LEG });
+    const [counterparty, ...assets] = await Promise.all([
       decoded.counterpartyAccount === undefined ? undefined : directory.counterpartyOf(decoded.counterpartyAccount),
+      ...legs.map((l) => directory.symbolOf(l.token)),
     ]);
-    if (asset === undefined || (decoded.counterpartyAccount !== undefined && counterparty === undefined)) {
+    if (assets.includes(undefined) || (decoded.counterpartyAccount !== undefined && counterparty === undefined)) {
       throw await this.#refuse(
         decoded.function,
-        "UNKNOWN_PARTY_OR_ASSET: the call names an unknown account or token",
+        "UNKNOWN_PARTY_OR_ASSET: the call names an unknown account or a token not in the bank's configured list",
         payloadHash,
       );
     }
     const signer = await this.getAddress();
     const tier = typeof this.#o.keyTier === "string" ? this.#o.keyTier : this.#o.keyTier.tierOf(signer);
-    const intent = {
+    const aml = await this.#screen(counterparty, decoded.action);
+    const id = decoded.settlementId ?? numbered(key, ordinal);
+    const intents = legs.map((leg, i) => ({
       action: decoded.action,
-      intent_id: this.#context.intentId ?? decoded.settlementId ?? `call:${payloadHash}`,
+      intent_id: `${id}${leg.suffix}`,
       initiator: this.#context.initiator ?? this.#o.initiator,
       ...(counterparty === undefined ? {} : { counterparty }),
-      asset,
-      amount: decoded.amount.toString(),
-      aml: await this.#o.screening(counterparty),
+      asset: assets[i]!,
+      amount: leg.amount.toString(),
+      aml,
       key_tier: tier,
       payload_hash: payloadHash,
+    }));
+    // What approvers sign: the call's intent (both legs) without the engine's time, exposure and the approvals
+    // themselves, under an id per step and per signature (a settlement's instruct and settle are approved
+    // separately, and a second signature of the same step needs approvals of its own).
+    const step = decoded.settlementId === undefined ? `${id}/${decoded.action}` : numbered(key, ordinal);
+    const [first, second] = intents;
+    const subject = {
+      ...first,
+      intent_id: step,
+      ...(second === undefined ? {} : { asset_leg: { asset: second.asset, amount: second.amount } }),
     };
-    // What approvers sign: the call's intent without the engine's time, exposure and the approvals themselves,
-    // under an id per step (a settlement's instruct and settle are approved separately).
-    const subject = { ...intent, intent_id: `${intent.intent_id}/${intent.action}` };
-    const status = await this.#approvalStatus(subject.intent_id, intentDigest(subject));
-    const decision = await this.#o.engine.evaluate({ ...intent, approvals: status?.approvals ?? [] });
-    if (decision.outcome === "allow") return decision;
-    if (decision.outcome === "deny" || this.#o.approvals === undefined) {
-      throw new GateDeniedError(decision.reasons, {
-        intentId: decision.intentId,
-        decisionId: decision.decisionId,
-        action: decoded.action,
-      });
+    const status = await this.#approvalStatus(step, intentDigest(subject));
+    const decisions: EngineDecision[] = [];
+    let demand: EngineDecision | undefined;
+    for (const intent of intents) {
+      const decision = await this.#o.engine.evaluate({ ...intent, approvals: status?.approvals ?? [] });
+      if (decision.outcome === "allow") decisions.push(decision);
+      else if (decision.outcome === "deny" || this.#o.approvals === undefined) {
+        await this.#releaseNew(decisions);
+        throw new GateDeniedError(decision.reasons, {
+          intentId: decision.intentId,
+          decisionId: decision.decisionId,
+          action: decoded.action,
+        });
+      } else if (demand === undefined || decision.approvals.required > demand.approvals.required) demand = decision;
     }
-    const opened = await this.#o.approvals.request(subject, decision);
+    if (demand === undefined) return { decisions, ...(status?.state === "approved" ? { approval: step } : {}) };
+    await this.#releaseNew(decisions);
+    const opened = await this.#o.approvals!.request(subject, demand);
     throw new GateApprovalsPendingError({
-      intentId: intent.intent_id,
-      approvalId: subject.intent_id,
+      intentId: first.intent_id,
+      approvalId: step,
       digest: opened.digest,
-      required: decision.approvals.required,
-      roles: decision.approvals.roles,
+      required: demand.approvals.required,
+      roles: demand.approvals.roles,
       approved: opened.approvals.length,
-      decisionId: decision.decisionId,
+      decisionId: demand.decisionId,
+    });
+  }
+
+  /** Gives back the reservations these decisions made (not those they found held by an earlier signature). */
+  async #releaseNew(decisions: readonly EngineDecision[]): Promise<void> {
+    for (const d of decisions) {
+      if (d.reservation?.state === "reserved") await this.#o.engine.release(d.intentId!, "failed");
+    }
+  }
+
+  /** The screening result of `counterparty`; denies when none is configured and there is a counterparty. */
+  async #screen(counterparty: string | undefined, action: string): Promise<AmlResult> {
+    const screening = this.#o.screening;
+    if (screening !== undefined) return screening(counterparty);
+    if (counterparty === undefined) return "clear";
+    throw new GateDeniedError(["SCREENING_NOT_CONFIGURED: the bank has configured no AML screening"], {
+      intentId: null,
+      decisionId: null,
+      action,
     });
   }
 
@@ -228,16 +369,19 @@ export class PolicyGatedSigner extends AbstractSigner {
     }
   }
 
+  /** The configured network's chain id (or the provider's, when none is configured). */
   async #chainId(): Promise<bigint> {
+    if (this.#o.chainId !== undefined) return BigInt(this.#o.chainId);
     const provider = this.provider;
-    if (provider == null) throw new GateError("GATE_CONFIG_INVALID", "no chain id given and no provider to ask");
+    if (provider == null) throw new GateError("GATE_CONFIG_INVALID", "no chain id configured and no provider to ask");
     return (await provider.getNetwork()).chainId;
   }
 
   /** Audits the refusal of an undecodable or disallowed call and returns the error to throw. */
   async #refuse(what: string, reason: string, payloadHash?: string): Promise<GateError> {
     await this.#record("decision", payloadHash, { stage: "gate", outcome: "deny", call: what, reason });
-    const code = reason.startsWith("NOT_A_PARTY") || reason.startsWith("UNKNOWN_") ? "GATE_DENIED" : "GATE_UNDECODABLE";
+    const denial = ["NOT_A_PARTY", "UNKNOWN_", "CHAIN_ID_", "VALUE_NOT_ALLOWED"].some((p) => reason.startsWith(p));
+    const code = denial ? "GATE_DENIED" : "GATE_UNDECODABLE";
     return new GateError(code, `refused to sign ${what}: ${reason}`, {
       call: what,
       reason,

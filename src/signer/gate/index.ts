@@ -16,3 +16,4 @@ export {
   type PolicyGatedSignerOptions,
   type SigningContext,
 } from "./gated-signer";
+export { ASSET_LEG, settlementLegIds } from "./signing-keys";
