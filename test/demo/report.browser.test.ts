@@ -148,11 +148,19 @@ describe("demo report in a real browser", function () {
   it("names the amount, the limit and the counterparty of every denial", async function () {
     const page = await open(1280);
     const findings = async (ref: string) => page.locator(`section[id="${ref}"] ul.findings li`).allInnerTexts();
+    // The record a denial links to is the deny decision in the deciding bank's log, wherever in the log it falls.
+    const denialRecord = (ref: string): number => {
+      const trade = evidence.trades.find((t) => t.ref === ref)!;
+      const seq = trade.findings.find((f) => f.kind === "denied")!.record!;
+      const line = trade.audit.find((a) => a.bank === "Alpha Bank")!.records.find((r) => r.seq === seq);
+      expect(line?.kind, `${ref}: record #${seq} in Alpha Bank's log`).to.equal("decision");
+      return seq;
+    };
     expect(await findings("DEMO-DVP-0002")).to.deep.equal([
-      "Alpha Bank's policy (bundle v1) denied the instruction: 1,500,000.00 aEUR exceeds the per-settlement limit of 1,000,000.00 aEUR with Gamma Bank [SETTLEMENT_LIMIT_EXCEEDED] (Alpha Bank's audit record #8)",
+      `Alpha Bank's policy (bundle v1) denied the instruction: 1,500,000.00 aEUR exceeds the per-settlement limit of 1,000,000.00 aEUR with Gamma Bank [SETTLEMENT_LIMIT_EXCEEDED] (Alpha Bank's audit record #${denialRecord("DEMO-DVP-0002")})`,
     ]);
     expect(await findings("DEMO-DVP-0004")).to.deep.equal([
-      "Alpha Bank's policy (bundle v2) denied the affirmation: 75,000.00 aEUR exceeds the per-settlement limit of 50,000.00 aEUR with Beta Bank [SETTLEMENT_LIMIT_EXCEEDED] (Alpha Bank's audit record #17)",
+      `Alpha Bank's policy (bundle v2) denied the affirmation: 75,000.00 aEUR exceeds the per-settlement limit of 50,000.00 aEUR with Beta Bank [SETTLEMENT_LIMIT_EXCEEDED] (Alpha Bank's audit record #${denialRecord("DEMO-DVP-0004")})`,
     ]);
     const [shared] = await findings("DEMO-DVP-0005");
     expect(shared).to.match(
