@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import type { DeploymentRecord } from "../../src/deploy";
 import { findTerms, settlementIdOf, settlementTimeline } from "../../src/settlement";
-import { DEMO_CONFIG, increaseTime, isolateChain, runHuman, runJson, SIGNER } from "./helpers";
+import { DEMO_CONFIG, dvpFlags, increaseTime, isolateChain, runHuman, runJson, SIGNER } from "./helpers";
 
 interface StepOutput {
   id: string;
@@ -31,18 +31,7 @@ interface StatusOutput {
 const DAY = 86400;
 
 /** DvP flags: Beta Bank delivers bonds to Alpha Bank against tokenized deposits. */
-function dvp(tradeRef: string, bonds = "1000", cash = "101000.00") {
-  return {
-    tradeRef,
-    kind: "dvp",
-    seller: "Beta Bank",
-    buyer: "Alpha Bank",
-    asset: "B30",
-    assetAmount: bonds,
-    cash: "aEUR",
-    cashAmount: cash,
-  };
-}
+const dvp = (tradeRef: string, bonds = "1000", cash = "101000.00") => dvpFlags(tradeRef, bonds, cash);
 
 describe("settlement tasks", function () {
   isolateChain();
