@@ -321,6 +321,7 @@ async function gatedPaths(tmp: string, hsm: HsmSigner, closers: Closers) {
     initiator: { id: "trader-1", roles: ["trader"] },
     keyTier: "hot",
     screening: () => "clear",
+    chainId: CHAIN_ID,
   });
   const decode = await warmAndMeasure(range(WARMUP + PIECE_N), (i) =>
     decoder.decode({ to: A.engine, data: instruct(`decode-${i}`).data as string, value: 0n }),
@@ -343,7 +344,8 @@ async function gatedPaths(tmp: string, hsm: HsmSigner, closers: Closers) {
   const gatedConc = await gated("gated-conc", CONCURRENCY);
 
   const calls = 2 * (WARMUP + N);
-  if (outcomes["allow/reserved"] !== calls) throw new Error(`not all allowed: ${JSON.stringify(outcomes)}`);
+  // An instruction is decided leg by leg (the delivery and the payment), so each signature follows two decisions.
+  if (outcomes["allow/reserved"] !== 2 * calls) throw new Error(`not all allowed: ${JSON.stringify(outcomes)}`);
   const nonces = new Set(out.map((s) => Transaction.from(s).nonce));
   if (nonces.size !== out.length || records.highestNonce(hsm.address, BigInt(CHAIN_ID)) !== calls - 1) {
     throw new Error("the gated signatures do not have distinct, recorded nonces");
