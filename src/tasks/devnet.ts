@@ -62,7 +62,15 @@ commandTask(
       ...(args.chainId === undefined ? {} : { chainId: integer(args.chainId, "chain-id", lib) }),
       ...(args.client === undefined ? {} : { client: args.client }),
     };
-    const result = await lib.initDevnet(dirOf(hre, lib), { ...base, ...overrides }, { force: args.force });
+    // Contract validator selection predeploys the compiled ValidatorSet (init refuses that mode without it).
+    const validatorSetCode = (await hre.artifacts.artifactExists("ValidatorSet"))
+      ? (await hre.artifacts.readArtifact("ValidatorSet")).deployedBytecode
+      : undefined;
+    const result = await lib.initDevnet(
+      dirOf(hre, lib),
+      { ...base, ...overrides },
+      { force: args.force, validatorSetCode },
+    );
     const { state } = result;
     out.line(`${result.replaced ? "Replaced" : "Wrote"} a QBFT devnet in ${result.dir} (chain ${state.spec.chainId}).`);
     out.table(
