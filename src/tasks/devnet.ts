@@ -77,6 +77,14 @@ commandTask(
       ["node", "validator", "p2p", "rpc"],
       state.nodes.map((n) => [n.name, n.address, String(n.p2pPort), n.rpcUrl]),
     );
+    const standby = state.nodes.slice(state.spec.validators).map((n) => n.name);
+    if (standby.length > 0) out.line(`Standby (not genesis validators): ${standby.join(", ")}.`);
+    if (state.spec.validatorSelection === "contract") {
+      out.line(
+        `Validators from the ValidatorSet contract at ${state.spec.validatorContract.address}; ` +
+          `bind its governor with "npx hardhat --network qbft validators:bind" after deploying.`,
+      );
+    }
     out.line(`Start it with "npx hardhat devnet:start" (client: ${state.spec.client}).`);
     // A new genesis is a new chain: what Ignition journaled for an earlier chain with the same id no longer holds.
     const journal = path.join(hre.config.paths.ignition, "deployments", `chain-${state.spec.chainId}`);

@@ -5,7 +5,7 @@
  * `transitions` form its v24.4.1 source reads (`validatorselectionmode: "contract"`, `validatorcontractaddress`).
  * The predeployed storage is checked against the storage the `ValidatorSet` constructor writes.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -25,6 +25,7 @@ import {
   validatorSetStorage,
   type DevnetSpecInput,
 } from "../../src/devnet";
+import { runHuman } from "../tasks/helpers";
 import { expectDevnetError } from "./spec.test";
 
 const KEYS = [
@@ -228,6 +229,24 @@ describe("devnet: contract validator selection genesis", () => {
         await readFile(path.join(dir, "net", "node-0", "goquorum", "static-nodes.json"), "utf8"),
       ) as string[];
       expect(staticNodes).to.have.length(5);
+    });
+
+    it("devnet:init predeploys the compiled ValidatorSet and names the standby node and the bind step", async () => {
+      const saved = process.env.DEVNET_DIR;
+      process.env.DEVNET_DIR = path.join(dir, "task");
+      const specFile = path.join(dir, "spec.json");
+      await writeFile(specFile, JSON.stringify({ validatorSelection: "contract", standbyNodes: 1, basePorts: PORTS }));
+      try {
+        const text = await runHuman("devnet:init", { spec: specFile, force: false });
+        expect(text).to.include("Standby (not genesis validators): node-4.");
+        expect(text).to.include(`Validators from the ValidatorSet contract at ${VALIDATOR_CONTRACT_ADDRESS}`);
+        expect(text).to.include("validators:bind");
+        const genesis = JSON.parse(await readFile(path.join(dir, "task", "besu", "genesis.json"), "utf8")) as Genesis;
+        expect(genesis.alloc[VALIDATOR_CONTRACT_ADDRESS].code).to.equal((await runtimeCode()).toLowerCase());
+      } finally {
+        if (saved === undefined) delete process.env.DEVNET_DIR;
+        else process.env.DEVNET_DIR = saved;
+      }
     });
 
     it("writes nothing when contract mode lacks the compiled contract", async () => {
