@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IAuditAnchor} from "../interfaces/IAuditAnchor.sol";
 import {IConsortium} from "../interfaces/IConsortium.sol";
 import {ISettlementEngine} from "../interfaces/ISettlementEngine.sol";
+import {IValidatorSet} from "../interfaces/IValidatorSet.sol";
 import {MemberSet} from "../libraries/MemberSet.sol";
 
 /// @title Consortium
@@ -114,8 +115,8 @@ contract Consortium is IConsortium {
         if (p.eta == 0 || block.timestamp < p.eta) revert ConsortiumTimelockActive(proposalId, p.eta);
         p.state = ProposalState.Executed;
         // The call targets this contract and only the governed functions allowed by `_requireGovernedAction`.
-        // Only `recoverStray` and `resetAnchor` call out, to the companion the proposal names, and the proposal is
-        // already marked executed, so a re-entry cannot execute it again.
+        // Only `recoverStray`, `resetAnchor` and `setValidator` call out, to the companion the proposal names, and
+        // the proposal is already marked executed, so a re-entry cannot execute it again.
         // slither-disable-next-line reentrancy-events
         (bool ok, bytes memory result) = address(this).call(p.data);
         if (!ok) {
@@ -187,6 +188,15 @@ contract Consortium is IConsortium {
         string calldata reason
     ) external onlyGovernance {
         IAuditAnchor(anchorContract).reset(memberId, seq, head, reason);
+    }
+
+    /// @inheritdoc IConsortium
+    function setValidator(address validatorSet, address validator, bool enabled) external onlyGovernance {
+        if (enabled) {
+            IValidatorSet(validatorSet).addValidator(validator);
+        } else {
+            IValidatorSet(validatorSet).removeValidator(validator);
+        }
     }
 
     /// @inheritdoc IConsortium
@@ -426,7 +436,8 @@ contract Consortium is IConsortium {
             selector != IConsortium.unpause.selector &&
             selector != IConsortium.reassignAccount.selector &&
             selector != IConsortium.recoverStray.selector &&
-            selector != IConsortium.resetAnchor.selector
+            selector != IConsortium.resetAnchor.selector &&
+            selector != IConsortium.setValidator.selector
         ) revert ConsortiumUnknownAction(selector);
     }
 

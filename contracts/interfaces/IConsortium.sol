@@ -262,6 +262,10 @@ interface IConsortium {
         string calldata reason
     ) external;
 
+    /// @notice Add a QBFT validator to, or remove one from, the network's validator set contract (contract
+    /// validator selection, see `IValidatorSet`), whose governor is bound to this consortium.
+    function setValidator(address validatorSet, address validator, bool enabled) external;
+
     /// @notice Let an address act for a member, or stop it.
     function setOperator(uint8 memberId, address operator, bool enabled) external;
 

@@ -11,10 +11,17 @@
  * holding the key as hex without 0x; `static-nodes.json` with `?discport=0` enodes.
  *
  * Both share the extraData: zero vanity, the validators in ascending order, no vote, round 0, no seals.
+ *
+ * Contract validator selection (spec `validatorSelection: "contract"`): the extraData lists no validators, the
+ * `ValidatorSet` contract is predeployed in `alloc` with the validators in its storage, and the clients are pointed
+ * at it: Besu by `config.qbft.validatorcontractaddress` (the form of its documentation, with the alloc entry's
+ * `comment`, `balance`, `code`, `storage` and `version`), GoQuorum by a `config.transitions` entry from block 0 with
+ * `validatorselectionmode: "contract"` and `validatorcontractaddress`.
  */
 import { encodeQbftExtraData } from "./extra-data";
 import { enodeUrl, type NodeKey } from "./keys";
 import { genesisBalances, type DevnetSpec } from "./spec";
+import type { ValidatorContractGenesis } from "./validator-set";
 
 /** The QBFT mixHash ("Istanbul BFT" digest) every QBFT genesis carries. */
 export const QBFT_MIX_HASH = "0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365";
@@ -71,8 +78,33 @@ const genesisBlock = (extraData: string) => ({
   coinbase: "0x0000000000000000000000000000000000000000",
 });
 
-/** Besu's QBFT genesis (block header validator selection). */
-export function besuGenesis(spec: DevnetSpec, validators: readonly string[]): Record<string, unknown> {
+/** The genesis extraData: the validators in block header mode, none in contract mode. */
+function extraData(validators: readonly string[], contract: ValidatorContractGenesis | undefined): string {
+  return encodeQbftExtraData(contract === undefined ? validators : []);
+}
+
+/** The predeployed validator set as an alloc entry (Besu's documented form; GoQuorum reads the same keys). */
+function contractAlloc(contract: ValidatorContractGenesis): Record<string, Record<string, unknown>> {
+  return {
+    [contract.address]: {
+      comment: "validator smart contract",
+      balance: "0",
+      code: contract.code,
+      storage: contract.storage,
+      version: "0x01",
+    },
+  };
+}
+
+/**
+ * Besu's QBFT genesis: block header validator selection, or contract validator selection when `contract` (the
+ * predeployed validator set, see `validatorContractGenesis`) is given.
+ */
+export function besuGenesis(
+  spec: DevnetSpec,
+  validators: readonly string[],
+  contract?: ValidatorContractGenesis,
+): Record<string, unknown> {
   return {
     config: {
       chainId: spec.chainId,
@@ -84,15 +116,20 @@ export function besuGenesis(spec: DevnetSpec, validators: readonly string[]): Re
         blockperiodseconds: spec.blockPeriodSeconds,
         epochlength: spec.epochLength,
         requesttimeoutseconds: spec.requestTimeoutSeconds,
+        ...(contract === undefined ? {} : { validatorcontractaddress: contract.address }),
       },
     },
-    ...genesisBlock(encodeQbftExtraData(validators)),
-    alloc: alloc(spec, false),
+    ...genesisBlock(extraData(validators, contract)),
+    alloc: { ...alloc(spec, false), ...(contract === undefined ? {} : contractAlloc(contract)) },
   };
 }
 
-/** GoQuorum's QBFT genesis. */
-export function goQuorumGenesis(spec: DevnetSpec, validators: readonly string[]): Record<string, unknown> {
+/** GoQuorum's QBFT genesis; with `contract`, contract validator selection from block 0 (a transition). */
+export function goQuorumGenesis(
+  spec: DevnetSpec,
+  validators: readonly string[],
+  contract?: ValidatorContractGenesis,
+): Record<string, unknown> {
   return {
     config: {
       chainId: spec.chainId,
@@ -115,9 +152,14 @@ export function goQuorumGenesis(spec: DevnetSpec, validators: readonly string[])
         policy: 0,
         ceil2Nby3Block: 0,
       },
+      ...(contract === undefined
+        ? {}
+        : {
+            transitions: [{ block: 0, validatorselectionmode: "contract", validatorcontractaddress: contract.address }],
+          }),
     },
-    ...genesisBlock(encodeQbftExtraData(validators)),
-    alloc: alloc(spec, true),
+    ...genesisBlock(extraData(validators, contract)),
+    alloc: { ...alloc(spec, true), ...(contract === undefined ? {} : contractAlloc(contract)) },
     number: "0x0",
     gasUsed: "0x0",
     parentHash: `0x${"00".repeat(32)}`,

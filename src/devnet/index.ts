@@ -3,7 +3,8 @@
  * files of Besu and GoQuorum (genesis with the QBFT extraData, node keys, node configuration, static nodes); the
  * devnet starts the client found on the machine (`besu` on PATH or `BESU_HOME`, or the GoQuorum geth of
  * `QUORUM_GETH` or PATH), watches it until blocks are produced, reports its health and stops every process it
- * started, recording pids in its state directory (`.devnet/`).
+ * started, recording pids in its state directory (`.devnet/`). The validator set is kept in block headers (default)
+ * or, in contract validator selection mode, by the consortium-governed `ValidatorSet` contract predeployed in genesis.
  */
 export { findClient, MISSING_CLIENT_MESSAGE, type DevnetClient } from "./client";
 export { DevnetError, isDevnetError, type DevnetErrorCode } from "./errors";
@@ -55,5 +56,14 @@ export {
   type ClientKind,
   type DevnetSpec,
   type DevnetSpecInput,
+  VALIDATOR_CONTRACT_ADDRESS,
+  VALIDATOR_SELECTION_MODES,
+  type ValidatorSelectionMode,
 } from "./spec";
 export { devnetDir, readDevnetState, requireDevnetState, type DevnetState, type NodeState } from "./state";
+export {
+  validatorContractGenesis,
+  validatorSetBinder,
+  validatorSetStorage,
+  type ValidatorContractGenesis,
+} from "./validator-set";

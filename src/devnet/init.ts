@@ -1,6 +1,7 @@
 /**
  * `init`: turns a spec into a devnet directory holding both clients' files, so one set of keys runs on Besu or on
- * GoQuorum. Refuses to replace an existing devnet unless asked, and never one whose nodes are running.
+ * GoQuorum. Refuses to replace an existing devnet unless asked, and never one whose nodes are running. Standby nodes
+ * (spec `standbyNodes`) get keys, ports and files like validators but are left out of the genesis validator set.
  *
  *     <dir>/state.json                     spec, nodes, pids (see state.ts)
  *     <dir>/besu/genesis.json              Besu's genesis
@@ -21,10 +22,13 @@ import { assertPortsFree } from "./ports";
 import { liveNodes } from "./process";
 import { parseDevnetSpec, type DevnetSpec } from "./spec";
 import { readDevnetState, writeDevnetState, type DevnetState } from "./state";
+import { validatorContractGenesis } from "./validator-set";
 
 export interface InitOptions {
   /** Replace an existing (stopped) devnet in the directory. */
   force?: boolean;
+  /** The compiled `ValidatorSet` runtime bytecode; required for contract validator selection. */
+  validatorSetCode?: string;
 }
 
 export interface InitResult {
@@ -35,7 +39,8 @@ export interface InitResult {
 
 /** The node keys of the spec, or fresh ones; refuses malformed and repeated keys. */
 export function nodeKeysFor(spec: DevnetSpec): NodeKey[] {
-  if (spec.nodeKeys === undefined) return Array.from({ length: spec.validators }, () => generateNodeKey());
+  const count = spec.validators + spec.standbyNodes;
+  if (spec.nodeKeys === undefined) return Array.from({ length: count }, () => generateNodeKey());
   const keys = spec.nodeKeys.map((hex, i) => nodeKeyFromHex(hex, i));
   const seen = new Map<string, number>();
   keys.forEach((k, i) => {
@@ -56,6 +61,9 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 export async function initDevnet(dir: string, specInput: unknown, options: InitOptions = {}): Promise<InitResult> {
   const spec = parseDevnetSpec(specInput);
   const keys = nodeKeysFor(spec);
+  // Checked before anything is written: contract mode needs the compiled contract.
+  const genesisSet = genesisValidators(keys.slice(0, spec.validators).map((key) => ({ key })));
+  const contract = validatorContractGenesis(spec, genesisSet, options.validatorSetCode);
   const existing = readDevnetState(dir);
   if (existing !== undefined) {
     const live = liveNodes(dir, existing);
@@ -89,12 +97,12 @@ export async function initDevnet(dir: string, specInput: unknown, options: InitO
     }
     for (const entry of entries) await rm(path.join(dir, entry), { recursive: true, force: true });
   }
-  const validators = genesisValidators(nodes);
+  const validators = genesisSet;
   const besuGenesisFile = path.join(dir, "besu", "genesis.json");
   await mkdir(path.dirname(besuGenesisFile), { recursive: true });
-  await writeFile(besuGenesisFile, json(besuGenesis(spec, validators)));
+  await writeFile(besuGenesisFile, json(besuGenesis(spec, validators, contract)));
   await mkdir(path.join(dir, "goquorum"), { recursive: true });
-  await writeFile(path.join(dir, "goquorum", "genesis.json"), json(goQuorumGenesis(spec, validators)));
+  await writeFile(path.join(dir, "goquorum", "genesis.json"), json(goQuorumGenesis(spec, validators, contract)));
 
   for (const node of nodes) {
     const besuDir = path.join(dir, node.name, "besu");

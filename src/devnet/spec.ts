@@ -13,6 +13,12 @@ import { DevnetError } from "./errors";
 export const CLIENT_KINDS = ["besu", "goquorum"] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
 
+/** How the validator set is kept: votes in block headers, or a contract the clients read. */
+export const VALIDATOR_SELECTION_MODES = ["blockheader", "contract"] as const;
+export type ValidatorSelectionMode = (typeof VALIDATOR_SELECTION_MODES)[number];
+/** Where the genesis predeploys the validator set contract (the address of Besu's documentation example). */
+export const VALIDATOR_CONTRACT_ADDRESS = "0x0000000000000000000000000000000000007777";
+
 /** Hardhat's public test mnemonic: development accounts only, never for value. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 /** How many development accounts are funded and offered to Hardhat. */
@@ -47,8 +53,34 @@ export const devnetSpecSchema = z
     accounts: z.array(accountSchema).default([]),
     /** Fund the development accounts of `DEV_MNEMONIC` (default true). */
     fundDevAccounts: z.boolean().default(true),
-    /** Node keys, one per validator (hex); generated fresh when absent. */
+    /** Node keys, one per node (validators first, then standby nodes; hex); generated fresh when absent. */
     nodeKeys: z.array(z.string()).optional(),
+    /**
+     * Nodes that run beside the validators without being genesis validators (they sync, and sign once the
+     * validator set admits them). Their ports follow the validators'.
+     */
+    standbyNodes: z.number().int().min(0).max(8).default(0),
+    /**
+     * How the validator set is kept: `blockheader` (default: validators vote in block headers, the genesis
+     * extraData lists them) or `contract` (the clients read `getValidators()` of the `ValidatorSet` contract
+     * predeployed at `validatorContract.address`, governed by the consortium once bound).
+     */
+    validatorSelection: z.enum(VALIDATOR_SELECTION_MODES).default("blockheader"),
+    validatorContract: z
+      .object({
+        /** Where the genesis predeploys the `ValidatorSet` contract. */
+        address: z
+          .string()
+          .refine((a) => isAddress(a), "must be an address")
+          .default(VALIDATOR_CONTRACT_ADDRESS),
+        /** The only account that may bind the set's governor (once); default: the first development account. */
+        binder: z
+          .string()
+          .refine((a) => isAddress(a), "must be an address")
+          .optional(),
+      })
+      .strict()
+      .default({}),
     /** How long `start` waits for the first new block. */
     startTimeoutSeconds: z.number().int().min(1).default(90),
     /** How long one JSON-RPC call to a node may take (status, readiness polls). */
@@ -58,7 +90,7 @@ export const devnetSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
-    const n = spec.validators;
+    const n = spec.validators + spec.standbyNodes;
     const { p2p, rpc } = spec.basePorts;
     if (p2p < rpc + n && rpc < p2p + n) {
       ctx.addIssue({
@@ -79,7 +111,10 @@ export const devnetSpecSchema = z
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ["nodeKeys"],
-        message: `${spec.nodeKeys.length} node keys for ${n} validators`,
+        message:
+          spec.standbyNodes === 0
+            ? `${spec.nodeKeys.length} node keys for ${n} validators`
+            : `${spec.nodeKeys.length} node keys for ${spec.validators} validators and ${spec.standbyNodes} standby nodes`,
       });
     }
   });

@@ -164,6 +164,7 @@ export const ErrorCode = {
   DevnetAlreadyRunning: "DEVNET_ALREADY_RUNNING",
   DevnetStartFailed: "DEVNET_START_FAILED",
   DevnetStopFailed: "DEVNET_STOP_FAILED",
+  DevnetValidatorContractMissing: "DEVNET_VALIDATOR_CONTRACT_MISSING",
   // ReadinessFailedError (src/demo): the readiness task answered NO to a production question.
   ReadinessFailed: "READINESS_FAILED",
   // Only at the edge: an error nobody anticipated, reported in one line instead of a stack trace.

@@ -62,13 +62,29 @@ commandTask(
       ...(args.chainId === undefined ? {} : { chainId: integer(args.chainId, "chain-id", lib) }),
       ...(args.client === undefined ? {} : { client: args.client }),
     };
-    const result = await lib.initDevnet(dirOf(hre, lib), { ...base, ...overrides }, { force: args.force });
+    // Contract validator selection predeploys the compiled ValidatorSet (init refuses that mode without it).
+    const validatorSetCode = (await hre.artifacts.artifactExists("ValidatorSet"))
+      ? (await hre.artifacts.readArtifact("ValidatorSet")).deployedBytecode
+      : undefined;
+    const result = await lib.initDevnet(
+      dirOf(hre, lib),
+      { ...base, ...overrides },
+      { force: args.force, validatorSetCode },
+    );
     const { state } = result;
     out.line(`${result.replaced ? "Replaced" : "Wrote"} a QBFT devnet in ${result.dir} (chain ${state.spec.chainId}).`);
     out.table(
       ["node", "validator", "p2p", "rpc"],
       state.nodes.map((n) => [n.name, n.address, String(n.p2pPort), n.rpcUrl]),
     );
+    const standby = state.nodes.slice(state.spec.validators).map((n) => n.name);
+    if (standby.length > 0) out.line(`Standby (not genesis validators): ${standby.join(", ")}.`);
+    if (state.spec.validatorSelection === "contract") {
+      out.line(
+        `Validators from the ValidatorSet contract at ${state.spec.validatorContract.address}; ` +
+          `bind its governor with "npx hardhat --network qbft validators:bind" after deploying.`,
+      );
+    }
     out.line(`Start it with "npx hardhat devnet:start" (client: ${state.spec.client}).`);
     // A new genesis is a new chain: what Ignition journaled for an earlier chain with the same id no longer holds.
     const journal = path.join(hre.config.paths.ignition, "deployments", `chain-${state.spec.chainId}`);

@@ -90,7 +90,9 @@ operatorTask(
       .addOptionalParam("asset", "set-asset: token symbol or address")
       .addOptionalParam("cap", "set-asset: cap on one settlement in the token's units (0: not eligible)")
       .addOptionalParam("documentHash", "set-policy-document: 0x and 64 hex digits")
-      .addOptionalParam("documentUri", "set-policy-document: where the document is published"),
+      .addOptionalParam("documentUri", "set-policy-document: where the document is published")
+      .addOptionalParam("validator", "add-validator, remove-validator: the QBFT validator's address (node key)")
+      .addOptionalParam("validatorSet", "add-validator, remove-validator: the ValidatorSet contract (default 0x…7777)"),
   async (args: ProposeArgs, out, hre) => {
     requireSigningPath(hre, args);
     const ctx = await loadContext(hre, args.consortium);

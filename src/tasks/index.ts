@@ -18,6 +18,7 @@ import "./policy-conflicts";
 import "./custody";
 import "./readiness";
 import "./devnet";
+import "./validators";
 
 export { installCliErrors } from "./cli";
 export { printDeployment } from "./deploy";

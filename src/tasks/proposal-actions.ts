@@ -28,6 +28,8 @@ export interface ActionFlags {
   cap?: string;
   documentHash?: string;
   documentUri?: string;
+  validator?: string;
+  validatorSet?: string;
 }
 
 type Flag = keyof ActionFlags;
@@ -47,6 +49,8 @@ const ACTION_FLAGS: readonly Flag[] = [
   "cap",
   "documentHash",
   "documentUri",
+  "validator",
+  "validatorSet",
 ];
 
 /** The action flags among a task's arguments. */
@@ -65,7 +69,13 @@ export const PROPOSAL_KINDS: Record<string, { fn: string; flags: Flag[] }> = {
   "set-policy-document": { fn: "setPolicyDocument", flags: ["documentHash", "documentUri"] },
   pause: { fn: "pause", flags: [] },
   unpause: { fn: "unpause", flags: [] },
+  "add-validator": { fn: "setValidator", flags: ["validator"] },
+  "remove-validator": { fn: "setValidator", flags: ["validator"] },
 };
+
+/** Where the devnet's genesis predeploys the QBFT validator set (`--validator-set` overrides it). */
+export const DEFAULT_VALIDATOR_SET = "0x0000000000000000000000000000000000007777";
+const VALIDATOR_KINDS = new Set(["add-validator", "remove-validator"]);
 
 export const PARAMETERS = ["ReversalWindow", "AffirmationWindow", "ProposalDelay", "ProposalLifetime"] as const;
 
@@ -95,7 +105,11 @@ function integer(flag: Flag, value: string, max: number): number {
 export async function encodeAction(ctx: TaskContext, kind: string, flags: ActionFlags): Promise<EncodedAction> {
   const spec = PROPOSAL_KINDS[kind];
   if (spec === undefined) throw invalid("kind", kind, `not one of ${Object.keys(PROPOSAL_KINDS).join(", ")}`);
-  const allowed = new Set<Flag>([...spec.flags, ...(kind === "set-operator" ? (["enabled"] as Flag[]) : [])]);
+  const allowed = new Set<Flag>([
+    ...spec.flags,
+    ...(kind === "set-operator" ? (["enabled"] as Flag[]) : []),
+    ...(VALIDATOR_KINDS.has(kind) ? (["validatorSet"] as Flag[]) : []),
+  ]);
   for (const [flag, value] of Object.entries(flags) as [Flag, string | undefined][]) {
     if (value !== undefined && !allowed.has(flag)) throw invalid(flag, value, `does not apply to --kind ${kind}`);
   }
@@ -144,6 +158,11 @@ async function actionArgs(ctx: TaskContext, kind: string, f: Required<ActionFlag
     case "set-policy-document":
       if (!isHexString(f.documentHash, 32)) throw invalid("documentHash", f.documentHash, "not 0x and 64 hex digits");
       return [f.documentHash, f.documentUri];
+    case "add-validator":
+    case "remove-validator": {
+      const set = address("validatorSet", f.validatorSet ?? DEFAULT_VALIDATOR_SET);
+      return [set, address("validator", f.validator), kind === "add-validator"];
+    }
     default:
       return [];
   }

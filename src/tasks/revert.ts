@@ -8,8 +8,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { ContractRevertError, type RevertArgument } from "../errors";
 import { formatSettlementId, STATUS_NAMES } from "../settlement";
 
-/** The contracts whose custom errors a task may meet (the engine bubbles up token errors). */
-const CONTRACTS = ["SettlementEngine", "Consortium", "PermissionedToken"] as const;
+/** Contracts whose custom errors tasks meet (the engine bubbles up token errors; the consortium, the set's). */
+const CONTRACTS = ["SettlementEngine", "Consortium", "PermissionedToken", "ValidatorSet"] as const;
 
 const ENUMS: Record<string, readonly string[]> = {
   Status: STATUS_NAMES,
