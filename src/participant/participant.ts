@@ -184,6 +184,7 @@ export class Participant {
       const address = await hsm.getAddress();
       const decoder = new CallDecoder({
         engine: c.engine,
+        consortium: c.consortium,
         tokens: c.tokens.map((t) => t.address),
         accounts: config.bank.accounts.length > 0 ? config.bank.accounts : [address],
         allowedTargets: [c.consortium, ...(c.auditAnchor === undefined ? [] : [c.auditAnchor])],
@@ -242,6 +243,24 @@ export class Participant {
     return this.#step("settle", [terms], terms, initiator);
   }
 
+  /** Affirms and settles in one call, as the counterparty: an affirmation (both legs through policy, exposure). */
+  affirmAndSettle(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
+    return this.#step("affirmAndSettle", [terms], terms, initiator);
+  }
+
+  /**
+   * Asks to unwind an affirmed settlement (both escrowed legs go back); counts as this bank's approval. Like cancel,
+   * it only gives escrow back: a shared-policy version change never blocks it. Released once it executes.
+   */
+  async requestUnwind(terms: SettlementTerms, reason: string, initiator?: Initiator): Promise<SettlementSubmitted> {
+    return this.#unwound(await this.#step("proposeUnwind", [terms, reason], terms, initiator));
+  }
+
+  /** Approves a requested unwind; when it executes, the bank's reserved exposure for the trade is released. */
+  async approveUnwind(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
+    return this.#unwound(await this.#step("approveUnwind", [terms], terms, initiator));
+  }
+
   async cancel(terms: SettlementTerms, reason: string, initiator?: Initiator): Promise<SettlementSubmitted> {
     return this.#released(await this.#step("cancel", [terms, reason], terms, initiator), "cancelled");
   }
@@ -274,6 +293,7 @@ export class Participant {
       "6": "expired",
       "7": "expired",
       "8": "cancelled",
+      "9": "unwound",
     };
     const release = reason[status.toString()];
     if (release !== undefined) await this.#releaseLegs(id, release);
@@ -394,7 +414,17 @@ export class Participant {
   }
 
   async #step(
-    fn: "instruct" | "affirm" | "settle" | "cancel" | "release" | "proposeReversal" | "approveReversal",
+    fn:
+      | "instruct"
+      | "affirm"
+      | "affirmAndSettle"
+      | "settle"
+      | "cancel"
+      | "release"
+      | "proposeReversal"
+      | "approveReversal"
+      | "proposeUnwind"
+      | "approveUnwind",
     args: readonly unknown[],
     terms: SettlementTerms,
     initiator?: Initiator,
@@ -405,11 +435,17 @@ export class Participant {
       const sent = await this.send({ to: this.config.consortium.engine, data }, { initiator });
       return { ...sent, settlementId };
     } catch (error) {
-      if (error instanceof TransactionError && (fn === "instruct" || fn === "affirm")) {
+      if (error instanceof TransactionError && (fn === "instruct" || fn === "affirm" || fn === "affirmAndSettle")) {
         await this.#releaseLegs(settlementId, "failed");
       }
       throw error;
     }
+  }
+
+  /** Releases the trade's exposure when the unwind executed in this call (status Unwound). */
+  async #unwound(done: SettlementSubmitted): Promise<SettlementSubmitted> {
+    const status = await this.#settlement.statusOf(done.settlementId);
+    return status === 9n ? this.#released(done, "unwound") : done;
   }
 
   async #released(done: SettlementSubmitted, reason: ReleaseReason): Promise<SettlementSubmitted> {

@@ -16,11 +16,18 @@ export const ACTIONS = [
   "cancel",
   "release",
   "approve_reversal",
+  "affirm_and_settle",
+  "unwind",
+  "approve_unwind",
+  "govern",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** Actions without a counterparty (the issuer desk's own supply). */
 export const ISSUER_ACTIONS: readonly Action[] = ["mint", "burn"];
+
+/** Consortium governed calls this bank proposes or votes for: no counterparty, asset or amount. */
+export const GOVERNANCE_ACTIONS: readonly Action[] = ["govern"];
 
 export const AML_RESULTS = ["clear", "medium", "hit"] as const;
 export const KEY_TIERS = ["hot", "warm", "cold"] as const;
@@ -45,10 +52,14 @@ export const intentSchema = z
     action: z.enum(ACTIONS),
     intent_id: z.string().min(1),
     initiator: partySchema,
-    /** LEI or consortium member id; required unless the action is mint or burn. */
+    /** LEI or consortium member id; required unless the action is mint, burn or govern. */
     counterparty: z.string().min(1).optional(),
-    asset: z.string().min(1),
-    amount: minorUnitsSchema,
+    /** The asset's symbol; required unless the action is govern. */
+    asset: z.string().min(1).optional(),
+    /** Required unless the action is govern. */
+    amount: minorUnitsSchema.optional(),
+    /** The consortium governed function a `govern` intent proposes or votes for (e.g. `reassignAccount`). */
+    governed_function: z.string().min(1).optional(),
     /** Today's cumulative exposure already used for (counterparty, asset), given by the engine. */
     exposure_used: minorUnitsSchema,
     /** Seconds since the epoch (UTC). */
@@ -68,8 +79,14 @@ export const intentSchema = z
   })
   .strict()
   .superRefine((intent, ctx) => {
-    if (intent.counterparty === undefined && !ISSUER_ACTIONS.includes(intent.action)) {
+    const governance = GOVERNANCE_ACTIONS.includes(intent.action);
+    if (intent.counterparty === undefined && !ISSUER_ACTIONS.includes(intent.action) && !governance) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["counterparty"], message: `required for ${intent.action}` });
+    }
+    for (const field of governance ? (["governed_function"] as const) : (["asset", "amount"] as const)) {
+      if (intent[field] === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: `required for ${intent.action}` });
+      }
     }
   });
 

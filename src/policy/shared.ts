@@ -125,8 +125,18 @@ export function listedCap(shared: SharedParameters, symbol: string): bigint | un
   return cap === undefined || cap === 0n ? undefined : cap;
 }
 
-/** Engine calls that revert `SettlementPaused` while the consortium is paused (cancel and release still work). */
-export const PAUSED_ACTIONS: readonly Action[] = ["instruct", "affirm", "settle", "reverse", "approve_reversal"];
+/**
+ * Engine calls that revert `SettlementPaused` while the consortium is paused (cancel, release and unwind still
+ * work).
+ */
+export const PAUSED_ACTIONS: readonly Action[] = [
+  "instruct",
+  "affirm",
+  "affirm_and_settle",
+  "settle",
+  "reverse",
+  "approve_reversal",
+];
 
 /**
  * Actions held to the asset's eligibility and cap. The chain checks them at `instruct`; `affirm` is held to
@@ -134,13 +144,14 @@ export const PAUSED_ACTIONS: readonly Action[] = ["instruct", "affirm", "settle"
  * and its escrow is released). `settle` is not: once affirmed, both legs are in escrow and only settling moves
  * them. Mint, burn and transfer are token operations, which the consortium does not cap.
  */
-export const CAPPED_ACTIONS: readonly Action[] = ["instruct", "affirm"];
+export const CAPPED_ACTIONS: readonly Action[] = ["instruct", "affirm", "affirm_and_settle"];
 
 /**
- * Actions that only give escrow back (cancel, release): never blocked by a shared-policy version mismatch, so a
- * consortium parameter change can never lock a bank's own tokens in escrow until compliance signs a new bundle.
+ * Actions that only give escrow back (cancel, release, an unwind and the votes for one): never blocked by a
+ * shared-policy version mismatch, so a consortium parameter change can never lock a bank's own tokens in escrow
+ * until compliance signs a new bundle.
  */
-export const ESCROW_RETURN_ACTIONS: readonly Action[] = ["cancel", "release"];
+export const ESCROW_RETURN_ACTIONS: readonly Action[] = ["cancel", "release", "unwind", "approve_unwind"];
 
 /** What `sharedChecks` reads of an intent. */
 export type SharedCheckIntent = Pick<Intent, "action" | "asset" | "amount">;
@@ -170,9 +181,9 @@ export function sharedChecks(
     );
   }
   if (CAPPED_ACTIONS.includes(intent.action)) {
-    const cap = listedCap(shared, intent.asset);
-    if (cap === undefined) {
-      reasons.push(`SHARED_ASSET_UNLISTED: ${intent.asset} is not an eligible asset of the consortium`);
+    const cap = intent.asset === undefined ? undefined : listedCap(shared, intent.asset);
+    if (cap === undefined || intent.amount === undefined) {
+      reasons.push(`SHARED_ASSET_UNLISTED: ${intent.asset ?? "(none)"} is not an eligible asset of the consortium`);
     } else if (!minorUnitsSchema.safeParse(intent.amount).success) {
       reasons.push(`AMOUNT_INVALID: ${intent.amount} is not an integer amount in minor units (at most 15 digits)`);
     } else if (BigInt(intent.amount) > cap) {

@@ -9,6 +9,7 @@ import { REASON_PATTERN, type Decision } from "../../src/policy/decision";
 import { ACTIONS, type Action } from "../../src/policy/intent";
 import {
   applySharedChecks,
+  ESCROW_RETURN_ACTIONS,
   readSharedParameters,
   sharedChecks,
   type SharedAsset,
@@ -141,7 +142,7 @@ describe("shared parameters: one truth with the chain", function () {
       const f = await loadFixture(versionBumpedFixture);
       const shared = await readSharedParameters(f.consortium, await assetsOf(f));
       const approved = shared.policyVersion - 1;
-      for (const action of ACTIONS.filter((a) => a !== "cancel" && a !== "release")) {
+      for (const action of ACTIONS.filter((a) => !ESCROW_RETURN_ACTIONS.includes(a))) {
         expect(sharedChecks({ action, asset: "B30", amount: "1" }, approved, shared)).to.deep.equal([
           `SHARED_VERSION_MISMATCH: the policy bundle was approved against shared-policy version ${approved}, ` +
             `the consortium is at version ${shared.policyVersion}`,
@@ -149,23 +150,24 @@ describe("shared parameters: one truth with the chain", function () {
       }
     });
 
-    it("never blocks cancel or release on a shared-policy version mismatch (a governance change halts no escrow)", async function () {
+    it("never blocks cancel, release or an unwind on a shared-policy version mismatch (a governance change halts no escrow)", async function () {
       const f = await loadFixture(versionBumpedFixture);
       const shared = await readSharedParameters(f.consortium, await assetsOf(f));
-      for (const action of ["cancel", "release"] as const) {
+      expect(ESCROW_RETURN_ACTIONS).to.deep.equal(["cancel", "release", "unwind", "approve_unwind"]);
+      for (const action of ESCROW_RETURN_ACTIONS) {
         expect(sharedChecks({ action, asset: "B30", amount: "1" }, shared.policyVersion - 1, shared)).to.deep.equal([]);
       }
     });
 
     it("denies an amount above the on-chain cap when instructing or affirming", function () {
       const above = (CAPS.bond + 1n).toString();
-      for (const action of ["instruct", "affirm"] as const) {
+      for (const action of ["instruct", "affirm", "affirm_and_settle"] as const) {
         expect(sharedChecks({ action, asset: "B30", amount: above }, 3, snapshot())).to.deep.equal([
           `SHARED_CAP_EXCEEDED: ${above} exceeds the consortium's cap of ${CAPS.bond} per settlement for B30`,
         ]);
       }
       // Settling an affirmed settlement is the only way out of escrow; token operations are not capped.
-      for (const action of ["settle", "transfer", "mint", "burn", "cancel", "release"] as const) {
+      for (const action of ["settle", "transfer", "mint", "burn", "cancel", "release", "unwind"] as const) {
         expect(sharedChecks({ action, asset: "B30", amount: above }, 3, snapshot())).to.deep.equal([]);
       }
     });
@@ -192,7 +194,14 @@ describe("shared parameters: one truth with the chain", function () {
       const denied = ACTIONS.filter(
         (action) => sharedChecks({ action, asset: "B30", amount: "1" }, shared.policyVersion, shared).length > 0,
       );
-      expect(denied).to.deep.equal(["instruct", "affirm", "settle", "reverse", "approve_reversal"] satisfies Action[]);
+      expect(denied).to.deep.equal([
+        "instruct",
+        "affirm",
+        "settle",
+        "reverse",
+        "approve_reversal",
+        "affirm_and_settle",
+      ] satisfies Action[]);
       expect(sharedChecks(instruct("1"), shared.policyVersion, shared)).to.deep.equal([
         "CONSORTIUM_PAUSED: the consortium has halted settlement; instruct is refused until it resumes",
       ]);

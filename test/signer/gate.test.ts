@@ -137,6 +137,7 @@ describe("PolicyGatedSigner", function () {
       engine: await f.engine.getAddress(),
       tokens: [await f.cash.getAddress(), await f.bond.getAddress()],
       accounts: [f.banks[0].account.address],
+      consortium: await f.consortium.getAddress(),
       allowedTargets: [await f.consortium.getAddress()],
     });
     const gate = new PolicyGatedSigner({
@@ -442,6 +443,63 @@ describe("PolicyGatedSigner", function () {
     g.aml.set(LEIS[1], "medium");
     const medium = await rejectionOf(g.f.engine.connect(g.gate).instruct(await buyFromBeta(g.f, 11n, 1_000_00n)));
     expect((medium as GateApprovalsPendingError).details).to.include({ required: 1 });
+  });
+
+  it("holds a governed call that reassigns an account until operations approve it, proposed or voted on", async function () {
+    const to = await g.f.consortium.getAddress();
+    const reassign = governedCall(g.f.consortium, "reassignAccount", [g.f.outsider.address, 1, "merger"]);
+    const propose = g.f.consortium.interface.encodeFunctionData("propose", [reassign, "merger"]);
+    const base: TransactionRequest = { to, gasLimit: 500_000n, gasPrice: 0n, chainId: 31337n };
+    const pending = (await rejectionOf(
+      g.gate.signTransaction({ ...base, data: propose }),
+    )) as GateApprovalsPendingError;
+    expect(isGateError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.be.true;
+    expect(pending.details).to.include({ required: 1, approved: 0 });
+    const decision = (await records(g.audit)).filter((r) => r.kind === "decision").at(-1)!;
+    expect(decision.payload).to.deep.include({ outcome: "approval_required" });
+    expect((decision.payload as { intent: Record<string, unknown> }).intent).to.include({
+      action: "govern",
+      governed_function: "reassignAccount",
+    });
+    const { approvalId, digest } = pending.details as { approvalId: string; digest: string };
+    const vote = {
+      intentDigest: digest,
+      approverId: "officer-1",
+      decision: "approve" as const,
+      expiresAt: FRIDAY_11H + 600,
+    };
+    await g.approvals.submit(await signApproval(officers[0], approvalId, vote, 31337));
+    const receipt = await (await g.gate.sendTransaction({ ...base, data: propose })).wait();
+    expect(receipt?.status).to.equal(1);
+    const proposalId = await g.f.consortium.proposalCount();
+    // Another member's proposal to reassign an account: the vote is judged by what the proposal calls.
+    await g.f.consortium.connect(g.f.banks[1].operator).propose(reassign, "merger, again");
+    const vote2 = g.f.consortium.interface.encodeFunctionData("approve", [proposalId + 1n]);
+    const held = await rejectionOf(g.gate.signTransaction({ ...base, data: vote2 }));
+    expect(isGateError(held, "GATE_APPROVALS_PENDING"), String(held)).to.be.true;
+    // A vote on a proposal of any other governed call stays under the target rules.
+    await g.f.consortium.connect(g.f.banks[1].operator).propose(governedCall(g.f.consortium, "setQuorum", [2, 3]), "q");
+    const vote3 = g.f.consortium.interface.encodeFunctionData("approve", [proposalId + 2n]);
+    expect(await g.gate.signTransaction({ ...base, data: vote3 })).to.match(/^0x/);
+  });
+
+  it("puts affirm-and-settle through policy as an affirmation: both legs decided, exposure reserved", async function () {
+    const base: TransactionRequest = { to: await g.f.engine.getAddress(), gasLimit: 500_000n, gasPrice: 0n };
+    const affirmAndSettle = (terms: Terms) => ({
+      ...base,
+      data: g.f.engine.interface.encodeFunctionData("affirmAndSettle", [terms]),
+    });
+    const over = await buyFromBeta(g.f, 30_000n, 1_000_00n);
+    const denied = await rejectionOf(g.gate.signTransaction(affirmAndSettle(over)));
+    expect(isGateError(denied, "GATE_DENIED"), String(denied)).to.be.true;
+    expect((denied as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include(
+      "SETTLEMENT_LIMIT_EXCEEDED",
+    );
+    const terms = await buyFromBeta(g.f, 100n, 1_000_00n);
+    await g.gate.signTransaction(await g.gate.populateTransaction(affirmAndSettle(terms)));
+    const signature = (await records(g.audit)).filter((r) => r.kind === "signature").at(-1)!;
+    expect(g.engine.reservation(signature.subject!)?.amount).to.equal(1_000_00n);
+    expect(g.engine.reservation(`${signature.subject!}:asset`)).to.include({ asset: "B30", amount: 100n });
   });
 
   it("signs typed data only for allowed domains and never plain messages", async function () {
