@@ -16,6 +16,7 @@ bank_data := {
 		"REVERSAL_REQUIRES_APPROVAL": {"required": 1, "roles": ["operations_manager"]},
 		"COLD_KEY_REQUIRES_APPROVALS": {"required": 2, "roles": ["custody_officer"]},
 		"GOVERNANCE_REQUIRES_APPROVAL": {"required": 1, "roles": ["operations_manager"]},
+		"NONCE_FILL_REQUIRES_APPROVAL": {"required": 1, "roles": ["operations_manager"]},
 	},
 	"governance": {"functions": ["reassignAccount", "recoverStray"]},
 	"assets": {
@@ -396,4 +397,25 @@ test_governed_call_without_a_governance_list_is_denied if {
 	bank := json.remove(bank_data, ["governance"])
 	d := policy.decision with input as governed_input with data.bank as bank
 	has_reason(d, "GOVERNANCE_FUNCTION_NOT_ALLOWED")
+}
+
+test_nonce_fill_needs_operations_approval_at_any_hour if {
+	fill := {
+		"action": "fill_nonce",
+		"intent_id": "nonce-fill:7",
+		"initiator": {"id": "u-ops", "roles": ["operations"]},
+		"nonce": 7,
+		"exposure_used": "0",
+		"time_unix": friday_11h + 86400,
+		"aml": "clear",
+		"key_tier": "hot",
+		"approvals": [],
+	}
+	d := policy.decision with input as fill with data.bank as bank_data
+	d.outcome == "approval_required"
+	d.approvals.pending == ["NONCE_FILL_REQUIRES_APPROVAL"]
+	d2 := policy.decision with input as object.union(fill, {"approvals": approvers(["c1"], "compliance_officer")}) with data.bank as bank_data
+	d2.outcome == "approval_required"
+	d3 := policy.decision with input as object.union(fill, {"approvals": approvers(["o1"], "operations_manager")}) with data.bank as bank_data
+	d3.outcome == "allow"
 }

@@ -33,13 +33,14 @@ import {
   callPayloadHash,
   CallDecoder,
   onChainDirectory,
+  isGateError,
   PolicyGatedSigner,
   settlementLegIds,
   type AmlResult,
   type Initiator,
 } from "../signer/gate";
 import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
-import { recoverUnsent } from "./recover";
+import { recoverUnsent, type RecoveryResult, type UnresolvedNonce } from "./recover";
 import { SubmissionStore, type Submission } from "./submissions";
 import { Transmitter } from "./transmit";
 
@@ -90,6 +91,8 @@ export class Participant {
   readonly #chainId: bigint;
   /** Periodic anchoring of the audit log's head, when configured. */
   readonly anchoring: AuditAnchorSchedule | null;
+  /** Nonces start-up recovery could not fill by rebroadcasting, and no fill has taken yet. */
+  #unresolved: UnresolvedNonce[] = [];
 
   private constructor(parts: {
     config: ParticipantConfig;
@@ -216,7 +219,8 @@ export class Participant {
         onAnchorError: options.onAnchorError,
       });
       closers.push(() => participant.anchoring?.stop());
-      await participant.recoverUnsent();
+      const { unresolved } = await participant.recoverUnsent();
+      await participant.#fillAtStart(unresolved);
       return participant;
     } catch (error) {
       for (const close of closers.reverse()) await close();
@@ -382,14 +386,71 @@ export class Participant {
    * matched by chain, target, value and calldata, or the operation id, never by gas or fee), and every pending
    * transaction whose nonce is still open is broadcast again. Returns the transactions recovered.
    */
-  recoverUnsent(): Promise<Submission[]> {
+  recoverUnsent(): Promise<RecoveryResult> {
     return recoverUnsent({
       audit: this.audit,
       submissions: this.#submissions,
+      records: this.#records,
       provider: this.provider,
       address: this.address,
       chainId: this.#chainId,
     });
+  }
+
+  /** Nonces that start-up recovery could not fill by rebroadcasting and that no fill has taken yet. */
+  unresolvedNonces(): UnresolvedNonce[] {
+    return [...this.#unresolved];
+  }
+
+  /**
+   * Fills `nonce`, whose transaction can no longer be mined (or was never signed), with a zero-value transfer of
+   * the key to itself, so that the transactions above it are not stuck behind a gap. The fill goes through the
+   * gate as a `fill_nonce` intent, which the bank's policy allows only with an operations approval (the first call
+   * opens the request and throws GATE_APPROVALS_PENDING; once approved, the same call signs). The allocation the
+   * nonce held is given up only for the fill's signature, and taken back if the gate does not sign. Audited like
+   * every signature; tracked to its receipt like every submission (`nonce-fill:<nonce>`).
+   */
+  async fillNonce(nonce: number, initiator?: Initiator): Promise<Submitted> {
+    const key = `nonce-fill:${nonce}`;
+    const earlier = this.#submissions.get(key);
+    if (earlier !== undefined) {
+      const done = await this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
+      this.#unresolved = this.#unresolved.filter((u) => u.nonce !== nonce);
+      return done;
+    }
+    const chainId = this.#chainId;
+    const gate = this.gate.withContext({ initiator, intentId: key });
+    const populated = await gate.populateTransaction({ to: this.address, value: 0n, data: "0x", nonce, chainId });
+    const held = this.#records.intent(this.address, chainId, nonce);
+    if (held !== undefined) this.#records.release(this.address, chainId, nonce, held.payloadHash);
+    let raw: string;
+    try {
+      raw = await gate.signTransaction(populated);
+    } catch (error) {
+      if (held !== undefined && this.#records.intent(this.address, chainId, nonce) === undefined) {
+        this.#records.recordIntent(this.address, chainId, nonce, held.payloadHash);
+      }
+      throw error;
+    }
+    const tx = Transaction.from(raw);
+    this.#submissions.record(key, tx.hash!, raw, tx.nonce);
+    const done = await this.#transmitter.track(key, raw, tx.hash!, tx.nonce, false);
+    this.#unresolved = this.#unresolved.filter((u) => u.nonce !== nonce);
+    return done;
+  }
+
+  /** At start: tries to fill each unresolved nonce; one still waiting for its approval stays listed. */
+  async #fillAtStart(unresolved: readonly UnresolvedNonce[]): Promise<void> {
+    this.#unresolved = [...unresolved];
+    for (const u of unresolved) {
+      try {
+        await this.fillNonce(u.nonce);
+      } catch (error) {
+        // Waiting for operations (or denied): the nonces above it wait too, and stay listed for the operator.
+        if (isGateError(error)) break;
+        throw error;
+      }
+    }
   }
 
   /**

@@ -47,7 +47,8 @@ export type KeyTier = "hot" | "warm" | "cold";
 /** A call the policy judges: a settlement step or token call, or a governed call of the consortium. */
 type Judged =
   | Extract<DecodedCall, { kind: "intent" }>
-  | { kind: "governance"; action: "govern"; function: string; governed: string; settlementId?: undefined };
+  | { kind: "governance"; action: "govern"; function: string; governed: string; settlementId?: undefined }
+  | { kind: "nonce_fill"; action: "fill_nonce"; function: "fillNonce"; nonce: number; settlementId?: undefined };
 
 /** The intents of one signature, the approval id they share and what approvers sign. */
 interface Prepared {
@@ -155,13 +156,22 @@ export class PolicyGatedSigner extends AbstractSigner {
       const reason = `CHAIN_ID_MISMATCH: the call names chain ${request.chainId}, the configured network is ${chainId}`;
       throw await this.#refuse("transaction", reason, payloadHash);
     }
+    const signable = { ...request, to, chainId };
+    if (to === (await this.getAddress()) && call.value === 0n && call.data === "0x") {
+      // A zero-value transfer to itself fills a nonce: only with the nonce named, and only as operations allow.
+      if (request.nonce == null) {
+        throw await this.#refuse("nonce fill", "NONCE_FILL_WITHOUT_NONCE: a nonce fill names its nonce", payloadHash);
+      }
+      const judged: Judged = { kind: "nonce_fill", action: "fill_nonce", function: "fillNonce", nonce: request.nonce };
+      const key = signingKeyOf(judged, this.#context.intentId, payloadHash);
+      return serialize(this.#o.engine, key, () => this.#signIntent(judged, signable, key, payloadHash));
+    }
     let decoded = this.#o.decoder.decode(call);
     if (decoded.kind === "governance") {
       const governed = decoded.governed ?? (await this.#proposalGoverned(decoded.proposalId!, payloadHash));
       if (governed !== undefined) {
         const judged: Judged = { kind: "governance", action: "govern", function: decoded.function, governed };
         const key = signingKeyOf(judged, this.#context.intentId, payloadHash);
-        const signable = { ...request, to, chainId };
         return serialize(this.#o.engine, key, () => this.#signIntent(judged, signable, key, payloadHash));
       }
       decoded = this.#o.decoder.byTarget(call);
@@ -175,7 +185,6 @@ export class PolicyGatedSigner extends AbstractSigner {
         payloadHash,
       );
     }
-    const signable = { ...request, to, chainId };
     if (decoded.kind === "intent") {
       const intent = decoded;
       const key = signingKeyOf(intent, this.#context.intentId, payloadHash);
@@ -288,9 +297,14 @@ export class PolicyGatedSigner extends AbstractSigner {
     ordinal: number,
   ): Promise<{ decisions: EngineDecision[]; approval?: string }> {
     const { intents, step, subject } =
-      decoded.kind === "governance"
-        ? await this.#governanceIntent(decoded, payloadHash, numbered(key, ordinal))
-        : await this.#settlementIntents(decoded, payloadHash, key, ordinal);
+      decoded.kind === "intent"
+        ? await this.#settlementIntents(decoded, payloadHash, key, ordinal)
+        : await this.#operationalIntent(
+            decoded.action,
+            decoded.kind === "governance" ? { governed_function: decoded.governed } : { nonce: decoded.nonce },
+            payloadHash,
+            numbered(key, ordinal),
+          );
     const status = await this.#approvalStatus(step, intentDigest(subject));
     const decisions: EngineDecision[] = [];
     let demand: EngineDecision | undefined;
@@ -334,24 +348,25 @@ export class PolicyGatedSigner extends AbstractSigner {
     return this.#o.decoder.policyGoverned(data);
   }
 
-  /** A governed call's one intent: no counterparty, asset or amount; approvals under `id/govern`. */
-  async #governanceIntent(
-    decoded: Extract<Judged, { kind: "governance" }>,
+  /** A governed call's or nonce fill's one intent: no counterparty, asset or amount; approvals under `id/<action>`. */
+  async #operationalIntent(
+    action: "govern" | "fill_nonce",
+    fields: { governed_function: string } | { nonce: number },
     payloadHash: string,
     id: string,
   ): Promise<Prepared> {
     const signer = await this.getAddress();
     const tier = typeof this.#o.keyTier === "string" ? this.#o.keyTier : this.#o.keyTier.tierOf(signer);
     const intent = {
-      action: "govern",
+      action,
       intent_id: id,
       initiator: this.#context.initiator ?? this.#o.initiator,
-      governed_function: decoded.governed,
+      ...fields,
       aml: "clear",
       key_tier: tier,
       payload_hash: payloadHash,
     };
-    const step = `${id}/govern`;
+    const step = `${id}/${action}`;
     return { intents: [intent], step, subject: { ...intent, intent_id: step } };
   }
 
