@@ -1,5 +1,6 @@
 /**
- * Settlement tasks: instruct, affirm, settle, reverse (propose, then approve) and release. The engine stores
+ * Settlement tasks: instruct, affirm, affirm-and-settle, settle, reverse and unwind (propose, then approve) and
+ * release. The engine stores
  * only the hash of the terms, so every step after `instruct` recovers the terms from the instruction event.
  */
 import type { ContractTransactionResponse, TransactionReceipt } from "ethers";
