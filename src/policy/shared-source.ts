@@ -8,6 +8,8 @@ import { z } from "zod";
 import { schemaIssues } from "../errors";
 import type { SharedGuard } from "./engine";
 import {
+  dependencyChanges,
+  ESCROW_RETURN_ACTIONS,
   readSharedParameters,
   sharedChecks,
   systemClock,
@@ -32,8 +34,8 @@ export const sharedSourceConfigSchema = z
      * The bank's choice on a shared-policy version change: `strict` (default) denies every action but those
      * returning escrow until compliance signs a bundle against the new version, and refuses to activate a
      * bundle approved against another; `compatible` keeps deciding under the bundle in force, held to the live
-     * caps, listing and pause read from the chain (so a consortium change that does not touch the bundle does
-     * not halt the bank).
+     * caps, listing and pause read from the chain and to the shared state its manifest says it depends on
+     * (`dependsOn`), so a consortium change that touches none of them does not halt the bank.
      */
     versionPolicy: z.enum(["strict", "compatible"]).default("strict"),
   })
@@ -98,10 +100,12 @@ export class SharedParametersSource {
    */
   asGuard(): SharedGuard {
     return {
-      check: async (intent, approvedSharedVersion) => {
+      check: async (intent, approvedSharedVersion, dependsOn) => {
         const shared = await this.current();
-        const approved = this.config.versionPolicy === "compatible" ? shared.policyVersion : approvedSharedVersion;
-        return sharedChecks(intent, approved, shared);
+        if (this.config.versionPolicy === "strict") return sharedChecks(intent, approvedSharedVersion, shared);
+        // Compatible: held to the live caps, listing and pause, and to what the bundle says it depends on.
+        const changed = ESCROW_RETURN_ACTIONS.includes(intent.action) ? [] : dependencyChanges(dependsOn, shared);
+        return [...sharedChecks(intent, shared.policyVersion, shared), ...changed].sort();
       },
     };
   }

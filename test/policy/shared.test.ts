@@ -83,7 +83,7 @@ async function expectSharedError(run: Promise<unknown> | (() => unknown), code: 
 
 describe("shared parameters: one truth with the chain", function () {
   describe("readSharedParameters", function () {
-    it("reads version, windows, pause and every asked cap at one block", async function () {
+    it("reads version, windows, pause, the policy document and every asked cap at one block", async function () {
       const f = await loadFixture(deployConsortium);
       const assets = [...(await assetsOf(f)), { symbol: "NOPE", address: await f.consortium.getAddress() }];
       const shared = await readSharedParameters(f.consortium, assets, { clock: () => T0 });
@@ -98,6 +98,7 @@ describe("shared parameters: one truth with the chain", function () {
           ["B30", CAPS.bond],
           ["NOPE", 0n],
         ]),
+        policyDocumentHash: (await f.consortium.policyDocument())[0].toLowerCase(),
         readAt: T0,
         blockNumber: await ethers.provider.getBlockNumber(),
       });
@@ -329,6 +330,40 @@ describe("shared parameters: one truth with the chain", function () {
         );
       expect(await check(1n)).to.deep.equal([]);
       expect((await check(CAPS.bond + 1n)).map((r) => r.split(":")[0])).to.deep.equal(["SHARED_CAP_EXCEEDED"]);
+    });
+
+    it("in compatible mode halts on a change of what the bundle says it depends on, and on nothing else", async function () {
+      const f = await loadFixture(versionBumpedFixture);
+      const compatible = { ...config, versionPolicy: "compatible" as const };
+      const source = SharedParametersSource.forConsortium(f.consortium, await assetsOf(f), compatible, () => now);
+      const guard = source.asGuard();
+      const shared = await source.refresh();
+      expect(shared.policyDocumentHash).to.match(/^0x[0-9a-f]{64}$/);
+      const intent = (action: Action) => ({ action, asset: "B30", amount: "1" }) as Parameters<typeof guard.check>[0];
+      // The bump changed the affirmation window (3 h now); a bundle depending on the cap, the document and the
+      // reversal window still decides.
+      const untouched = {
+        policyDocumentHash: shared.policyDocumentHash,
+        assetCaps: { B30: CAPS.bond.toString() },
+        parameters: { reversalWindow: shared.reversalWindow },
+      };
+      expect(await guard.check(intent("instruct"), 1, untouched)).to.deep.equal([]);
+      const touched = { ...untouched, parameters: { affirmationWindow: 2 * HOUR } };
+      expect(await guard.check(intent("instruct"), 1, touched)).to.deep.equal([
+        `SHARED_DEPENDENCY_CHANGED: the bundle depends on affirmationWindow ${2 * HOUR}s, the consortium now has ${3 * HOUR}s`,
+      ]);
+      expect(await guard.check(intent("cancel"), 1, touched)).to.deep.equal([]);
+      expect(await guard.check(intent("unwind"), 1, touched)).to.deep.equal([]);
+      const otherDocument = { policyDocumentHash: `0x${"ab".repeat(32)}`, assetCaps: { EURT: "1" } };
+      expect((await guard.check(intent("instruct"), 1, otherDocument)).map((r) => r.split(":")[0])).to.deep.equal([
+        "SHARED_DEPENDENCY_CHANGED",
+        "SHARED_DEPENDENCY_CHANGED",
+      ]);
+      // Strict still halts on the version change itself, whatever the bundle depends on.
+      const strict = SharedParametersSource.forConsortium(f.consortium, await assetsOf(f), config, () => now).asGuard();
+      expect((await strict.check(intent("instruct"), 1, untouched)).map((r) => r.split(":")[0])).to.deep.equal([
+        "SHARED_VERSION_MISMATCH",
+      ]);
     });
 
     it("serves as the engine's guard: the chain's reasons for an intent, and a rejection when stale", async function () {
