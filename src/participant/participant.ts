@@ -26,6 +26,7 @@ import {
   SharedParametersSource,
   type PolicyVersion,
   type ReleaseReason,
+  type SharedPolicyError,
 } from "../policy";
 import { formatSettlementId, settlementIdOf, type SettlementTerms } from "../settlement";
 import { HsmSigner, NonceAllocator, ProtectedSigner, SigningRecordStore } from "../signer";
@@ -41,6 +42,7 @@ import {
 } from "../signer/gate";
 import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
 import { recoverUnsent, type RecoveryResult, type UnresolvedNonce } from "./recover";
+import { reportVersionChange } from "./version-change";
 import { SubmissionStore, type Submission } from "./submissions";
 import { Transmitter } from "./transmit";
 
@@ -58,6 +60,12 @@ export interface ParticipantOptions {
    * Default: one line on stderr with the error's code and message.
    */
   onAnchorError?: (error: unknown) => void;
+  /**
+   * Told at once when the consortium's shared-policy version changes in a way the active bundle does not accept
+   * (`strict`: any change; `compatible`: a change of what the bundle says it depends on); the change is in the audit
+   * log either way. Default: one line on stderr with the error's code and message.
+   */
+  onSharedConflict?: (error: SharedPolicyError) => void;
 }
 
 /** A call that reached the chain. */
@@ -93,6 +101,8 @@ export class Participant {
   readonly anchoring: AuditAnchorSchedule | null;
   /** Nonces start-up recovery could not fill by rebroadcasting, and no fill has taken yet. */
   #unresolved: UnresolvedNonce[] = [];
+  /** Stops the watch of the shared parameters (none when they are not configured). */
+  #stopWatch: () => void = () => undefined;
 
   private constructor(parts: {
     config: ParticipantConfig;
@@ -156,7 +166,7 @@ export class Participant {
         audit,
       });
       const { consortium: c } = config;
-      const shared =
+      const shared: SharedParametersSource | undefined =
         config.sharedParameters === undefined
           ? undefined
           : SharedParametersSource.forConsortium(
@@ -164,6 +174,8 @@ export class Participant {
               c.tokens,
               config.sharedParameters,
               options.now,
+              (change): Promise<void> =>
+                reportVersionChange(change, registry, shared!, audit, options.onSharedConflict),
             );
       const strict = shared?.config.versionPolicy === "strict";
       const onChainVersion = shared === undefined || !strict ? undefined : (await shared.current()).policyVersion;
@@ -219,6 +231,8 @@ export class Participant {
         onAnchorError: options.onAnchorError,
       });
       closers.push(() => participant.anchoring?.stop());
+      if (shared !== undefined) participant.#stopWatch = shared.watch();
+      closers.push(() => participant.#stopWatch());
       const { unresolved } = await participant.recoverUnsent();
       await participant.#fillAtStart(unresolved);
       return participant;
@@ -363,6 +377,7 @@ export class Participant {
   }
 
   async close(): Promise<void> {
+    this.#stopWatch();
     await this.anchoring?.stop();
     await this.engine.close();
     this.approvals.close();

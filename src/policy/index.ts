@@ -124,6 +124,7 @@ export {
   parseSharedSourceConfig,
   SharedParametersSource,
   sharedSourceConfigSchema,
+  type SharedChange,
   type SharedParametersSourceOptions,
   type SharedSourceConfig,
   type SharedSourceConfigInput,

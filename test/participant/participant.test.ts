@@ -23,6 +23,7 @@ import { signApproval } from "../../src/approvals";
 import { parseParticipantConfig, Participant, type ParticipantConfigInput } from "../../src/participant";
 import { SigningRecordStore } from "../../src/signer";
 import { isGateError } from "../../src/signer/gate";
+import { isSharedPolicyError, type SharedPolicyError } from "../../src/policy";
 import type { SettlementTerms } from "../../src/settlement";
 import { DEMO_CONFIG, isolateChain } from "../tasks/helpers";
 
@@ -339,5 +340,37 @@ describe("Participant", function () {
     expect(round?.head).to.deep.equal(before);
     expect(await gamma.participant.anchoring!.tick()).to.equal(null); // nothing new since
     expect(await gamma.participant.verifyAudit(true)).to.deep.include({ ok: true });
+  });
+
+  // Last: it moves the consortium to a new shared-policy version, which the other tests' bundles were not signed for.
+  it("tells the operator at once when a governance change leaves its bundle behind, and audits the change", async function () {
+    const [alpha, beta] = banks;
+    const config = JSON.parse(
+      await readFile(path.join(alpha.dir, "participant.json"), "utf8"),
+    ) as ParticipantConfigInput;
+    await alpha.participant.close();
+    let told: (error: SharedPolicyError) => void = () => undefined;
+    const conflict = new Promise<SharedPolicyError>((resolve) => (told = resolve));
+    alpha.participant = await Participant.open(config, {
+      provider: hre.ethers.provider,
+      now: () => clock.now(),
+      onSharedConflict: (error) => told(error),
+    });
+    const consortium = await hre.ethers.getContractAt("Consortium", record.consortium);
+    const before = Number(await consortium.policyVersion());
+    const change = consortium.interface.encodeFunctionData("setParameter", [0, 2 * 86_400]);
+    await alpha.participant.governance("propose", [change, "longer reversal window"]);
+    const proposal = await consortium.proposalCount();
+    await beta.participant.governance("approve", [proposal]);
+    await clock.advance(Number((await consortium.params()).proposalDelay));
+    await alpha.participant.governance("execute", [proposal]);
+    // No decision asks: the participant's watch of the shared parameters sees the change and reports it.
+    const error = await conflict;
+    expect(isSharedPolicyError(error, "POLICY_SHARED_VERSION_CHANGED"), String(error)).to.equal(true);
+    expect(error.details).to.deep.include({ from: before, to: Number(await consortium.policyVersion()) });
+    const records: Record<string, unknown>[] = [];
+    for await (const r of alpha.participant.auditRecords())
+      if (r.subject === "shared-policy:version") records.push(r.payload as Record<string, unknown>);
+    expect(records.at(-1)).to.deep.include({ event: "version_changed", outcome: "deny", versionPolicy: "strict" });
   });
 });

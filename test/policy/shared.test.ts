@@ -16,7 +16,7 @@ import {
   type SharedParameters,
 } from "../../src/policy/shared";
 import { isSharedPolicyError, type SharedPolicyErrorCode } from "../../src/policy/shared-errors";
-import { SharedParametersSource } from "../../src/policy/shared-source";
+import { SharedParametersSource, type SharedChange } from "../../src/policy/shared-source";
 import { CAPS, DAY, deployConsortium, governedCall, HOUR, type ConsortiumFixture } from "../fixtures";
 
 const T0 = 1_800_000_000;
@@ -364,6 +364,27 @@ describe("shared parameters: one truth with the chain", function () {
       expect((await strict.check(intent("instruct"), 1, untouched)).map((r) => r.split(":")[0])).to.deep.equal([
         "SHARED_VERSION_MISMATCH",
       ]);
+    });
+
+    it("tells of a version change as its watch reads it, with no decision asking", async function () {
+      const versions = [3, 3, 4];
+      let reads = 0;
+      let told: (change: SharedChange) => void = () => undefined;
+      const seen = new Promise<SharedChange>((resolve) => (told = resolve));
+      const source = new SharedParametersSource({
+        read: () => Promise.resolve(snapshot({ policyVersion: versions[Math.min(reads++, versions.length - 1)] })),
+        config: { ...config, refreshIntervalSeconds: 1 },
+        onChange: (change) => told(change),
+      });
+      await source.refresh();
+      const stop = source.watch();
+      try {
+        const change = await seen;
+        expect([change.from.policyVersion, change.to.policyVersion]).to.deep.equal([3, 4]);
+        expect(source.snapshot?.policyVersion).to.equal(4);
+      } finally {
+        stop();
+      }
     });
 
     it("serves as the engine's guard: the chain's reasons for an intent, and a rejection when stale", async function () {
