@@ -153,7 +153,10 @@ describe("PolicyGatedSigner", function () {
       initiator: { id: "trader-1", roles: ["trader"] },
       keyTier: { tierOf: () => tier.value },
       screening: (cp) => aml.get(cp ?? "") ?? "clear",
-      allowedTypedData: [{ name: "Allowed", chainId: 31337 }],
+      allowedTypedData: [
+        { name: "Allowed", chainId: 31337 },
+        { name: "Bound", chainId: 31337, verifyingContract: await f.engine.getAddress() },
+      ],
       chainId: 31337,
     });
     const close = async (): Promise<void> => {
@@ -514,6 +517,47 @@ describe("PolicyGatedSigner", function () {
     expect(isGateError(await rejectionOf(g.gate.signTypedData({ name: "Allowed", chainId: 1 }, types, { text: "hi" }))))
       .to.be.true;
     expect(isGateError(await rejectionOf(g.gate.signMessage("hello")), "GATE_UNDECODABLE")).to.be.true;
+  });
+
+  it("signs typed data of a domain bound to a contract only for that verifying contract", async function () {
+    const types = { Note: [{ name: "text", type: "string" }] };
+    const engine = await g.f.engine.getAddress();
+    const bound = { name: "Bound", chainId: 31337, verifyingContract: engine };
+    expect(await g.gate.signTypedData(bound, types, { text: "hi" })).to.match(/^0x/);
+    for (const domain of [
+      { ...bound, verifyingContract: await g.f.cash.getAddress() },
+      { name: "Bound", chainId: 31337 },
+    ]) {
+      expect(
+        isGateError(await rejectionOf(g.gate.signTypedData(domain, types, { text: "hi" }))),
+        JSON.stringify(domain),
+      ).to.be.true;
+    }
+  });
+
+  it("never lets signatures under one explicit intent id share a reservation, nor a settlement take the caller's id", async function () {
+    const cash = await g.f.cash.getAddress();
+    const request = (amount: bigint) => ({
+      to: cash,
+      data: g.f.cash.interface.encodeFunctionData("transfer", [g.f.banks[1].account.address, amount]),
+      gasLimit: 100_000n,
+      gasPrice: 0n,
+      chainId: 31337n,
+    });
+    const op = g.gate.withContext({ intentId: "payment-7" });
+    await op.signTransaction(request(100_00n));
+    await op.signTransaction(request(100_00n));
+    await op.signTransaction(request(250_00n));
+    expect(g.engine.reservation("payment-7")?.amount).to.equal(100_00n);
+    expect(g.engine.reservation("payment-7#2")?.amount).to.equal(100_00n);
+    expect(g.engine.reservation("payment-7#3")?.amount).to.equal(250_00n);
+    const terms = await buyFromBeta(g.f, 10n, 1_000_00n);
+    const instruct = g.f.engine.interface.encodeFunctionData("instruct", [terms]);
+    const engine = await g.f.engine.getAddress();
+    await op.signTransaction({ ...request(0n), to: engine, data: instruct, gasLimit: 500_000n });
+    const id = (await records(g.audit)).filter((r) => r.kind === "signature").at(-1)!.subject!;
+    expect(id).to.equal(await g.f.engine.settlementId(terms).then((v) => ethers.toBeHex(v, 32)));
+    expect(g.engine.reservation("payment-7#4")).to.equal(undefined);
   });
 
   const fcOptions = (runs: number) => ({
