@@ -71,6 +71,7 @@ export {
   AML_RESULTS,
   intentSchema,
   ISSUER_ACTIONS,
+  OPERATIONAL_ACTIONS,
   KEY_TIERS,
   minorUnitsSchema,
   validateIntent,
