@@ -43,6 +43,7 @@ import {
 import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
 import { recoverUnsent, type RecoveryResult, type UnresolvedNonce } from "./recover";
 import { reportVersionChange } from "./version-change";
+import { signNonceFill } from "./nonce-fill";
 import { SubmissionStore, type Submission } from "./submissions";
 import { Transmitter } from "./transmit";
 
@@ -433,20 +434,8 @@ export class Participant {
       this.#unresolved = this.#unresolved.filter((u) => u.nonce !== nonce);
       return done;
     }
-    const chainId = this.#chainId;
     const gate = this.gate.withContext({ initiator, intentId: key });
-    const populated = await gate.populateTransaction({ to: this.address, value: 0n, data: "0x", nonce, chainId });
-    const held = this.#records.intent(this.address, chainId, nonce);
-    if (held !== undefined) this.#records.release(this.address, chainId, nonce, held.payloadHash);
-    let raw: string;
-    try {
-      raw = await gate.signTransaction(populated);
-    } catch (error) {
-      if (held !== undefined && this.#records.intent(this.address, chainId, nonce) === undefined) {
-        this.#records.recordIntent(this.address, chainId, nonce, held.payloadHash);
-      }
-      throw error;
-    }
+    const raw = await signNonceFill(gate, this.#records, this.address, this.#chainId, nonce);
     const tx = Transaction.from(raw);
     this.#submissions.record(key, tx.hash!, raw, tx.nonce);
     const done = await this.#transmitter.track(key, raw, tx.hash!, tx.nonce, false);
