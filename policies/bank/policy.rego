@@ -5,12 +5,15 @@
 # Input: the settlement intent (mirrored by the zod schema in src/policy/intent.ts):
 #   {
 #     "action":        "instruct" | "affirm" | "settle" | "reverse" | "transfer" | "mint" | "burn"
-#                      | "cancel" | "release" | "approve_reversal",
+#                      | "cancel" | "release" | "approve_reversal" | "affirm_and_settle" | "unwind"
+#                      | "approve_unwind" | "govern" | "fill_nonce",
 #     "intent_id":     "non-empty string",
 #     "initiator":     {"id": "user id", "roles": ["trader", ...]},
-#     "counterparty":  "LEI or member id" (not needed for mint and burn),
-#     "asset":         "asset symbol, e.g. EURT",
-#     "amount":        "integer minor units as a decimal string, 1 to 15 digits, e.g. \"125000\"",
+#     "counterparty":  "LEI or member id" (not needed for mint, burn and govern),
+#     "asset":         "asset symbol, e.g. EURT" (not for govern),
+#     "amount":        "integer minor units as a decimal string, 1 to 15 digits, e.g. \"125000\"" (not for govern),
+#     "governed_function": "a consortium governed function, e.g. reassignAccount" (govern only),
+#     "nonce":         the nonce a zero-value self-transfer fills (fill_nonce only),
 #     "exposure_used": "today's cumulative exposure already used for (counterparty, asset), same format",
 #     "time_unix":     integer seconds since the epoch (UTC),
 #     "aml":           "clear" | "medium" | "hit",
@@ -21,8 +24,13 @@
 # Amounts stay below 10^15 so that every sum and comparison is exact in both the Go and the Wasm
 # evaluator. The rules read their parameters from data.bank (policies/bank/data.json); the rules
 # never carry limits themselves, so compliance teams change data, not code.
-# Limits apply to instruct, affirm, settle and transfer; business hours, weekends and cut-offs to
-# every action but cancel; counterparty rules to every action but mint and burn.
+# Limits apply to instruct, affirm, affirm_and_settle, settle and transfer; business hours, weekends
+# and cut-offs to every action but cancel, unwind and approve_unwind (they only give escrow back);
+# counterparty rules to every action but mint, burn and govern. `govern` is a consortium governed
+# call this bank proposes or votes for (reassignAccount, recoverStray, resetAnchor): the function
+# must be listed in data.bank.governance.functions and it always needs approval. `fill_nonce` is a
+# zero-value transfer of the key to itself that fills a nonce whose transaction can no longer be mined:
+# no counterparty, asset or amount, no clock rule, and it always needs operations' approval.
 #
 # Decision:
 #   {
@@ -43,18 +51,29 @@
 #              AML_RESULT_UNKNOWN KEY_TIER_UNKNOWN MINT_BURN_NOT_ISSUER TIME_INVALID WEEKEND_CLOSED
 #              OUTSIDE_BUSINESS_HOURS AFTER_CUTOFF LIMIT_CONFIG_INVALID THRESHOLD_CONFIG_INVALID
 #              CUTOFF_CONFIG_INVALID TIME_CONFIG_INVALID APPROVAL_CONFIG_INVALID POLICY_UNDEFINED
+#              GOVERNANCE_FUNCTION_NOT_ALLOWED
 #   approval:  APPROVAL_THRESHOLD_EXCEEDED AML_MEDIUM_RISK REVERSAL_REQUIRES_APPROVAL
+#              GOVERNANCE_REQUIRES_APPROVAL NONCE_FILL_REQUIRES_APPROVAL
 #              COLD_KEY_REQUIRES_APPROVALS (and FOUR_EYES_VIOLATION: a self-approval, not counted)
 #   allow:     ALLOWED APPROVALS_COMPLETE
 package settlement.policy
 
-actions := {"instruct", "affirm", "settle", "reverse", "transfer", "mint", "burn", "cancel", "release", "approve_reversal"}
+actions := {
+	"instruct", "affirm", "settle", "reverse", "transfer", "mint", "burn", "cancel", "release",
+	"approve_reversal", "affirm_and_settle", "unwind", "approve_unwind", "govern", "fill_nonce",
+}
 
 # Actions that create or increase exposure to a counterparty: the limits apply to them.
-exposure_actions := {"instruct", "affirm", "settle", "transfer"}
+exposure_actions := {"instruct", "affirm", "affirm_and_settle", "settle", "transfer"}
 
 # Actions only the issuer desk may take; they have no counterparty.
 issuer_actions := {"mint", "burn"}
+
+# Consortium governance and filling a nonce: no counterparty, no asset, no amount.
+operational_actions := {"govern", "fill_nonce"}
+
+# Actions that only give escrow back, and filling a nonce: no clock rule holds them.
+untimed_actions := {"cancel", "unwind", "approve_unwind", "fill_nonce"}
 
 reversal_actions := {"reverse", "approve_reversal"}
 
@@ -62,7 +81,13 @@ aml_results := {"clear", "medium", "hit"}
 
 key_tiers := {"hot", "warm", "cold"}
 
-required_fields := ["intent_id", "action", "asset", "amount", "exposure_used", "aml", "key_tier"]
+required_fields := ["intent_id", "action", "asset", "amount", "exposure_used", "aml", "key_tier"] if not operational_action
+
+required_fields := ["intent_id", "action", "governed_function", "aml", "key_tier"] if input.action == "govern"
+
+required_fields := ["intent_id", "action", "aml", "key_tier"] if input.action == "fill_nonce"
+
+operational_action if input.action in operational_actions
 
 default decision := {
 	"outcome": "deny",
@@ -130,13 +155,17 @@ counterparty_config := data.bank.counterparties[input.counterparty]
 
 limits := counterparty_config.limits[input.asset]
 
-needs_counterparty if not issuer_action
+needs_counterparty if not no_counterparty_action
 
-issuer_action if input.action in issuer_actions
+no_counterparty_action if input.action in issuer_actions
+
+no_counterparty_action if operational_action
 
 moves_exposure if input.action in exposure_actions
 
-time_checked if input.action != "cancel"
+time_checked if not untimed_action
+
+untimed_action if input.action in untimed_actions
 
 # --- deny rules ----------------------------------------------------------------------------------
 
@@ -342,6 +371,23 @@ triggered["REVERSAL_REQUIRES_APPROVAL"] := sprintf("%v always needs approval", [
 }
 
 triggered["COLD_KEY_REQUIRES_APPROVALS"] := "a cold-tier key signs only with approvals" if input.key_tier == "cold"
+
+triggered["GOVERNANCE_REQUIRES_APPROVAL"] := sprintf("governed call %v always needs approval", [input.governed_function]) if {
+	input.action == "govern"
+}
+
+triggered["NONCE_FILL_REQUIRES_APPROVAL"] := sprintf("filling nonce %v with a no-op always needs approval", [input.nonce]) if {
+	input.action == "fill_nonce"
+}
+
+# --- governance ----------------------------------------------------------------------------------
+
+governance_functions := object.get(data.bank, ["governance", "functions"], [])
+
+deny contains sprintf("GOVERNANCE_FUNCTION_NOT_ALLOWED: %v is not in the bank's governance.functions", [input.governed_function]) if {
+	input.action == "govern"
+	not input.governed_function in governance_functions
+}
 
 # The asset may raise or lower the number of approvers above its threshold.
 required_approvals(code) := asset_config.threshold_approvals if code == "APPROVAL_THRESHOLD_EXCEEDED"

@@ -15,7 +15,10 @@ bank_data := {
 		"AML_MEDIUM_RISK": {"required": 1, "roles": ["compliance_officer"]},
 		"REVERSAL_REQUIRES_APPROVAL": {"required": 1, "roles": ["operations_manager"]},
 		"COLD_KEY_REQUIRES_APPROVALS": {"required": 2, "roles": ["custody_officer"]},
+		"GOVERNANCE_REQUIRES_APPROVAL": {"required": 1, "roles": ["operations_manager"]},
+		"NONCE_FILL_REQUIRES_APPROVAL": {"required": 1, "roles": ["operations_manager"]},
 	},
+	"governance": {"functions": ["reassignAccount", "recoverStray"]},
 	"assets": {
 		"EURT": {"enabled": true, "cutoff": "16:00", "approval_threshold": "1000", "threshold_approvals": 2},
 		"BOND": {"enabled": true, "cutoff": "15:00", "approval_threshold": "1000"},
@@ -332,4 +335,87 @@ test_denies_a_trigger_without_approval_configuration if {
 	d := policy.decision with input as object.union(base_input, {"key_tier": "cold"}) with data.bank as bank
 	d.outcome == "deny"
 	has_reason(d, "APPROVAL_CONFIG_INVALID")
+}
+
+# --- escrow-returning steps, affirm-and-settle and governance ------------------------------------
+
+test_unwind_steps_are_allowed_out_of_hours_without_limits if {
+	every action in ["unwind", "approve_unwind"] {
+		decide({"action": action, "time_unix": friday_11h + 86400, "amount": "900", "exposure_used": "7900"}).outcome == "allow"
+	}
+}
+
+test_unwind_still_refuses_a_suspended_counterparty if {
+	denied_with({"action": "unwind", "counterparty": "CP-SUSPENDED"}, "COUNTERPARTY_NOT_ALLOWED")
+}
+
+test_affirm_and_settle_is_held_to_the_limits_and_the_clock if {
+	denied_with({"action": "affirm_and_settle", "amount": "5001"}, "SETTLEMENT_LIMIT_EXCEEDED")
+	denied_with({"action": "affirm_and_settle", "amount": "1000", "exposure_used": "7500"}, "DAILY_LIMIT_EXCEEDED")
+	denied_with({"action": "affirm_and_settle", "time_unix": friday_11h + 86400}, "WEEKEND_CLOSED")
+	decide({"action": "affirm_and_settle"}).outcome == "allow"
+}
+
+governed_input := {
+	"action": "govern",
+	"intent_id": "gov-1",
+	"initiator": {"id": "u-alice", "roles": ["operations"]},
+	"governed_function": "reassignAccount",
+	"exposure_used": "0",
+	"time_unix": friday_11h,
+	"aml": "clear",
+	"key_tier": "hot",
+	"approvals": [],
+}
+
+govern(patch) := d if {
+	d := policy.decision with input as object.union(governed_input, patch) with data.bank as bank_data
+}
+
+test_governed_call_needs_approval_without_asset_or_counterparty if {
+	d := govern({})
+	d.outcome == "approval_required"
+	d.approvals.pending == ["GOVERNANCE_REQUIRES_APPROVAL"]
+	govern({"approvals": approvers(["o1"], "operations_manager")}).outcome == "allow"
+}
+
+test_governed_call_of_an_unlisted_function_is_denied if {
+	d := govern({"governed_function": "resetAnchor", "approvals": approvers(["o1"], "operations_manager")})
+	d.outcome == "deny"
+	has_reason(d, "GOVERNANCE_FUNCTION_NOT_ALLOWED")
+	d2 := govern({"governed_function": ""})
+	has_reason(d2, "INPUT_FIELD_MISSING")
+}
+
+test_governed_call_is_held_to_business_hours if {
+	d := govern({"time_unix": friday_11h + 86400, "approvals": approvers(["o1"], "operations_manager")})
+	d.outcome == "deny"
+	has_reason(d, "WEEKEND_CLOSED")
+}
+
+test_governed_call_without_a_governance_list_is_denied if {
+	bank := json.remove(bank_data, ["governance"])
+	d := policy.decision with input as governed_input with data.bank as bank
+	has_reason(d, "GOVERNANCE_FUNCTION_NOT_ALLOWED")
+}
+
+test_nonce_fill_needs_operations_approval_at_any_hour if {
+	fill := {
+		"action": "fill_nonce",
+		"intent_id": "nonce-fill:7",
+		"initiator": {"id": "u-ops", "roles": ["operations"]},
+		"nonce": 7,
+		"exposure_used": "0",
+		"time_unix": friday_11h + 86400,
+		"aml": "clear",
+		"key_tier": "hot",
+		"approvals": [],
+	}
+	d := policy.decision with input as fill with data.bank as bank_data
+	d.outcome == "approval_required"
+	d.approvals.pending == ["NONCE_FILL_REQUIRES_APPROVAL"]
+	d2 := policy.decision with input as object.union(fill, {"approvals": approvers(["c1"], "compliance_officer")}) with data.bank as bank_data
+	d2.outcome == "approval_required"
+	d3 := policy.decision with input as object.union(fill, {"approvals": approvers(["o1"], "operations_manager")}) with data.bank as bank_data
+	d3.outcome == "allow"
 }

@@ -126,6 +126,7 @@ export const ErrorCode = {
   PolicySharedStale: "POLICY_SHARED_STALE",
   PolicySharedDataInvalid: "POLICY_SHARED_DATA_INVALID",
   PolicySharedConflicts: "POLICY_SHARED_CONFLICTS",
+  PolicySharedVersionChanged: "POLICY_SHARED_VERSION_CHANGED",
   // RsmError (src/rsm): the remote signing module refused a request or its configuration, or its client a response.
   RsmConfigInvalid: "RSM_CONFIG_INVALID",
   RsmKeyUnavailable: "RSM_KEY_UNAVAILABLE",

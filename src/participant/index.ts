@@ -11,3 +11,4 @@ export {
 } from "./config";
 export { Participant, type ParticipantOptions, type SettlementSubmitted, type Submitted } from "./participant";
 export { SubmissionStore, type Submission } from "./submissions";
+export type { RecoveryResult, UnresolvedNonce } from "./recover";

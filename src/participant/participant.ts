@@ -26,6 +26,7 @@ import {
   SharedParametersSource,
   type PolicyVersion,
   type ReleaseReason,
+  type SharedPolicyError,
 } from "../policy";
 import { formatSettlementId, settlementIdOf, type SettlementTerms } from "../settlement";
 import { HsmSigner, NonceAllocator, ProtectedSigner, SigningRecordStore } from "../signer";
@@ -33,13 +34,16 @@ import {
   callPayloadHash,
   CallDecoder,
   onChainDirectory,
+  isGateError,
   PolicyGatedSigner,
   settlementLegIds,
   type AmlResult,
   type Initiator,
 } from "../signer/gate";
 import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
-import { recoverUnsent } from "./recover";
+import { recoverUnsent, type RecoveryResult, type UnresolvedNonce } from "./recover";
+import { reportVersionChange } from "./version-change";
+import { signNonceFill } from "./nonce-fill";
 import { SubmissionStore, type Submission } from "./submissions";
 import { Transmitter } from "./transmit";
 
@@ -57,6 +61,12 @@ export interface ParticipantOptions {
    * Default: one line on stderr with the error's code and message.
    */
   onAnchorError?: (error: unknown) => void;
+  /**
+   * Told at once when the consortium's shared-policy version changes in a way the active bundle does not accept
+   * (`strict`: any change; `compatible`: a change of what the bundle says it depends on); the change is in the audit
+   * log either way. Default: one line on stderr with the error's code and message.
+   */
+  onSharedConflict?: (error: SharedPolicyError) => void;
 }
 
 /** A call that reached the chain. */
@@ -90,6 +100,10 @@ export class Participant {
   readonly #chainId: bigint;
   /** Periodic anchoring of the audit log's head, when configured. */
   readonly anchoring: AuditAnchorSchedule | null;
+  /** Nonces start-up recovery could not fill by rebroadcasting, and no fill has taken yet. */
+  #unresolved: UnresolvedNonce[] = [];
+  /** Stops the watch of the shared parameters (none when they are not configured). */
+  #stopWatch: () => void = () => undefined;
 
   private constructor(parts: {
     config: ParticipantConfig;
@@ -153,7 +167,7 @@ export class Participant {
         audit,
       });
       const { consortium: c } = config;
-      const shared =
+      const shared: SharedParametersSource | undefined =
         config.sharedParameters === undefined
           ? undefined
           : SharedParametersSource.forConsortium(
@@ -161,6 +175,8 @@ export class Participant {
               c.tokens,
               config.sharedParameters,
               options.now,
+              (change): Promise<void> =>
+                reportVersionChange(change, registry, shared!, audit, options.onSharedConflict),
             );
       const strict = shared?.config.versionPolicy === "strict";
       const onChainVersion = shared === undefined || !strict ? undefined : (await shared.current()).policyVersion;
@@ -184,6 +200,7 @@ export class Participant {
       const address = await hsm.getAddress();
       const decoder = new CallDecoder({
         engine: c.engine,
+        consortium: c.consortium,
         tokens: c.tokens.map((t) => t.address),
         accounts: config.bank.accounts.length > 0 ? config.bank.accounts : [address],
         allowedTargets: [c.consortium, ...(c.auditAnchor === undefined ? [] : [c.auditAnchor])],
@@ -215,7 +232,10 @@ export class Participant {
         onAnchorError: options.onAnchorError,
       });
       closers.push(() => participant.anchoring?.stop());
-      await participant.recoverUnsent();
+      if (shared !== undefined) participant.#stopWatch = shared.watch();
+      closers.push(() => participant.#stopWatch());
+      const { unresolved } = await participant.recoverUnsent();
+      await participant.#fillAtStart(unresolved);
       return participant;
     } catch (error) {
       for (const close of closers.reverse()) await close();
@@ -240,6 +260,24 @@ export class Participant {
 
   settle(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
     return this.#step("settle", [terms], terms, initiator);
+  }
+
+  /** Affirms and settles in one call, as the counterparty: an affirmation (both legs through policy, exposure). */
+  affirmAndSettle(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
+    return this.#step("affirmAndSettle", [terms], terms, initiator);
+  }
+
+  /**
+   * Asks to unwind an affirmed settlement (both escrowed legs go back); counts as this bank's approval. Like cancel,
+   * it only gives escrow back: a shared-policy version change never blocks it. Released once it executes.
+   */
+  async requestUnwind(terms: SettlementTerms, reason: string, initiator?: Initiator): Promise<SettlementSubmitted> {
+    return this.#unwound(await this.#step("proposeUnwind", [terms, reason], terms, initiator));
+  }
+
+  /** Approves a requested unwind; when it executes, the bank's reserved exposure for the trade is released. */
+  async approveUnwind(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
+    return this.#unwound(await this.#step("approveUnwind", [terms], terms, initiator));
   }
 
   async cancel(terms: SettlementTerms, reason: string, initiator?: Initiator): Promise<SettlementSubmitted> {
@@ -274,6 +312,7 @@ export class Participant {
       "6": "expired",
       "7": "expired",
       "8": "cancelled",
+      "9": "unwound",
     };
     const release = reason[status.toString()];
     if (release !== undefined) await this.#releaseLegs(id, release);
@@ -339,6 +378,7 @@ export class Participant {
   }
 
   async close(): Promise<void> {
+    this.#stopWatch();
     await this.anchoring?.stop();
     await this.engine.close();
     this.approvals.close();
@@ -362,14 +402,59 @@ export class Participant {
    * matched by chain, target, value and calldata, or the operation id, never by gas or fee), and every pending
    * transaction whose nonce is still open is broadcast again. Returns the transactions recovered.
    */
-  recoverUnsent(): Promise<Submission[]> {
+  recoverUnsent(): Promise<RecoveryResult> {
     return recoverUnsent({
       audit: this.audit,
       submissions: this.#submissions,
+      records: this.#records,
       provider: this.provider,
       address: this.address,
       chainId: this.#chainId,
     });
+  }
+
+  /** Nonces that start-up recovery could not fill by rebroadcasting and that no fill has taken yet. */
+  unresolvedNonces(): UnresolvedNonce[] {
+    return [...this.#unresolved];
+  }
+
+  /**
+   * Fills `nonce`, whose transaction can no longer be mined (or was never signed), with a zero-value transfer of
+   * the key to itself, so that the transactions above it are not stuck behind a gap. The fill goes through the
+   * gate as a `fill_nonce` intent, which the bank's policy allows only with an operations approval (the first call
+   * opens the request and throws GATE_APPROVALS_PENDING; once approved, the same call signs). The allocation the
+   * nonce held is given up only for the fill's signature, and taken back if the gate does not sign. Audited like
+   * every signature; tracked to its receipt like every submission (`nonce-fill:<nonce>`).
+   */
+  async fillNonce(nonce: number, initiator?: Initiator): Promise<Submitted> {
+    const key = `nonce-fill:${nonce}`;
+    const earlier = this.#submissions.get(key);
+    if (earlier !== undefined) {
+      const done = await this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
+      this.#unresolved = this.#unresolved.filter((u) => u.nonce !== nonce);
+      return done;
+    }
+    const gate = this.gate.withContext({ initiator, intentId: key });
+    const raw = await signNonceFill(gate, this.#records, this.address, this.#chainId, nonce);
+    const tx = Transaction.from(raw);
+    this.#submissions.record(key, tx.hash!, raw, tx.nonce);
+    const done = await this.#transmitter.track(key, raw, tx.hash!, tx.nonce, false);
+    this.#unresolved = this.#unresolved.filter((u) => u.nonce !== nonce);
+    return done;
+  }
+
+  /** At start: tries to fill each unresolved nonce; one still waiting for its approval stays listed. */
+  async #fillAtStart(unresolved: readonly UnresolvedNonce[]): Promise<void> {
+    this.#unresolved = [...unresolved];
+    for (const u of unresolved) {
+      try {
+        await this.fillNonce(u.nonce);
+      } catch (error) {
+        // Waiting for operations (or denied): the nonces above it wait too, and stay listed for the operator.
+        if (isGateError(error)) break;
+        throw error;
+      }
+    }
   }
 
   /**
@@ -394,7 +479,17 @@ export class Participant {
   }
 
   async #step(
-    fn: "instruct" | "affirm" | "settle" | "cancel" | "release" | "proposeReversal" | "approveReversal",
+    fn:
+      | "instruct"
+      | "affirm"
+      | "affirmAndSettle"
+      | "settle"
+      | "cancel"
+      | "release"
+      | "proposeReversal"
+      | "approveReversal"
+      | "proposeUnwind"
+      | "approveUnwind",
     args: readonly unknown[],
     terms: SettlementTerms,
     initiator?: Initiator,
@@ -405,11 +500,17 @@ export class Participant {
       const sent = await this.send({ to: this.config.consortium.engine, data }, { initiator });
       return { ...sent, settlementId };
     } catch (error) {
-      if (error instanceof TransactionError && (fn === "instruct" || fn === "affirm")) {
+      if (error instanceof TransactionError && (fn === "instruct" || fn === "affirm" || fn === "affirmAndSettle")) {
         await this.#releaseLegs(settlementId, "failed");
       }
       throw error;
     }
+  }
+
+  /** Releases the trade's exposure when the unwind executed in this call (status Unwound). */
+  async #unwound(done: SettlementSubmitted): Promise<SettlementSubmitted> {
+    const status = await this.#settlement.statusOf(done.settlementId);
+    return status === 9n ? this.#released(done, "unwound") : done;
   }
 
   async #released(done: SettlementSubmitted, reason: ReleaseReason): Promise<SettlementSubmitted> {

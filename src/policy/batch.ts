@@ -12,7 +12,7 @@ import { NO_ACTIVE_BUNDLE_REASON } from "./registry";
 import type { Reservation, ReservationStore } from "./reservations";
 
 /** Actions whose amount counts against a counterparty's limits (the policy's `exposure_actions`). */
-export const EXPOSURE_ACTIONS: readonly string[] = ["instruct", "affirm", "settle", "transfer"];
+export const EXPOSURE_ACTIONS: readonly string[] = ["instruct", "affirm", "affirm_and_settle", "settle", "transfer"];
 
 /** Largest `exposure_used` the intent schema accepts; a larger usage is passed as this (and exceeds any limit). */
 const MAX_MINOR_UNITS = 999_999_999_999_999n;
@@ -62,13 +62,19 @@ export class BatchPlanner {
       return { stage: "precheck", decision: req.early ?? denyDecision([NO_ACTIVE_BUNDLE_REASON]), reservation: null };
     }
     const intent = req.intent;
-    if (!EXPOSURE_ACTIONS.includes(intent.action) || intent.counterparty === undefined) {
+    if (
+      !EXPOSURE_ACTIONS.includes(intent.action) ||
+      intent.counterparty === undefined ||
+      intent.asset === undefined ||
+      intent.amount === undefined
+    ) {
       return { stage: "policy", decision: decideValid(req.bundle.policy, intent), reservation: null };
     }
+    const amount = intent.amount;
     const terms = {
       counterparty: intent.counterparty,
       asset: intent.asset,
-      amount: BigInt(intent.amount),
+      amount: BigInt(amount),
       day: localDay(intent.time_unix, req.bundle.bundle.data),
     };
     const stored = this.store.get(intent.intent_id);
@@ -85,7 +91,7 @@ export class BatchPlanner {
     intent.exposure_used = (used > MAX_MINOR_UNITS ? MAX_MINOR_UNITS : used).toString();
     const decision = decideValid(req.bundle.policy, intent);
     if (decision.outcome !== "allow") return { stage: "policy", decision, reservation: null };
-    if (held) return { stage: "policy", decision, reservation: { state: "held", amount: intent.amount, day } };
+    if (held) return { stage: "policy", decision, reservation: { state: "held", amount, day } };
     this.toReserve.push({
       intentId: intent.intent_id,
       ...terms,
@@ -94,7 +100,7 @@ export class BatchPlanner {
     });
     this.#inBatch.set(intent.intent_id, terms);
     this.#extra.set(key, (this.#extra.get(key) ?? 0n) + terms.amount);
-    return { stage: "policy", decision, reservation: { state: "reserved", amount: intent.amount, day } };
+    return { stage: "policy", decision, reservation: { state: "reserved", amount, day } };
   }
 }
 

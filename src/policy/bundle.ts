@@ -16,6 +16,13 @@
  *     type    PolicyBundle(uint64 version,bytes32 policyHash,uint64 sharedPolicyVersion,uint64 createdAt)
  *   version: a positive integer that must rise from bundle to bundle; sharedPolicyVersion: the consortium's
  *   on-chain shared-policy version the bundle was approved against; createdAt: Unix time in seconds.
+ *
+ *   A manifest may also state what of the consortium's shared state the bundle depends on (`dependsOn`: the
+ *   policy document hash, the per-settlement caps of named assets, the reversal and affirmation windows). Then
+ *   the signed type is PolicyBundle(uint64 version,bytes32 policyHash,uint64 sharedPolicyVersion,uint64 createdAt,
+ *   bytes32 dependencies) with dependencies = keccak256(UTF-8(canonicalJson(dependsOn))), so the declaration is
+ *   signed with the rest. A bank in `compatible` mode keeps deciding under such a bundle after a consortium change
+ *   that touches none of them, and denies (but cancel, release and unwinds) once one of them changed.
  */
 import { getAddress, keccak256, TypedDataEncoder, verifyTypedData, type Signer, type TypedDataDomain } from "ethers";
 import { z } from "zod";
@@ -38,7 +45,34 @@ export const BUNDLE_TYPES = {
   ],
 } as const satisfies Record<string, { name: string; type: string }[]>;
 
+/** EIP-712 types of a signed manifest that states its dependencies. */
+export const BUNDLE_TYPES_WITH_DEPENDENCIES = {
+  PolicyBundle: [...BUNDLE_TYPES.PolicyBundle, { name: "dependencies", type: "bytes32" }],
+} as const satisfies Record<string, { name: string; type: string }[]>;
+
 const uint64 = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** What of the consortium's shared state a bundle depends on (each part optional). */
+export const dependenciesSchema = z
+  .object({
+    /** The consortium's policy document hash (`policyDocument()`). */
+    policyDocumentHash: z
+      .string()
+      .regex(/^0x[0-9a-f]{64}$/, "must be 32 bytes of lowercase 0x hex")
+      .optional(),
+    /** Per-settlement caps by asset symbol, in base units as decimal strings ("0": not eligible). */
+    assetCaps: z
+      .record(z.string().min(1), z.string().regex(/^(0|[1-9][0-9]*)$/, "must be a decimal integer"))
+      .optional(),
+    /** Consortium parameters in seconds. */
+    parameters: z
+      .object({ reversalWindow: uint64.optional(), affirmationWindow: uint64.optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+/** A bundle's declared dependencies on shared state. */
+export type BundleDependencies = z.infer<typeof dependenciesSchema>;
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte hex address");
 
 export const manifestSchema = z
@@ -47,6 +81,7 @@ export const manifestSchema = z
     policyHash: z.string().regex(/^0x[0-9a-f]{64}$/, "must be 32 bytes of lowercase 0x hex"),
     sharedPolicyVersion: uint64,
     createdAt: uint64,
+    dependsOn: dependenciesSchema.optional(),
   })
   .strict();
 /** What compliance signs. */
@@ -118,7 +153,26 @@ export function bundleDomain(chainId: number): TypedDataDomain {
 
 /** The EIP-712 digest compliance signs for `manifest` on network `chainId`. */
 export function manifestDigest(manifest: BundleManifest, chainId: number): string {
-  return TypedDataEncoder.hash(bundleDomain(chainId), mutableTypes(), manifest);
+  const { types, value } = signedManifest(manifest);
+  return TypedDataEncoder.hash(bundleDomain(chainId), types, value);
+}
+
+/** keccak256 of the canonical JSON of declared dependencies (the signed `dependencies` field). */
+export function dependenciesHash(dependsOn: BundleDependencies): string {
+  return keccak256(Buffer.from(canonicalJson(dependsOn, "dependsOn"), "utf8"));
+}
+
+/** The EIP-712 types and value signed for `manifest` (with `dependencies` when it states any). */
+function signedManifest(manifest: BundleManifest): {
+  types: Record<string, { name: string; type: string }[]>;
+  value: Record<string, unknown>;
+} {
+  const { dependsOn, ...fields } = manifest;
+  if (dependsOn === undefined) return { types: mutableTypes(), value: fields };
+  return {
+    types: { PolicyBundle: BUNDLE_TYPES_WITH_DEPENDENCIES.PolicyBundle.map((f) => ({ ...f })) },
+    value: { ...fields, dependencies: dependenciesHash(dependsOn) },
+  };
 }
 
 /** `policyHash` of the Wasm bytes and data document (see the module comment). */
@@ -142,12 +196,14 @@ export function createBundle(input: {
   version: number;
   sharedPolicyVersion: number;
   createdAt?: number;
+  dependsOn?: BundleDependencies;
 }): PolicyBundle {
   const manifest = parseManifest({
     version: input.version,
     policyHash: computePolicyHash(input.wasm, input.data),
     sharedPolicyVersion: input.sharedPolicyVersion,
     createdAt: input.createdAt ?? Math.floor(Date.now() / 1000),
+    ...(input.dependsOn === undefined ? {} : { dependsOn: input.dependsOn }),
   });
   return { wasm: input.wasm, data: input.data, manifest, signatures: [] };
 }
@@ -155,7 +211,8 @@ export function createBundle(input: {
 /** Returns `bundle` with one more signature: `signer`'s EIP-712 signature of the manifest on `chainId`. */
 export async function signBundle(bundle: PolicyBundle, signer: BundleSigner, chainId: number): Promise<PolicyBundle> {
   const manifest = parseManifest(bundle.manifest);
-  const signature = await signer.signTypedData(bundleDomain(chainId), mutableTypes(), manifest);
+  const { types, value } = signedManifest(manifest);
+  const signature = await signer.signTypedData(bundleDomain(chainId), types, value);
   const entry = { signer: getAddress(await signer.getAddress()), signature };
   return { ...bundle, signatures: [...bundle.signatures, entry] };
 }
@@ -223,7 +280,8 @@ function checkSignatures(
     }
     let recovered: string;
     try {
-      recovered = verifyTypedData(bundleDomain(trust.chainId), mutableTypes(), manifest, entry.data.signature);
+      const { types, value } = signedManifest(manifest);
+      recovered = verifyTypedData(bundleDomain(trust.chainId), types, value, entry.data.signature);
     } catch (error) {
       throw new PolicyBundleError(
         "POLICY_BUNDLE_SIGNATURE_INVALID",

@@ -33,14 +33,14 @@ import {
   type ReservationOutcome,
 } from "./batch";
 import { ShadowRun, type ShadowCandidate, type ShadowOutcome, type ShadowReport } from "./shadow";
-import type { VerifiedBundle } from "./bundle";
+import type { BundleDependencies, VerifiedBundle } from "./bundle";
 
 export { EXPOSURE_ACTIONS, localDay, type DecisionStage, type ReservationOutcome };
 
 /** Checks an intent against the consortium's shared parameters (see `SharedParametersSource`). */
 export interface SharedGuard {
   /** Deny reasons (`CODE: message`), empty when the shared parameters allow the intent. May throw: a deny. */
-  check(intent: Intent, approvedSharedVersion: number): Promise<string[]> | string[];
+  check(intent: Intent, approvedSharedVersion: number, dependsOn?: BundleDependencies): Promise<string[]> | string[];
 }
 
 export interface PolicyEngineOptions {
@@ -108,7 +108,8 @@ export class PolicyEngine {
     let early = prepared.early;
     if (early === null && intent !== null && bundle === null) early = denyDecision([NO_ACTIVE_BUNDLE_REASON]);
     if (early === null && intent !== null && bundle !== null && this.#shared !== undefined) {
-      const reasons = await this.#sharedReasons(intent, bundle.bundle.manifest.sharedPolicyVersion);
+      const { sharedPolicyVersion, dependsOn } = bundle.bundle.manifest;
+      const reasons = await this.#sharedReasons(intent, sharedPolicyVersion, dependsOn);
       if (reasons.length > 0) early = denyDecision(reasons);
     }
     return new Promise<EngineDecision>((resolve, reject) => {
@@ -200,9 +201,9 @@ export class PolicyEngine {
     return v.ok ? { intent: v.intent, early: null } : { intent: null, early: v.decision };
   }
 
-  async #sharedReasons(intent: Intent, approvedVersion: number): Promise<string[]> {
+  async #sharedReasons(intent: Intent, approvedVersion: number, dependsOn?: BundleDependencies): Promise<string[]> {
     try {
-      return await this.#shared!.check(intent, approvedVersion);
+      return await this.#shared!.check(intent, approvedVersion, dependsOn);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       return [

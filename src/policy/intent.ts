@@ -16,11 +16,22 @@ export const ACTIONS = [
   "cancel",
   "release",
   "approve_reversal",
+  "affirm_and_settle",
+  "unwind",
+  "approve_unwind",
+  "govern",
+  "fill_nonce",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** Actions without a counterparty (the issuer desk's own supply). */
 export const ISSUER_ACTIONS: readonly Action[] = ["mint", "burn"];
+
+/**
+ * Actions without a counterparty, asset or amount: a consortium governed call this bank proposes or votes for, and a
+ * zero-value self-transfer filling a nonce whose transaction can no longer be mined.
+ */
+export const OPERATIONAL_ACTIONS: readonly Action[] = ["govern", "fill_nonce"];
 
 export const AML_RESULTS = ["clear", "medium", "hit"] as const;
 export const KEY_TIERS = ["hot", "warm", "cold"] as const;
@@ -45,10 +56,16 @@ export const intentSchema = z
     action: z.enum(ACTIONS),
     intent_id: z.string().min(1),
     initiator: partySchema,
-    /** LEI or consortium member id; required unless the action is mint or burn. */
+    /** LEI or consortium member id; required unless the action is mint, burn or govern. */
     counterparty: z.string().min(1).optional(),
-    asset: z.string().min(1),
-    amount: minorUnitsSchema,
+    /** The asset's symbol; required unless the action is govern. */
+    asset: z.string().min(1).optional(),
+    /** Required unless the action is govern. */
+    amount: minorUnitsSchema.optional(),
+    /** The consortium governed function a `govern` intent proposes or votes for (e.g. `reassignAccount`). */
+    governed_function: z.string().min(1).optional(),
+    /** The nonce a `fill_nonce` intent fills. */
+    nonce: z.number().int().min(0).safe().optional(),
     /** Today's cumulative exposure already used for (counterparty, asset), given by the engine. */
     exposure_used: minorUnitsSchema,
     /** Seconds since the epoch (UTC). */
@@ -68,8 +85,19 @@ export const intentSchema = z
   })
   .strict()
   .superRefine((intent, ctx) => {
-    if (intent.counterparty === undefined && !ISSUER_ACTIONS.includes(intent.action)) {
+    const operational = OPERATIONAL_ACTIONS.includes(intent.action);
+    if (intent.counterparty === undefined && !ISSUER_ACTIONS.includes(intent.action) && !operational) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["counterparty"], message: `required for ${intent.action}` });
+    }
+    const required =
+      {
+        govern: ["governed_function"] as const,
+        fill_nonce: ["nonce"] as const,
+      }[intent.action as string] ?? (operational ? [] : (["asset", "amount"] as const));
+    for (const field of required) {
+      if (intent[field] === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: `required for ${intent.action}` });
+      }
     }
   });
 

@@ -17,7 +17,7 @@ import { openDurableSqlite } from "../storage";
 import { PolicyEngineError } from "./engine-errors";
 
 /** Why usage is given back. */
-export const RELEASE_REASONS = ["failed", "expired", "cancelled", "reversed"] as const;
+export const RELEASE_REASONS = ["failed", "expired", "cancelled", "reversed", "unwound"] as const;
 export type ReleaseReason = (typeof RELEASE_REASONS)[number];
 
 /** What one reservation holds. */

@@ -10,7 +10,9 @@ import { PolicyError } from "./errors";
  * POLICY_SHARED_READ_FAILED (the consortium could not be read: node down, wrong address, no contract),
  * POLICY_SHARED_STALE (the chain cannot be read and the last snapshot is older than the maximum age, or there is
  * none), POLICY_SHARED_DATA_INVALID (the bank's policy data document is malformed where it is checked against the
- * chain), POLICY_SHARED_CONFLICTS (the bank's policy data conflicts with the shared parameters).
+ * chain), POLICY_SHARED_CONFLICTS (the bank's policy data conflicts with the shared parameters),
+ * POLICY_SHARED_VERSION_CHANGED (the consortium's shared-policy version changed in a way the active bundle does not
+ * accept: every decision but escrow returns is denied until compliance signs a bundle for it).
  */
 export type SharedPolicyErrorCode = Extract<ErrorCode, `POLICY_SHARED_${string}`>;
 

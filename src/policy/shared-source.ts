@@ -8,6 +8,8 @@ import { z } from "zod";
 import { schemaIssues } from "../errors";
 import type { SharedGuard } from "./engine";
 import {
+  dependencyChanges,
+  ESCROW_RETURN_ACTIONS,
   readSharedParameters,
   sharedChecks,
   systemClock,
@@ -32,8 +34,8 @@ export const sharedSourceConfigSchema = z
      * The bank's choice on a shared-policy version change: `strict` (default) denies every action but those
      * returning escrow until compliance signs a bundle against the new version, and refuses to activate a
      * bundle approved against another; `compatible` keeps deciding under the bundle in force, held to the live
-     * caps, listing and pause read from the chain (so a consortium change that does not touch the bundle does
-     * not halt the bank).
+     * caps, listing and pause read from the chain and to the shared state its manifest says it depends on
+     * (`dependsOn`), so a consortium change that touches none of them does not halt the bank.
      */
     versionPolicy: z.enum(["strict", "compatible"]).default("strict"),
   })
@@ -57,9 +59,20 @@ export function parseSharedSourceConfig(input: unknown): SharedSourceConfig {
   });
 }
 
+/** A change of the consortium's shared-policy version, seen between two reads. */
+export interface SharedChange {
+  from: SharedParameters;
+  to: SharedParameters;
+}
+
 export interface SharedParametersSourceOptions {
   /** Reads the chain (`readSharedParameters` bound to a consortium and its assets). */
   read: () => Promise<SharedParameters>;
+  /**
+   * Told at once, inside the read that saw it, when the shared-policy version differs from the last snapshot's (a
+   * governance proposal executed). A failure of its own is its own: it never fails the read.
+   */
+  onChange?: (change: SharedChange) => Promise<void> | void;
   config: SharedSourceConfigInput;
   /** Unix seconds; the system clock by default. */
   clock?: Clock;
@@ -69,6 +82,7 @@ export class SharedParametersSource {
   readonly config: SharedSourceConfig;
   readonly #read: () => Promise<SharedParameters>;
   readonly #clock: Clock;
+  readonly #onChange: SharedParametersSourceOptions["onChange"];
   #snapshot: SharedParameters | null = null;
   #inflight: Promise<SharedParameters> | null = null;
 
@@ -76,6 +90,7 @@ export class SharedParametersSource {
     this.config = parseSharedSourceConfig(options.config);
     this.#read = options.read;
     this.#clock = options.clock ?? systemClock;
+    this.#onChange = options.onChange;
   }
 
   /** A source reading `consortium` and the caps of `assets`. */
@@ -84,12 +99,27 @@ export class SharedParametersSource {
     assets: readonly SharedAsset[],
     config: SharedSourceConfigInput,
     clock?: Clock,
+    onChange?: SharedParametersSourceOptions["onChange"],
   ): SharedParametersSource {
     return new SharedParametersSource({
       read: () => readSharedParameters(consortium, assets, { clock }),
       config,
       clock,
+      onChange,
     });
+  }
+
+  /**
+   * Reads the chain every refresh interval from now on, whether or not decisions ask, so that a version change is
+   * seen (and `onChange` told) as it happens rather than at the next decision. A failed read is left to the next
+   * one (decisions deny on a stale snapshot as always). Returns the function that stops it.
+   */
+  watch(): () => void {
+    const timer = setInterval(() => {
+      this.refresh().catch(() => undefined);
+    }, this.config.refreshIntervalSeconds * 1000);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /**
@@ -98,10 +128,12 @@ export class SharedParametersSource {
    */
   asGuard(): SharedGuard {
     return {
-      check: async (intent, approvedSharedVersion) => {
+      check: async (intent, approvedSharedVersion, dependsOn) => {
         const shared = await this.current();
-        const approved = this.config.versionPolicy === "compatible" ? shared.policyVersion : approvedSharedVersion;
-        return sharedChecks(intent, approved, shared);
+        if (this.config.versionPolicy === "strict") return sharedChecks(intent, approvedSharedVersion, shared);
+        // Compatible: held to the live caps, listing and pause, and to what the bundle says it depends on.
+        const changed = ESCROW_RETURN_ACTIONS.includes(intent.action) ? [] : dependencyChanges(dependsOn, shared);
+        return [...sharedChecks(intent, shared.policyVersion, shared), ...changed].sort();
       },
     };
   }
@@ -166,8 +198,17 @@ export class SharedParametersSource {
     try {
       // The age of a snapshot counts from the start of its read, whatever clock the reader used.
       const read = await Promise.race([this.#read(), timeout]);
-      this.#snapshot = { ...read, readAt: startedAt };
-      return this.#snapshot;
+      const previous = this.#snapshot;
+      const next = { ...read, readAt: startedAt };
+      this.#snapshot = next;
+      if (previous !== null && previous.policyVersion !== next.policyVersion && this.#onChange !== undefined) {
+        try {
+          await this.#onChange({ from: previous, to: next });
+        } catch {
+          // The listener reports its own failures; the read stands.
+        }
+      }
+      return next;
     } finally {
       clearTimeout(timer);
     }

@@ -15,6 +15,7 @@ import { Contract, getAddress, isAddress, ZeroAddress, type Provider } from "eth
 import type { Consortium } from "../../typechain-types";
 import { denyDecision, type Decision } from "./decision";
 import { minorUnitsSchema, type Action, type Intent } from "./intent";
+import type { BundleDependencies } from "./bundle";
 import { SharedPolicyError } from "./shared-errors";
 
 /** The consortium's shared parameters at one block, as the policy engine uses them. */
@@ -30,6 +31,8 @@ export interface SharedParameters {
   paused: boolean;
   /** Per-settlement cap in base units, by token symbol, for every asset asked about (0n: not eligible). */
   caps: ReadonlyMap<string, bigint>;
+  /** The consortium's policy document hash (`policyDocument()`), when read. */
+  policyDocumentHash?: string;
   /** When the read started (Unix seconds, by the reader's clock). */
   readAt: number;
   /** The block every value was read at. */
@@ -61,6 +64,7 @@ const SETTLEMENT_CONTEXT_ABI = [
     "view returns (tuple(uint8 operatorMember, uint8 sellerMember, uint8 buyerMember, uint256 assetCap, " +
     "uint256 cashCap, tuple(uint64 policyVersion, uint32 reversalWindow, uint32 affirmationWindow, " +
     "uint32 proposalDelay, uint32 proposalLifetime, uint8 quorumNumerator, uint8 quorumDenominator, bool paused) params))",
+  "function policyDocument() view returns (bytes32 documentHash, string uri)",
 ];
 
 /**
@@ -84,6 +88,7 @@ export async function readSharedParameters(
     const call = contract.getFunction("settlementContext");
     const blockNumber = await provider.getBlockNumber();
     const pairs = assets.length === 0 ? [[]] : chunks(assets, 2);
+    const document = contract.getFunction("policyDocument")({ blockTag: blockNumber }) as Promise<[string, string]>;
     const contexts = await Promise.all(
       pairs.map(
         ([asset, cash]) =>
@@ -105,6 +110,7 @@ export async function readSharedParameters(
       affirmationWindow: Number(params.affirmationWindow),
       paused: params.paused,
       caps,
+      policyDocumentHash: (await document)[0].toLowerCase(),
       readAt,
       blockNumber,
     };
@@ -125,8 +131,18 @@ export function listedCap(shared: SharedParameters, symbol: string): bigint | un
   return cap === undefined || cap === 0n ? undefined : cap;
 }
 
-/** Engine calls that revert `SettlementPaused` while the consortium is paused (cancel and release still work). */
-export const PAUSED_ACTIONS: readonly Action[] = ["instruct", "affirm", "settle", "reverse", "approve_reversal"];
+/**
+ * Engine calls that revert `SettlementPaused` while the consortium is paused (cancel, release and unwind still
+ * work).
+ */
+export const PAUSED_ACTIONS: readonly Action[] = [
+  "instruct",
+  "affirm",
+  "affirm_and_settle",
+  "settle",
+  "reverse",
+  "approve_reversal",
+];
 
 /**
  * Actions held to the asset's eligibility and cap. The chain checks them at `instruct`; `affirm` is held to
@@ -134,13 +150,14 @@ export const PAUSED_ACTIONS: readonly Action[] = ["instruct", "affirm", "settle"
  * and its escrow is released). `settle` is not: once affirmed, both legs are in escrow and only settling moves
  * them. Mint, burn and transfer are token operations, which the consortium does not cap.
  */
-export const CAPPED_ACTIONS: readonly Action[] = ["instruct", "affirm"];
+export const CAPPED_ACTIONS: readonly Action[] = ["instruct", "affirm", "affirm_and_settle"];
 
 /**
- * Actions that only give escrow back (cancel, release): never blocked by a shared-policy version mismatch, so a
- * consortium parameter change can never lock a bank's own tokens in escrow until compliance signs a new bundle.
+ * Actions that only give escrow back (cancel, release, an unwind and the votes for one): never blocked by a
+ * shared-policy version mismatch, so a consortium parameter change can never lock a bank's own tokens in escrow
+ * until compliance signs a new bundle.
  */
-export const ESCROW_RETURN_ACTIONS: readonly Action[] = ["cancel", "release"];
+export const ESCROW_RETURN_ACTIONS: readonly Action[] = ["cancel", "release", "unwind", "approve_unwind"];
 
 /** What `sharedChecks` reads of an intent. */
 export type SharedCheckIntent = Pick<Intent, "action" | "asset" | "amount">;
@@ -170,9 +187,9 @@ export function sharedChecks(
     );
   }
   if (CAPPED_ACTIONS.includes(intent.action)) {
-    const cap = listedCap(shared, intent.asset);
-    if (cap === undefined) {
-      reasons.push(`SHARED_ASSET_UNLISTED: ${intent.asset} is not an eligible asset of the consortium`);
+    const cap = intent.asset === undefined ? undefined : listedCap(shared, intent.asset);
+    if (cap === undefined || intent.amount === undefined) {
+      reasons.push(`SHARED_ASSET_UNLISTED: ${intent.asset ?? "(none)"} is not an eligible asset of the consortium`);
     } else if (!minorUnitsSchema.safeParse(intent.amount).success) {
       reasons.push(`AMOUNT_INVALID: ${intent.amount} is not an integer amount in minor units (at most 15 digits)`);
     } else if (BigInt(intent.amount) > cap) {
@@ -219,4 +236,31 @@ function chunks<T>(items: readonly T[], size: number): (T | undefined)[][] {
 function safeNumber(value: bigint, name: string): number {
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`${name} ${value} exceeds the safe integer range`);
   return Number(value);
+}
+
+/**
+ * The deny reasons of a bundle's declared dependencies that the shared state no longer matches, sorted (empty
+ * when it states none, or all still hold): SHARED_DEPENDENCY_CHANGED, one per changed dependency. A declared cap
+ * of an asset the snapshot did not read counts as changed (it cannot be confirmed).
+ */
+export function dependencyChanges(dependsOn: BundleDependencies | undefined, shared: SharedParameters): string[] {
+  if (dependsOn === undefined) return [];
+  const changed: string[] = [];
+  const reason = (what: string, declared: string, now: string) =>
+    `SHARED_DEPENDENCY_CHANGED: the bundle depends on ${what} ${declared}, the consortium now has ${now}`;
+  const document = dependsOn.policyDocumentHash;
+  if (document !== undefined && document !== shared.policyDocumentHash) {
+    changed.push(reason("policy document", document, shared.policyDocumentHash ?? "an unknown one"));
+  }
+  for (const [symbol, cap] of Object.entries(dependsOn.assetCaps ?? {})) {
+    const now = shared.caps.get(symbol);
+    if (now === undefined || now.toString() !== cap) {
+      changed.push(reason(`the cap of ${symbol}`, cap, now === undefined ? "an unread cap" : now.toString()));
+    }
+  }
+  for (const [name, value] of Object.entries(dependsOn.parameters ?? {})) {
+    const now = shared[name as "reversalWindow" | "affirmationWindow"];
+    if (value !== undefined && now !== value) changed.push(reason(name, `${value}s`, `${now}s`));
+  }
+  return changed.sort();
 }

@@ -10,6 +10,7 @@ import "./deploy";
 import "./governance";
 import "./settlement";
 import "./settlement-status";
+import "./settlement-pending";
 import "./demo";
 import "./audit";
 import "./policy-bundle";

@@ -1,5 +1,6 @@
 /**
- * Settlement tasks: instruct, affirm, settle, reverse (propose, then approve) and release. The engine stores
+ * Settlement tasks: instruct, affirm, affirm-and-settle, settle, reverse and unwind (propose, then approve) and
+ * release. The engine stores
  * only the hash of the terms, so every step after `instruct` recovers the terms from the instruction event.
  */
 import type { ContractTransactionResponse, TransactionReceipt } from "ethers";
@@ -143,6 +144,13 @@ stepTask(
   (p, t) => p.affirm(t),
 );
 stepTask(
+  "settlement:affirm-and-settle",
+  "Affirm and settle in one call as the counterparty's bank: both legs move at once, without escrowing its own",
+  "affirmed and settled",
+  (e, t) => e.affirmAndSettle(t),
+  (p, t) => p.affirmAndSettle(t),
+);
+stepTask(
   "settlement:settle",
   "Settle an affirmed settlement: both legs move at once",
   "settled",
@@ -196,6 +204,50 @@ operatorTask(
       result.status === "Reversed"
         ? "  reversal executed: both legs returned"
         : "  waiting for the other party's bank or a quorum of members to approve (settlement:reverse again)",
+    );
+    return out.result(result);
+  },
+);
+
+operatorTask(
+  "settlement:unwind",
+  "Ask to unwind an affirmed settlement (both escrowed legs go back), or approve the request",
+  (t) =>
+    t
+      .addParam("id", "Settlement id (0x and 64 hex digits)")
+      .addOptionalParam("reason", "Why (recorded in the UnwindProposed event)", "")
+      .addOptionalParam("participantConfig", PARTICIPANT_FLAG),
+  async (args: ReverseArgs, out, hre) => {
+    const id = parseSettlementId(args.id);
+    requireSigningPath(hre, args);
+    const ctx = await loadContext(hre, args.consortium);
+    const terms = await findTerms(ctx.engine, id, ctx.fromBlock);
+    const requested = (await ctx.engine.unwindApprovals(id)) !== 0n;
+    const reason = args.reason ?? "";
+    const receipt = await withActor(ctx, args, (actor) =>
+      requested
+        ? stepAs(
+            ctx,
+            actor,
+            (engine) => engine.approveUnwind(terms),
+            (participant) => participant.approveUnwind(terms),
+          )
+        : stepAs(
+            ctx,
+            actor,
+            (engine) => engine.proposeUnwind(terms, reason),
+            (participant) => participant.requestUnwind(terms, reason),
+          ),
+    );
+    const action = requested ? "unwind approved" : "unwind proposed";
+    const members = await listMembers(ctx);
+    const approvedBy = membersOf(await ctx.engine.unwindApprovals(id)).map((m) => memberLabel(members, m));
+    const result = { ...(await stepResult(ctx, id, action, receipt)), approvedBy };
+    out.line(`Settlement ${result.id}: ${action}; approved by ${approvedBy.join(", ")}`);
+    out.line(
+      result.status === "Unwound"
+        ? "  unwind executed: both escrowed legs returned"
+        : "  waiting for the other party's bank or a quorum of members to approve (settlement:unwind again)",
     );
     return out.result(result);
   },

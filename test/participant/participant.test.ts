@@ -2,7 +2,7 @@
 // bundles of the real bank policy, SQLite logs) on the in-process network. Retries never sign a call twice, a
 // transaction that never reached the chain is rebroadcast with the same bytes, and bad configuration opens nothing.
 import { expect } from "chai";
-import { encodeBytes32String, Interface, Transaction } from "ethers";
+import { encodeBytes32String, id, Interface, Transaction } from "ethers";
 import hre from "hardhat";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,7 +19,11 @@ import { DemoClock } from "../../src/demo/clock";
 import { DemoHsm } from "../../src/demo/softhsm";
 import { deployConsortium, type DeploymentRecord } from "../../src/deploy";
 import { isFrameworkError } from "../../src/errors";
-import { Participant, type ParticipantConfigInput } from "../../src/participant";
+import { signApproval } from "../../src/approvals";
+import { parseParticipantConfig, Participant, type ParticipantConfigInput } from "../../src/participant";
+import { SigningRecordStore } from "../../src/signer";
+import { isGateError } from "../../src/signer/gate";
+import { isSharedPolicyError, type SharedPolicyError } from "../../src/policy";
 import type { SettlementTerms } from "../../src/settlement";
 import { DEMO_CONFIG, isolateChain } from "../tasks/helpers";
 
@@ -67,6 +71,13 @@ describe("Participant", function () {
       cash: token("aEUR"),
       cashAmount: cash,
     };
+  }
+
+  async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
+    return p.then(
+      () => expect.fail("expected a refusal"),
+      (e: unknown) => e,
+    );
   }
 
   async function signatures(bank: DemoBank, subject: string): Promise<number> {
@@ -148,6 +159,99 @@ describe("Participant", function () {
     expect(sent.receipt.status).to.equal(1);
     expect(await hre.ethers.provider.getTransactionCount(alpha.address)).to.equal(signed.nonce + 1);
     expect(alpha.participant.pendingSubmissions().map((p) => p.txHash)).to.not.include(signed.hash);
+  });
+
+  /** Reopens `bank`'s participant from its configuration (start-up recovery runs). */
+  async function reopen(bank: DemoBank): Promise<void> {
+    const config = JSON.parse(
+      await readFile(path.join(bank.dir, "participant.json"), "utf8"),
+    ) as ParticipantConfigInput;
+    await bank.participant.close();
+    bank.participant = await Participant.open(config, { provider: hre.ethers.provider, now: () => clock.now() });
+  }
+
+  /** `bank`'s first operations officer approves the open request `approvalId`. */
+  async function approveAsOperations(bank: DemoBank, approvalId: string): Promise<void> {
+    const [request] = await bank.participant
+      .approvalRequests({ state: "pending" })
+      .then((all) => all.filter((r) => r.intentId === approvalId));
+    expect(request, approvalId).to.not.equal(undefined);
+    const officer = bank.officers[0];
+    const vote = {
+      intentDigest: request.digest,
+      approverId: officer.id,
+      decision: "approve" as const,
+      expiresAt: clock.now() + 600,
+    };
+    const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
+    await bank.participant.submitApproval(await signApproval(officer.wallet, approvalId, vote, chainId));
+  }
+
+  it("fills a nonce whose signed bytes the node refuses with a no-op, once operations approve it", async function () {
+    const [alpha, beta] = banks;
+    const cash = record.tokens.find((t) => t.symbol === "aEUR")!.address;
+    const data = new Interface(["function transfer(address to, uint256 amount)"]).encodeFunctionData("transfer", [
+      beta.address,
+      1_24n,
+    ]);
+    const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+    const block = await hre.ethers.provider.getBlock("latest");
+    // Signed (and audited) with a gas limit above the block's: no node will ever mine these bytes.
+    const populated = await alpha.participant.gate.populateTransaction({
+      to: cash,
+      data,
+      chainId,
+      gasLimit: block!.gasLimit + 1n,
+    });
+    const unmineable = Transaction.from(await alpha.participant.gate.signTransaction(populated));
+    await reopen(alpha);
+    expect(alpha.participant.unresolvedNonces()).to.deep.equal([
+      {
+        nonce: unmineable.nonce,
+        reason: "unmineable",
+        txHash: unmineable.hash,
+        error: alpha.participant.unresolvedNonces()[0].error,
+      },
+    ]);
+    // The start-up fill opened a request for operations; nothing was signed for the nonce yet.
+    const pending = await rejectionOf(alpha.participant.fillNonce(unmineable.nonce));
+    expect(isGateError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.equal(true);
+    await approveAsOperations(alpha, `nonce-fill:${unmineable.nonce}/fill_nonce`);
+    const filled = await alpha.participant.fillNonce(unmineable.nonce);
+    expect(filled).to.include({ nonce: unmineable.nonce });
+    const fill = await hre.ethers.provider.getTransaction(filled.txHash);
+    expect(fill).to.include({ to: alpha.address, from: alpha.address, value: 0n, data: "0x" });
+    expect(alpha.participant.unresolvedNonces()).to.deep.equal([]);
+    expect(await signatures(alpha, `nonce-fill:${unmineable.nonce}`)).to.equal(1);
+    // The transactions above it are no longer stuck.
+    const next = await alpha.participant.transfer(cash, beta.address, 1_25n);
+    expect(next).to.include({ nonce: unmineable.nonce + 1 });
+  });
+
+  it("fills a nonce that was allocated but never signed (a crash between the two) once operations approve it", async function () {
+    const [alpha] = banks;
+    const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+    const gap = await hre.ethers.provider.getTransactionCount(alpha.address, "latest");
+    const config = JSON.parse(
+      await readFile(path.join(alpha.dir, "participant.json"), "utf8"),
+    ) as ParticipantConfigInput;
+    await alpha.participant.close();
+    const records = SigningRecordStore.open(parseParticipantConfig(config).signingRecords);
+    records.recordIntent(alpha.address, chainId, gap, id("a payload the crash never signed"));
+    records.recordIntent(alpha.address, chainId, gap + 1, id("another"));
+    records.close();
+    alpha.participant = await Participant.open(config, { provider: hre.ethers.provider, now: () => clock.now() });
+    expect(alpha.participant.unresolvedNonces()).to.deep.equal([
+      { nonce: gap, reason: "unsigned" },
+      { nonce: gap + 1, reason: "unsigned" },
+    ]);
+    await approveAsOperations(alpha, `nonce-fill:${gap}/fill_nonce`);
+    await alpha.participant.fillNonce(gap);
+    await rejectionOf(alpha.participant.fillNonce(gap + 1));
+    await approveAsOperations(alpha, `nonce-fill:${gap + 1}/fill_nonce`);
+    await alpha.participant.fillNonce(gap + 1);
+    expect(await hre.ethers.provider.getTransactionCount(alpha.address, "pending")).to.equal(gap + 2);
+    expect(alpha.participant.unresolvedNonces()).to.deep.equal([]);
   });
 
   it("gives back reserved exposure when its settlement is cancelled", async function () {
@@ -236,5 +340,37 @@ describe("Participant", function () {
     expect(round?.head).to.deep.equal(before);
     expect(await gamma.participant.anchoring!.tick()).to.equal(null); // nothing new since
     expect(await gamma.participant.verifyAudit(true)).to.deep.include({ ok: true });
+  });
+
+  // Last: it moves the consortium to a new shared-policy version, which the other tests' bundles were not signed for.
+  it("tells the operator at once when a governance change leaves its bundle behind, and audits the change", async function () {
+    const [alpha, beta] = banks;
+    const config = JSON.parse(
+      await readFile(path.join(alpha.dir, "participant.json"), "utf8"),
+    ) as ParticipantConfigInput;
+    await alpha.participant.close();
+    let told: (error: SharedPolicyError) => void = () => undefined;
+    const conflict = new Promise<SharedPolicyError>((resolve) => (told = resolve));
+    alpha.participant = await Participant.open(config, {
+      provider: hre.ethers.provider,
+      now: () => clock.now(),
+      onSharedConflict: (error) => told(error),
+    });
+    const consortium = await hre.ethers.getContractAt("Consortium", record.consortium);
+    const before = Number(await consortium.policyVersion());
+    const change = consortium.interface.encodeFunctionData("setParameter", [0, 2 * 86_400]);
+    await alpha.participant.governance("propose", [change, "longer reversal window"]);
+    const proposal = await consortium.proposalCount();
+    await beta.participant.governance("approve", [proposal]);
+    await clock.advance(Number((await consortium.params()).proposalDelay));
+    await alpha.participant.governance("execute", [proposal]);
+    // No decision asks: the participant's watch of the shared parameters sees the change and reports it.
+    const error = await conflict;
+    expect(isSharedPolicyError(error, "POLICY_SHARED_VERSION_CHANGED"), String(error)).to.equal(true);
+    expect(error.details).to.deep.include({ from: before, to: Number(await consortium.policyVersion()) });
+    const records: Record<string, unknown>[] = [];
+    for await (const r of alpha.participant.auditRecords())
+      if (r.subject === "shared-policy:version") records.push(r.payload as Record<string, unknown>);
+    expect(records.at(-1)).to.deep.include({ event: "version_changed", outcome: "deny", versionPolicy: "strict" });
   });
 });

@@ -9,6 +9,7 @@ import path from "node:path";
 import { canonicalJson, openAuditStore, type AuditRecord, type AuditStore } from "../../src/audit";
 import {
   computePolicyHash,
+  createBundle,
   isPolicyBundleError,
   manifestDigest,
   NO_ACTIVE_BUNDLE_REASON,
@@ -95,6 +96,55 @@ describe("policy bundles", function () {
       expect(bundle.signatures).to.deep.equal([
         { signer: compliance[0].address, signature: compliance[0].signingKey.sign(digest).serialized },
       ]);
+    });
+
+    it("signs a manifest's declared dependencies with it: their canonical JSON hash is a sixth signed field", async function () {
+      const dependsOn = { assetCaps: { B30: "100000" }, parameters: { reversalWindow: 86400 } };
+      const bundle = createBundle({
+        wasm,
+        data: data as unknown as Record<string, unknown>,
+        version: 3,
+        sharedPolicyVersion: SHARED_VERSION,
+        createdAt: CREATED_AT,
+        dependsOn,
+      });
+      const abi = AbiCoder.defaultAbiCoder();
+      const domainSeparator = keccak256(
+        abi.encode(
+          ["bytes32", "bytes32", "bytes32", "uint256"],
+          [
+            id("EIP712Domain(string name,string version,uint256 chainId)"),
+            id("ConsortiumPolicyBundle"),
+            id("1"),
+            CHAIN_ID,
+          ],
+        ),
+      );
+      const structHash = keccak256(
+        abi.encode(
+          ["bytes32", "uint64", "bytes32", "uint64", "uint64", "bytes32"],
+          [
+            id(
+              "PolicyBundle(uint64 version,bytes32 policyHash,uint64 sharedPolicyVersion,uint64 createdAt,bytes32 dependencies)",
+            ),
+            3,
+            bundle.manifest.policyHash,
+            SHARED_VERSION,
+            CREATED_AT,
+            keccak256(toUtf8Bytes(canonicalJson(dependsOn))),
+          ],
+        ),
+      );
+      expect(manifestDigest(bundle.manifest, CHAIN_ID)).to.equal(
+        keccak256(concat(["0x1901", domainSeparator, structHash])),
+      );
+      const signed = await signedBy(bundle, [compliance[0], compliance[1]]);
+      const trust = { complianceKeys, threshold: 2, chainId: CHAIN_ID };
+      expect((await verifyBundle(signed, trust)).bundle.manifest.dependsOn).to.deep.equal(dependsOn);
+      // A dependency changed after signing is not what compliance signed.
+      const altered = { ...signed, manifest: { ...signed.manifest, dependsOn: { assetCaps: { B30: "1" } } } };
+      const error = await rejection(verifyBundle(altered, trust));
+      expect(isPolicyBundleError(error), String(error)).to.be.true;
     });
 
     it("verifies a bundle written to and read back from its directory", async function () {

@@ -35,7 +35,24 @@ describe("settlement intent", function () {
   it("denies a missing field with its path", function () {
     const intent: Record<string, unknown> = { ...baseIntent() };
     delete intent.asset;
-    expect(invalid(intent)).to.deep.equal(["INTENT_INVALID: asset: Required"]);
+    expect(invalid(intent)).to.deep.equal([`INTENT_INVALID: asset: required for ${String(intent.action)}`]);
+  });
+
+  it("denies a governed call without its function, a nonce fill without its nonce, and a settlement step without asset or amount", function () {
+    const rest: Record<string, unknown> = { ...baseIntent() };
+    for (const field of ["asset", "amount", "counterparty"]) delete rest[field];
+    expect(invalid({ ...rest, action: "govern" })).to.deep.equal([
+      "INTENT_INVALID: governed_function: required for govern",
+    ]);
+    expect(validateIntent({ ...rest, action: "govern", governed_function: "reassignAccount" }).ok).to.equal(true);
+    expect(invalid({ ...rest, action: "fill_nonce" })).to.deep.equal([
+      "INTENT_INVALID: nonce: required for fill_nonce",
+    ]);
+    expect(validateIntent({ ...rest, action: "fill_nonce", nonce: 7 }).ok).to.equal(true);
+    expect(invalid({ ...rest, action: "unwind", counterparty: "CP" })).to.deep.equal([
+      "INTENT_INVALID: asset: required for unwind",
+      "INTENT_INVALID: amount: required for unwind",
+    ]);
   });
 
   it("denies a nested problem with its dotted path", function () {

@@ -9,13 +9,14 @@ import { REASON_PATTERN, type Decision } from "../../src/policy/decision";
 import { ACTIONS, type Action } from "../../src/policy/intent";
 import {
   applySharedChecks,
+  ESCROW_RETURN_ACTIONS,
   readSharedParameters,
   sharedChecks,
   type SharedAsset,
   type SharedParameters,
 } from "../../src/policy/shared";
 import { isSharedPolicyError, type SharedPolicyErrorCode } from "../../src/policy/shared-errors";
-import { SharedParametersSource } from "../../src/policy/shared-source";
+import { SharedParametersSource, type SharedChange } from "../../src/policy/shared-source";
 import { CAPS, DAY, deployConsortium, governedCall, HOUR, type ConsortiumFixture } from "../fixtures";
 
 const T0 = 1_800_000_000;
@@ -82,7 +83,7 @@ async function expectSharedError(run: Promise<unknown> | (() => unknown), code: 
 
 describe("shared parameters: one truth with the chain", function () {
   describe("readSharedParameters", function () {
-    it("reads version, windows, pause and every asked cap at one block", async function () {
+    it("reads version, windows, pause, the policy document and every asked cap at one block", async function () {
       const f = await loadFixture(deployConsortium);
       const assets = [...(await assetsOf(f)), { symbol: "NOPE", address: await f.consortium.getAddress() }];
       const shared = await readSharedParameters(f.consortium, assets, { clock: () => T0 });
@@ -97,6 +98,7 @@ describe("shared parameters: one truth with the chain", function () {
           ["B30", CAPS.bond],
           ["NOPE", 0n],
         ]),
+        policyDocumentHash: (await f.consortium.policyDocument())[0].toLowerCase(),
         readAt: T0,
         blockNumber: await ethers.provider.getBlockNumber(),
       });
@@ -141,7 +143,7 @@ describe("shared parameters: one truth with the chain", function () {
       const f = await loadFixture(versionBumpedFixture);
       const shared = await readSharedParameters(f.consortium, await assetsOf(f));
       const approved = shared.policyVersion - 1;
-      for (const action of ACTIONS.filter((a) => a !== "cancel" && a !== "release")) {
+      for (const action of ACTIONS.filter((a) => !ESCROW_RETURN_ACTIONS.includes(a))) {
         expect(sharedChecks({ action, asset: "B30", amount: "1" }, approved, shared)).to.deep.equal([
           `SHARED_VERSION_MISMATCH: the policy bundle was approved against shared-policy version ${approved}, ` +
             `the consortium is at version ${shared.policyVersion}`,
@@ -149,23 +151,24 @@ describe("shared parameters: one truth with the chain", function () {
       }
     });
 
-    it("never blocks cancel or release on a shared-policy version mismatch (a governance change halts no escrow)", async function () {
+    it("never blocks cancel, release or an unwind on a shared-policy version mismatch (a governance change halts no escrow)", async function () {
       const f = await loadFixture(versionBumpedFixture);
       const shared = await readSharedParameters(f.consortium, await assetsOf(f));
-      for (const action of ["cancel", "release"] as const) {
+      expect(ESCROW_RETURN_ACTIONS).to.deep.equal(["cancel", "release", "unwind", "approve_unwind"]);
+      for (const action of ESCROW_RETURN_ACTIONS) {
         expect(sharedChecks({ action, asset: "B30", amount: "1" }, shared.policyVersion - 1, shared)).to.deep.equal([]);
       }
     });
 
     it("denies an amount above the on-chain cap when instructing or affirming", function () {
       const above = (CAPS.bond + 1n).toString();
-      for (const action of ["instruct", "affirm"] as const) {
+      for (const action of ["instruct", "affirm", "affirm_and_settle"] as const) {
         expect(sharedChecks({ action, asset: "B30", amount: above }, 3, snapshot())).to.deep.equal([
           `SHARED_CAP_EXCEEDED: ${above} exceeds the consortium's cap of ${CAPS.bond} per settlement for B30`,
         ]);
       }
       // Settling an affirmed settlement is the only way out of escrow; token operations are not capped.
-      for (const action of ["settle", "transfer", "mint", "burn", "cancel", "release"] as const) {
+      for (const action of ["settle", "transfer", "mint", "burn", "cancel", "release", "unwind"] as const) {
         expect(sharedChecks({ action, asset: "B30", amount: above }, 3, snapshot())).to.deep.equal([]);
       }
     });
@@ -192,7 +195,14 @@ describe("shared parameters: one truth with the chain", function () {
       const denied = ACTIONS.filter(
         (action) => sharedChecks({ action, asset: "B30", amount: "1" }, shared.policyVersion, shared).length > 0,
       );
-      expect(denied).to.deep.equal(["instruct", "affirm", "settle", "reverse", "approve_reversal"] satisfies Action[]);
+      expect(denied).to.deep.equal([
+        "instruct",
+        "affirm",
+        "settle",
+        "reverse",
+        "approve_reversal",
+        "affirm_and_settle",
+      ] satisfies Action[]);
       expect(sharedChecks(instruct("1"), shared.policyVersion, shared)).to.deep.equal([
         "CONSORTIUM_PAUSED: the consortium has halted settlement; instruct is refused until it resumes",
       ]);
@@ -320,6 +330,61 @@ describe("shared parameters: one truth with the chain", function () {
         );
       expect(await check(1n)).to.deep.equal([]);
       expect((await check(CAPS.bond + 1n)).map((r) => r.split(":")[0])).to.deep.equal(["SHARED_CAP_EXCEEDED"]);
+    });
+
+    it("in compatible mode halts on a change of what the bundle says it depends on, and on nothing else", async function () {
+      const f = await loadFixture(versionBumpedFixture);
+      const compatible = { ...config, versionPolicy: "compatible" as const };
+      const source = SharedParametersSource.forConsortium(f.consortium, await assetsOf(f), compatible, () => now);
+      const guard = source.asGuard();
+      const shared = await source.refresh();
+      expect(shared.policyDocumentHash).to.match(/^0x[0-9a-f]{64}$/);
+      const intent = (action: Action) => ({ action, asset: "B30", amount: "1" }) as Parameters<typeof guard.check>[0];
+      // The bump changed the affirmation window (3 h now); a bundle depending on the cap, the document and the
+      // reversal window still decides.
+      const untouched = {
+        policyDocumentHash: shared.policyDocumentHash,
+        assetCaps: { B30: CAPS.bond.toString() },
+        parameters: { reversalWindow: shared.reversalWindow },
+      };
+      expect(await guard.check(intent("instruct"), 1, untouched)).to.deep.equal([]);
+      const touched = { ...untouched, parameters: { affirmationWindow: 2 * HOUR } };
+      expect(await guard.check(intent("instruct"), 1, touched)).to.deep.equal([
+        `SHARED_DEPENDENCY_CHANGED: the bundle depends on affirmationWindow ${2 * HOUR}s, the consortium now has ${3 * HOUR}s`,
+      ]);
+      expect(await guard.check(intent("cancel"), 1, touched)).to.deep.equal([]);
+      expect(await guard.check(intent("unwind"), 1, touched)).to.deep.equal([]);
+      const otherDocument = { policyDocumentHash: `0x${"ab".repeat(32)}`, assetCaps: { EURT: "1" } };
+      expect((await guard.check(intent("instruct"), 1, otherDocument)).map((r) => r.split(":")[0])).to.deep.equal([
+        "SHARED_DEPENDENCY_CHANGED",
+        "SHARED_DEPENDENCY_CHANGED",
+      ]);
+      // Strict still halts on the version change itself, whatever the bundle depends on.
+      const strict = SharedParametersSource.forConsortium(f.consortium, await assetsOf(f), config, () => now).asGuard();
+      expect((await strict.check(intent("instruct"), 1, untouched)).map((r) => r.split(":")[0])).to.deep.equal([
+        "SHARED_VERSION_MISMATCH",
+      ]);
+    });
+
+    it("tells of a version change as its watch reads it, with no decision asking", async function () {
+      const versions = [3, 3, 4];
+      let reads = 0;
+      let told: (change: SharedChange) => void = () => undefined;
+      const seen = new Promise<SharedChange>((resolve) => (told = resolve));
+      const source = new SharedParametersSource({
+        read: () => Promise.resolve(snapshot({ policyVersion: versions[Math.min(reads++, versions.length - 1)] })),
+        config: { ...config, refreshIntervalSeconds: 1 },
+        onChange: (change) => told(change),
+      });
+      await source.refresh();
+      const stop = source.watch();
+      try {
+        const change = await seen;
+        expect([change.from.policyVersion, change.to.policyVersion]).to.deep.equal([3, 4]);
+        expect(source.snapshot?.policyVersion).to.equal(4);
+      } finally {
+        stop();
+      }
     });
 
     it("serves as the engine's guard: the chain's reasons for an intent, and a rejection when stale", async function () {

@@ -4,11 +4,20 @@ import { expect } from "chai";
 import { id, Wallet, ZeroHash, type Interface } from "ethers";
 import { settlementIdOf, formatSettlementId, type SettlementTerms } from "../../src/settlement";
 import { CallDecoder } from "../../src/signer/gate";
-import { PermissionedToken__factory, SettlementEngine__factory } from "../../typechain-types";
+import { Consortium__factory, PermissionedToken__factory, SettlementEngine__factory } from "../../typechain-types";
 
-const [ours, theirs, engine, bond, cash] = [1, 2, 3, 4, 5].map((i) => new Wallet(id(`decode-${i}`)).address);
+const [ours, theirs, engine, bond, cash, consortium, third] = [1, 2, 3, 4, 5, 6, 7].map(
+  (i) => new Wallet(id(`decode-${i}`)).address,
+);
 const iface = SettlementEngine__factory.createInterface() as Interface;
-const decoder = new CallDecoder({ engine, tokens: [bond, cash], accounts: [ours] });
+const governance = Consortium__factory.createInterface() as Interface;
+const decoder = new CallDecoder({
+  engine,
+  consortium,
+  tokens: [bond, cash],
+  accounts: [ours],
+  allowedTargets: [consortium],
+});
 const terms: SettlementTerms = {
   tradeRef: id("T-1"),
   kind: 0,
@@ -30,6 +39,9 @@ describe("CallDecoder", function () {
       ["cancel", [terms, "booked twice"], "cancel"],
       ["proposeReversal", [terms, "wrong client"], "reverse"],
       ["approveReversal", [terms], "approve_reversal"],
+      ["affirmAndSettle", [terms], "affirm_and_settle"],
+      ["proposeUnwind", [terms, "cash leg frozen"], "unwind"],
+      ["approveUnwind", [terms], "approve_unwind"],
     ];
     for (const [fn, args, action] of steps) {
       const decoded = decoder.decode({ to: engine, data: iface.encodeFunctionData(fn, args), value: 0n });
@@ -70,5 +82,60 @@ describe("CallDecoder", function () {
       action: "transfer",
     });
     expect(decoder.decode({ to: theirs, data: transfer, value: 0n }).kind).to.equal("undecodable");
+  });
+});
+
+describe("CallDecoder: unwind, affirm-and-settle and governed calls", function () {
+  it("lets a member that is not a party ask for and vote on an unwind, but never affirm-and-settle for others", function () {
+    const others = { ...terms, buyer: third };
+    const decode = (fn: string, args: unknown[]) =>
+      decoder.decode({ to: engine, data: iface.encodeFunctionData(fn, args), value: 0n });
+    expect(decode("proposeUnwind", [others, "quorum"])).to.deep.include({ kind: "intent", action: "unwind" });
+    expect(decode("approveUnwind", [others])).to.deep.include({ kind: "intent", action: "approve_unwind" });
+    expect(decode("affirmAndSettle", [others])).to.deep.include({ kind: "refused", function: "affirmAndSettle" });
+  });
+
+  it("never decodes the token's returnEscrow or the engine's recoverStray: only the engine and the consortium call them", function () {
+    const token = PermissionedToken__factory.createInterface() as Interface;
+    const returnEscrow = token.encodeFunctionData("returnEscrow", [ours, 5n, 1n]);
+    expect(decoder.decode({ to: bond, data: returnEscrow, value: 0n }).kind).to.equal("undecodable");
+    const stray = iface.encodeFunctionData("recoverStray", [bond, ours, 5n]);
+    expect(decoder.decode({ to: engine, data: stray, value: 0n }).kind).to.equal("undecodable");
+  });
+
+  it("sends a proposal to reassign an account, recover stray tokens or reset an anchor through policy", function () {
+    const calls: [string, unknown[]][] = [
+      ["reassignAccount", [theirs, 2, "member removed"]],
+      ["recoverStray", [engine, bond, ours, 5n]],
+      ["resetAnchor", [third, 1, 3n, id("head"), "wrong head anchored"]],
+    ];
+    for (const [fn, args] of calls) {
+      const data = governance.encodeFunctionData("propose", [governance.encodeFunctionData(fn, args), fn]);
+      expect(decoder.decode({ to: consortium, data, value: 0n }), fn).to.deep.equal({
+        kind: "governance",
+        function: "propose",
+        governed: fn,
+      });
+    }
+    // Any other governed call stays under the target rules (the consortium is an allowed target here).
+    const other = governance.encodeFunctionData("propose", [governance.encodeFunctionData("setQuorum", [2, 3]), "q"]);
+    expect(decoder.decode({ to: consortium, data: other, value: 0n }).kind).to.equal("allowed");
+  });
+
+  it("leaves a vote on a proposal to the gate, which reads what the proposal calls", function () {
+    for (const fn of ["approve", "queue", "execute"]) {
+      const data = governance.encodeFunctionData(fn, [7n]);
+      expect(decoder.decode({ to: consortium, data, value: 0n }), fn).to.deep.equal({
+        kind: "governance",
+        function: fn,
+        proposalId: 7n,
+      });
+    }
+    const withdraw = governance.encodeFunctionData("cancel", [7n, "no longer needed"]);
+    expect(decoder.decode({ to: consortium, data: withdraw, value: 0n }).kind).to.equal("allowed");
+    expect(decoder.policyGoverned(governance.encodeFunctionData("resetAnchor", [third, 1, 3n, id("h"), "r"]))).to.equal(
+      "resetAnchor",
+    );
+    expect(decoder.policyGoverned(governance.encodeFunctionData("setQuorum", [2, 3]))).to.equal(undefined);
   });
 });

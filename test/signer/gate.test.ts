@@ -137,6 +137,7 @@ describe("PolicyGatedSigner", function () {
       engine: await f.engine.getAddress(),
       tokens: [await f.cash.getAddress(), await f.bond.getAddress()],
       accounts: [f.banks[0].account.address],
+      consortium: await f.consortium.getAddress(),
       allowedTargets: [await f.consortium.getAddress()],
     });
     const gate = new PolicyGatedSigner({
@@ -152,7 +153,10 @@ describe("PolicyGatedSigner", function () {
       initiator: { id: "trader-1", roles: ["trader"] },
       keyTier: { tierOf: () => tier.value },
       screening: (cp) => aml.get(cp ?? "") ?? "clear",
-      allowedTypedData: [{ name: "Allowed", chainId: 31337 }],
+      allowedTypedData: [
+        { name: "Allowed", chainId: 31337 },
+        { name: "Bound", chainId: 31337, verifyingContract: await f.engine.getAddress() },
+      ],
       chainId: 31337,
     });
     const close = async (): Promise<void> => {
@@ -444,6 +448,63 @@ describe("PolicyGatedSigner", function () {
     expect((medium as GateApprovalsPendingError).details).to.include({ required: 1 });
   });
 
+  it("holds a governed call that reassigns an account until operations approve it, proposed or voted on", async function () {
+    const to = await g.f.consortium.getAddress();
+    const reassign = governedCall(g.f.consortium, "reassignAccount", [g.f.outsider.address, 1, "merger"]);
+    const propose = g.f.consortium.interface.encodeFunctionData("propose", [reassign, "merger"]);
+    const base: TransactionRequest = { to, gasLimit: 500_000n, gasPrice: 0n, chainId: 31337n };
+    const pending = (await rejectionOf(
+      g.gate.signTransaction({ ...base, data: propose }),
+    )) as GateApprovalsPendingError;
+    expect(isGateError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.be.true;
+    expect(pending.details).to.include({ required: 1, approved: 0 });
+    const decision = (await records(g.audit)).filter((r) => r.kind === "decision").at(-1)!;
+    expect(decision.payload).to.deep.include({ outcome: "approval_required" });
+    expect((decision.payload as { intent: Record<string, unknown> }).intent).to.include({
+      action: "govern",
+      governed_function: "reassignAccount",
+    });
+    const { approvalId, digest } = pending.details as { approvalId: string; digest: string };
+    const vote = {
+      intentDigest: digest,
+      approverId: "officer-1",
+      decision: "approve" as const,
+      expiresAt: FRIDAY_11H + 600,
+    };
+    await g.approvals.submit(await signApproval(officers[0], approvalId, vote, 31337));
+    const receipt = await (await g.gate.sendTransaction({ ...base, data: propose })).wait();
+    expect(receipt?.status).to.equal(1);
+    const proposalId = await g.f.consortium.proposalCount();
+    // Another member's proposal to reassign an account: the vote is judged by what the proposal calls.
+    await g.f.consortium.connect(g.f.banks[1].operator).propose(reassign, "merger, again");
+    const vote2 = g.f.consortium.interface.encodeFunctionData("approve", [proposalId + 1n]);
+    const held = await rejectionOf(g.gate.signTransaction({ ...base, data: vote2 }));
+    expect(isGateError(held, "GATE_APPROVALS_PENDING"), String(held)).to.be.true;
+    // A vote on a proposal of any other governed call stays under the target rules.
+    await g.f.consortium.connect(g.f.banks[1].operator).propose(governedCall(g.f.consortium, "setQuorum", [2, 3]), "q");
+    const vote3 = g.f.consortium.interface.encodeFunctionData("approve", [proposalId + 2n]);
+    expect(await g.gate.signTransaction({ ...base, data: vote3 })).to.match(/^0x/);
+  });
+
+  it("puts affirm-and-settle through policy as an affirmation: both legs decided, exposure reserved", async function () {
+    const base: TransactionRequest = { to: await g.f.engine.getAddress(), gasLimit: 500_000n, gasPrice: 0n };
+    const affirmAndSettle = (terms: Terms) => ({
+      ...base,
+      data: g.f.engine.interface.encodeFunctionData("affirmAndSettle", [terms]),
+    });
+    const over = await buyFromBeta(g.f, 30_000n, 1_000_00n);
+    const denied = await rejectionOf(g.gate.signTransaction(affirmAndSettle(over)));
+    expect(isGateError(denied, "GATE_DENIED"), String(denied)).to.be.true;
+    expect((denied as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include(
+      "SETTLEMENT_LIMIT_EXCEEDED",
+    );
+    const terms = await buyFromBeta(g.f, 100n, 1_000_00n);
+    await g.gate.signTransaction(await g.gate.populateTransaction(affirmAndSettle(terms)));
+    const signature = (await records(g.audit)).filter((r) => r.kind === "signature").at(-1)!;
+    expect(g.engine.reservation(signature.subject!)?.amount).to.equal(1_000_00n);
+    expect(g.engine.reservation(`${signature.subject!}:asset`)).to.include({ asset: "B30", amount: 100n });
+  });
+
   it("signs typed data only for allowed domains and never plain messages", async function () {
     const types = { Note: [{ name: "text", type: "string" }] };
     const ok = await g.gate.signTypedData({ name: "Allowed", chainId: 31337 }, types, { text: "hi" });
@@ -456,6 +517,47 @@ describe("PolicyGatedSigner", function () {
     expect(isGateError(await rejectionOf(g.gate.signTypedData({ name: "Allowed", chainId: 1 }, types, { text: "hi" }))))
       .to.be.true;
     expect(isGateError(await rejectionOf(g.gate.signMessage("hello")), "GATE_UNDECODABLE")).to.be.true;
+  });
+
+  it("signs typed data of a domain bound to a contract only for that verifying contract", async function () {
+    const types = { Note: [{ name: "text", type: "string" }] };
+    const engine = await g.f.engine.getAddress();
+    const bound = { name: "Bound", chainId: 31337, verifyingContract: engine };
+    expect(await g.gate.signTypedData(bound, types, { text: "hi" })).to.match(/^0x/);
+    for (const domain of [
+      { ...bound, verifyingContract: await g.f.cash.getAddress() },
+      { name: "Bound", chainId: 31337 },
+    ]) {
+      expect(
+        isGateError(await rejectionOf(g.gate.signTypedData(domain, types, { text: "hi" }))),
+        JSON.stringify(domain),
+      ).to.be.true;
+    }
+  });
+
+  it("never lets signatures under one explicit intent id share a reservation, nor a settlement take the caller's id", async function () {
+    const cash = await g.f.cash.getAddress();
+    const request = (amount: bigint) => ({
+      to: cash,
+      data: g.f.cash.interface.encodeFunctionData("transfer", [g.f.banks[1].account.address, amount]),
+      gasLimit: 100_000n,
+      gasPrice: 0n,
+      chainId: 31337n,
+    });
+    const op = g.gate.withContext({ intentId: "payment-7" });
+    await op.signTransaction(request(100_00n));
+    await op.signTransaction(request(100_00n));
+    await op.signTransaction(request(250_00n));
+    expect(g.engine.reservation("payment-7")?.amount).to.equal(100_00n);
+    expect(g.engine.reservation("payment-7#2")?.amount).to.equal(100_00n);
+    expect(g.engine.reservation("payment-7#3")?.amount).to.equal(250_00n);
+    const terms = await buyFromBeta(g.f, 10n, 1_000_00n);
+    const instruct = g.f.engine.interface.encodeFunctionData("instruct", [terms]);
+    const engine = await g.f.engine.getAddress();
+    await op.signTransaction({ ...request(0n), to: engine, data: instruct, gasLimit: 500_000n });
+    const id = (await records(g.audit)).filter((r) => r.kind === "signature").at(-1)!.subject!;
+    expect(id).to.equal(await g.f.engine.settlementId(terms).then((v) => ethers.toBeHex(v, 32)));
+    expect(g.engine.reservation("payment-7#4")).to.equal(undefined);
   });
 
   const fcOptions = (runs: number) => ({

@@ -106,6 +106,47 @@ describe("operator tasks through a bank's participant", function () {
     expect((await auditRecords(auditOf("beta"))).filter((r) => r.kind === "signature")).to.have.length(before);
   });
 
+  it("unwinds an affirmed settlement through both banks' policies and gives its exposure back", async function () {
+    const { id } = await runJson<{ id: string }>("settlement:instruct", {
+      ...dvp("CLI-UNWIND-1"),
+      participantConfig: configOf("beta"),
+    });
+    await runJson("settlement:affirm", { id, participantConfig: configOf("alpha") });
+    const proposed = await runJson<{ status: string; action: string }>("settlement:unwind", {
+      id,
+      reason: "cash account frozen",
+      participantConfig: configOf("alpha"),
+    });
+    expect(proposed).to.include({ action: "unwind proposed", status: "Affirmed" });
+    const approved = await runJson<{ status: string }>("settlement:unwind", {
+      id,
+      participantConfig: configOf("beta"),
+    });
+    expect(approved.status).to.equal("Unwound");
+    const beta = await auditRecords(auditOf("beta"));
+    const unwind = beta.filter((r) => r.kind === "decision" && r.subject === id).at(-1)!;
+    expect(unwind.payload).to.deep.include({ outcome: "allow" });
+    expect((unwind.payload as { intent: { action: string } }).intent.action).to.equal("approve_unwind");
+    // Its exposure was given back when the unwind executed.
+    const released = beta.filter((r) => r.kind === "reservation" && r.subject === id);
+    expect(released.map((r) => (r.payload as { reason: string }).reason)).to.include("unwound");
+  });
+
+  it("lists what a bank has pending, and fills a nonce only once operations approve it", async function () {
+    const listed = await runJson<{ pending: unknown[]; unresolved: unknown[] }>("participant:pending", {
+      participantConfig: configOf("gamma"),
+    });
+    expect(listed).to.deep.include({ pending: [], unresolved: [] });
+    const gamma = banks.find((b) => b.short === "gamma")!;
+    const nonce = await hre.ethers.provider.getTransactionCount(gamma.address, "latest");
+    await expectTaskError(
+      hre.run("participant:pending", { participantConfig: configOf("gamma"), fill: String(nonce) }),
+      ErrorCode.GateApprovalsPending,
+      /NONCE_FILL_REQUIRES_APPROVAL|approvals pending/,
+    );
+    expect(await hre.ethers.provider.getTransactionCount(gamma.address, "pending")).to.equal(nonce);
+  });
+
   it("anchors the bank's own audit log head through its participant", async function () {
     const anchored = await runJson<{ head: { seq: number }; blockNumber: number }>("audit:anchor", {
       participantConfig: configOf("gamma"),

@@ -135,6 +135,34 @@ describe("settlement tasks", function () {
     });
   });
 
+  describe("an affirmed settlement that cannot settle", function () {
+    it("is unwound when both parties' banks approve: both escrowed legs go back", async function () {
+      const { id } = await runJson<StepOutput>("settlement:instruct", { ...dvp("T-UNWIND-1"), from: SIGNER.beta });
+      await runJson("settlement:affirm", { id, from: SIGNER.alpha });
+      const proposed = await runJson<StepOutput>("settlement:unwind", {
+        id,
+        from: SIGNER.alpha,
+        reason: "cash account frozen",
+      });
+      expect(proposed.action).to.equal("unwind proposed");
+      expect(proposed.status).to.equal("Affirmed");
+      expect(proposed.approvedBy).to.deep.equal(["Alpha Bank (1)"]);
+      const approved = await runJson<StepOutput>("settlement:unwind", { id, from: SIGNER.beta });
+      expect(approved.action).to.equal("unwind approved");
+      expect(approved.status).to.equal("Unwound");
+      expect(approved.events).to.include("SettlementUnwound");
+    });
+  });
+
+  describe("affirm and settle in one call", function () {
+    it("settles straight from the instruction, opening the reversal window", async function () {
+      const { id } = await runJson<StepOutput>("settlement:instruct", { ...dvp("T-AAS-1"), from: SIGNER.beta });
+      const out = await runJson<StepOutput>("settlement:affirm-and-settle", { id, from: SIGNER.alpha });
+      expect(out.status).to.equal("Settled");
+      expect(out.events).to.deep.equal(["SettlementAffirmed", "SettlementSettled"]);
+    });
+  });
+
   describe("an instruction left unaffirmed", function () {
     it("expires after the affirmation window and is released by anyone", async function () {
       const fop = { ...dvp("T-RELEASE-1", "10"), kind: "fop", cash: undefined, cashAmount: undefined };

@@ -10,13 +10,22 @@
  * - Both legs of a delivery versus payment go through policy: the cash leg under the settlement's id, the asset
  *   leg under the id with `:asset` appended, each with its own reservation; free of payment has the delivered
  *   asset only. The counterparty is the party that is not this bank's account.
- * - A member that is not a party may only vote on a reversal (`approveReversal`, for a quorum); its policy
- *   judges that vote against the seller as counterparty. Every other step of others' settlements is refused.
+ * - A member that is not a party may only vote on a reversal (`approveReversal`) or ask for and vote on an unwind
+ *   (`proposeUnwind`, `approveUnwind`), for a quorum; its policy judges that vote against the seller as
+ *   counterparty. Every other step of others' settlements is refused.
+ * - `affirmAndSettle` is an affirmation (`affirm_and_settle`): both legs through policy, exposure reserved.
+ *   `proposeUnwind` and `approveUnwind` (`unwind`, `approve_unwind`) only give escrow back, like cancel and release.
+ * - Consortium governed calls that move or reassign what members hold (`reassignAccount`, `recoverStray`,
+ *   `resetAnchor`) go through policy as `govern` intents, whether the bank proposes one (`propose`, whose data is
+ *   decoded here) or approves, queues or executes one (`approve`, `queue`, `execute`: the gate reads the
+ *   proposal's data from the chain). Other consortium calls are allowed only when the consortium is an allowed
+ *   target. The token's `returnEscrow` and the engine's `recoverStray` are the engine's and the consortium's own
+ *   calls: a bank never signs them (undecodable).
  * - `approve(engine, amount)` on a consortium token is allowed without a policy decision: the engine only pulls
  *   tokens on instruct and affirm, which pass the gate themselves. Approving any other spender is undecodable.
  */
 import { getAddress, keccak256, type FunctionFragment, type Interface } from "ethers";
-import { PermissionedToken__factory, SettlementEngine__factory } from "../../../typechain-types";
+import { Consortium__factory, PermissionedToken__factory, SettlementEngine__factory } from "../../../typechain-types";
 import type { Action } from "../../policy";
 import type { SettlementTerms } from "../../settlement";
 import { decodeStaticCall } from "./static-abi";
@@ -44,12 +53,23 @@ export type DecodedCall =
       /** A DvP's asset leg: judged by the policy too, with its own reservation. */
       assetLeg?: { token: string; amount: bigint };
     }
+  | {
+      kind: "governance";
+      /** The consortium function signed (`propose`, `approve`, `queue`, `execute`). */
+      function: string;
+      /** The governed function the proposal calls, when known (`propose`); read from the chain otherwise. */
+      governed?: string;
+      /** The proposal voted on (absent for `propose`). */
+      proposalId?: bigint;
+    }
   | { kind: "allowed"; function: string; reason: string }
   | { kind: "refused"; function: string; reason: string }
   | { kind: "undecodable"; reason: string };
 
 export interface CallDecoderOptions {
   engine: string;
+  /** The consortium: its governed calls that move or reassign holdings go through policy (see the module comment). */
+  consortium?: string;
   tokens: readonly string[];
   /** This bank's accounts: a settlement party among them is the bank's own side. */
   accounts: readonly string[];
@@ -70,7 +90,19 @@ const ENGINE_ACTIONS: Record<string, Action> = {
   release: "release",
   proposeReversal: "reverse",
   approveReversal: "approve_reversal",
+  affirmAndSettle: "affirm_and_settle",
+  proposeUnwind: "unwind",
+  approveUnwind: "approve_unwind",
 };
+
+/** Steps a member that is not a party may sign: votes of a quorum. */
+const QUORUM_ACTIONS: readonly Action[] = ["approve_reversal", "unwind", "approve_unwind"];
+
+/** Consortium governed functions judged by the bank's policy (a `govern` intent). */
+export const POLICY_GOVERNED_FUNCTIONS: readonly string[] = ["reassignAccount", "recoverStray", "resetAnchor"];
+
+/** Consortium functions that act on an existing proposal by id. */
+const PROPOSAL_STEPS = new Set(["approve", "queue", "execute"]);
 
 export class CallDecoder {
   readonly #engine: string;
@@ -80,9 +112,12 @@ export class CallDecoder {
   readonly #allowedCalls: Set<string>;
   readonly #engineInterface: Interface = SettlementEngine__factory.createInterface();
   readonly #tokenInterface: Interface = PermissionedToken__factory.createInterface();
+  readonly #consortiumInterface: Interface = Consortium__factory.createInterface();
+  readonly #consortium: string | undefined;
 
   constructor(options: CallDecoderOptions) {
     this.#engine = getAddress(options.engine);
+    this.#consortium = options.consortium === undefined ? undefined : getAddress(options.consortium);
     this.#tokens = new Set(options.tokens.map((t) => getAddress(t)));
     this.#accounts = new Set(options.accounts.map((a) => getAddress(a)));
     this.#allowedTargets = new Set((options.allowedTargets ?? []).map((t) => getAddress(t)));
@@ -93,12 +128,22 @@ export class CallDecoder {
 
   decode(call: CallToSign): DecodedCall {
     const to = getAddress(call.to);
-    const selector = call.data.slice(0, 10).toLowerCase();
     if (to === this.#engine) return this.#decodeEngine(call);
+    if (to === this.#consortium) {
+      const decoded = this.#decodeConsortium(call);
+      if (decoded !== undefined) return decoded;
+    }
     if (this.#tokens.has(to)) {
       const decoded = this.#decodeToken(to, call);
       if (decoded.kind !== "undecodable") return decoded;
     }
+    return this.byTarget(call);
+  }
+
+  /** What configuration alone says of `call`: allowed (its target, or its function) or undecodable. */
+  byTarget(call: CallToSign): DecodedCall {
+    const to = getAddress(call.to);
+    const selector = call.data.slice(0, 10).toLowerCase();
     if (this.#allowedTargets.has(to)) return { kind: "allowed", function: selector, reason: "target allowed" };
     if (this.#allowedCalls.has(`${to}:${selector}`)) {
       return { kind: "allowed", function: selector, reason: "function allowed" };
@@ -125,7 +170,7 @@ export class CallDecoder {
     };
     const ours = this.#accounts.has(terms.seller) ? "seller" : this.#accounts.has(terms.buyer) ? "buyer" : null;
     // A member may vote on other members' reversal (a quorum reverses a trade); it is judged against the seller.
-    if (ours === null && action !== "approve_reversal") {
+    if (ours === null && !QUORUM_ACTIONS.includes(action)) {
       return { kind: "refused", function: parsed.name, reason: "NOT_A_PARTY: neither party is this bank's account" };
     }
     const dvp = terms.kind === 0;
@@ -141,6 +186,35 @@ export class CallDecoder {
       counterpartyAccount: ours === "seller" ? terms.buyer : terms.seller,
       ...(dvp ? { assetLeg: { token: terms.asset, amount: terms.assetAmount } } : {}),
     };
+  }
+
+  /**
+   * The governed function `data` (a proposal's call) invokes, when the bank's policy judges it; undefined for
+   * any other governed call.
+   */
+  policyGoverned(data: string): string | undefined {
+    const fragment = functionsBySelector(this.#consortiumInterface).get(data.slice(0, 10).toLowerCase());
+    return fragment !== undefined && POLICY_GOVERNED_FUNCTIONS.includes(fragment.name) ? fragment.name : undefined;
+  }
+
+  /** A consortium call through policy, or undefined when it is none of those (then the target rules apply). */
+  #decodeConsortium(call: CallToSign): DecodedCall | undefined {
+    const parsed = this.#parse(this.#consortiumInterface, call);
+    if (parsed === null) return undefined;
+    if (call.value !== 0n)
+      return {
+        kind: "refused",
+        function: parsed.name,
+        reason: "VALUE_NOT_ALLOWED: a consortium call never sends value",
+      };
+    if (parsed.name === "propose") {
+      const governed = this.policyGoverned(String(parsed.args[0]));
+      return governed === undefined ? undefined : { kind: "governance", function: "propose", governed };
+    }
+    if (PROPOSAL_STEPS.has(parsed.name)) {
+      return { kind: "governance", function: parsed.name, proposalId: BigInt(parsed.args[0] as bigint) };
+    }
+    return undefined;
   }
 
   #decodeToken(token: string, call: CallToSign): DecodedCall {

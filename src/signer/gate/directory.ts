@@ -13,6 +13,8 @@ export interface GateDirectory {
   counterpartyOf(account: string): Promise<string | undefined>;
   /** The policy's symbol for `token` (undefined when it is not one of the bank's configured tokens). */
   symbolOf(token: string): Promise<string | undefined>;
+  /** The call a consortium proposal would make (its `data`); without it, votes on proposals are not judged. */
+  proposalData?(proposalId: bigint): Promise<string>;
 }
 
 /** Reads the consortium's member registry (caching each answer); tokens come from the bank's configured list. */
@@ -37,6 +39,8 @@ export function onChainDirectory(
       return hit;
     },
     symbolOf: (token) => Promise.resolve(symbols.get(getAddress(token))),
+    // Read each time: a proposal's data never changes, but an id not yet proposed must not be cached as empty.
+    proposalData: async (proposalId) => (await registry.proposal(proposalId)).data,
   };
 }
 

@@ -43,6 +43,19 @@ import { GateApprovalsPendingError, GateDeniedError, GateError } from "./errors"
 import { ASSET_LEG, numbered, serialize, signingKeyOf } from "./signing-keys";
 
 export type KeyTier = "hot" | "warm" | "cold";
+
+/** A call the policy judges: a settlement step or token call, or a governed call of the consortium. */
+type Judged =
+  | Extract<DecodedCall, { kind: "intent" }>
+  | { kind: "governance"; action: "govern"; function: string; governed: string; settlementId?: undefined }
+  | { kind: "nonce_fill"; action: "fill_nonce"; function: "fillNonce"; nonce: number; settlementId?: undefined };
+
+/** The intents of one signature, the approval id they share and what approvers sign. */
+interface Prepared {
+  intents: ({ intent_id: string; initiator: Initiator } & Record<string, unknown>)[];
+  step: string;
+  subject: { intent_id: string; initiator: Initiator } & Record<string, unknown>;
+}
 export type AmlResult = "clear" | "medium" | "hit";
 
 /** Who asks for a signature: the policy's `initiator`. */
@@ -143,7 +156,26 @@ export class PolicyGatedSigner extends AbstractSigner {
       const reason = `CHAIN_ID_MISMATCH: the call names chain ${request.chainId}, the configured network is ${chainId}`;
       throw await this.#refuse("transaction", reason, payloadHash);
     }
-    const decoded = this.#o.decoder.decode(call);
+    const signable = { ...request, to, chainId };
+    if (to === (await this.getAddress()) && call.value === 0n && call.data === "0x") {
+      // A zero-value transfer to itself fills a nonce: only with the nonce named, and only as operations allow.
+      if (request.nonce == null) {
+        throw await this.#refuse("nonce fill", "NONCE_FILL_WITHOUT_NONCE: a nonce fill names its nonce", payloadHash);
+      }
+      const judged: Judged = { kind: "nonce_fill", action: "fill_nonce", function: "fillNonce", nonce: request.nonce };
+      const key = signingKeyOf(judged, this.#context.intentId, payloadHash);
+      return serialize(this.#o.engine, key, () => this.#signIntent(judged, signable, key, payloadHash));
+    }
+    let decoded = this.#o.decoder.decode(call);
+    if (decoded.kind === "governance") {
+      const governed = decoded.governed ?? (await this.#proposalGoverned(decoded.proposalId!, payloadHash));
+      if (governed !== undefined) {
+        const judged: Judged = { kind: "governance", action: "govern", function: decoded.function, governed };
+        const key = signingKeyOf(judged, this.#context.intentId, payloadHash);
+        return serialize(this.#o.engine, key, () => this.#signIntent(judged, signable, key, payloadHash));
+      }
+      decoded = this.#o.decoder.byTarget(call);
+    }
     if (decoded.kind === "undecodable") throw await this.#refuse(call.data.slice(0, 10), decoded.reason, payloadHash);
     if (decoded.kind === "refused") throw await this.#refuse(decoded.function, decoded.reason, payloadHash);
     if (decoded.kind === "allowed" && call.value !== 0n) {
@@ -153,11 +185,12 @@ export class PolicyGatedSigner extends AbstractSigner {
         payloadHash,
       );
     }
-    const signable = { ...request, to, chainId };
     if (decoded.kind === "intent") {
-      const key = signingKeyOf(decoded, this.#context.intentId, payloadHash);
-      return serialize(this.#o.engine, key, () => this.#signIntent(decoded, signable, key, payloadHash));
+      const intent = decoded;
+      const key = signingKeyOf(intent, this.#context.intentId, payloadHash);
+      return serialize(this.#o.engine, key, () => this.#signIntent(intent, signable, key, payloadHash));
     }
+    if (decoded.kind !== "allowed") throw await this.#refuse(decoded.function, "not decodable", payloadHash);
     await this.#record("decision", payloadHash, { stage: "gate", outcome: "allow", reason: decoded.reason });
     const serialized = await this.#o.inner.signTransaction(signable);
     await this.#recordSignature(serialized, payloadHash, null, payloadHash);
@@ -169,12 +202,7 @@ export class PolicyGatedSigner extends AbstractSigner {
    * reservation and approvals), an approval it relies on is consumed before the key signs, and the signature
    * is counted under `key` before it is released.
    */
-  async #signIntent(
-    decoded: Extract<DecodedCall, { kind: "intent" }>,
-    request: TransactionRequest,
-    key: string,
-    payloadHash: string,
-  ): Promise<string> {
+  async #signIntent(decoded: Judged, request: TransactionRequest, key: string, payloadHash: string): Promise<string> {
     const ordinal = this.#o.engine.signatures(key);
     const { decisions, approval } = await this.#decide(decoded, payloadHash, key, ordinal);
     const decision = decisions[0];
@@ -263,11 +291,92 @@ export class PolicyGatedSigner extends AbstractSigner {
    * what the legs reserved.
    */
   async #decide(
-    decoded: Extract<DecodedCall, { kind: "intent" }>,
+    decoded: Judged,
     payloadHash: string,
     key: string,
     ordinal: number,
   ): Promise<{ decisions: EngineDecision[]; approval?: string }> {
+    const { intents, step, subject } =
+      decoded.kind === "intent"
+        ? await this.#settlementIntents(decoded, payloadHash, key, ordinal)
+        : await this.#operationalIntent(
+            decoded.action,
+            decoded.kind === "governance" ? { governed_function: decoded.governed } : { nonce: decoded.nonce },
+            payloadHash,
+            numbered(key, ordinal),
+          );
+    const status = await this.#approvalStatus(step, intentDigest(subject));
+    const decisions: EngineDecision[] = [];
+    let demand: EngineDecision | undefined;
+    for (const intent of intents) {
+      const decision = await this.#o.engine.evaluate({ ...intent, approvals: status?.approvals ?? [] });
+      if (decision.outcome === "allow") decisions.push(decision);
+      else if (decision.outcome === "deny" || this.#o.approvals === undefined) {
+        await this.#releaseNew(decisions);
+        throw new GateDeniedError(decision.reasons, {
+          intentId: decision.intentId,
+          decisionId: decision.decisionId,
+          action: decoded.action,
+        });
+      } else if (demand === undefined || decision.approvals.required > demand.approvals.required) demand = decision;
+    }
+    if (demand === undefined) return { decisions, ...(status?.state === "approved" ? { approval: step } : {}) };
+    await this.#releaseNew(decisions);
+    const opened = await this.#o.approvals!.request(subject, demand);
+    throw new GateApprovalsPendingError({
+      intentId: intents[0].intent_id,
+      approvalId: step,
+      digest: opened.digest,
+      required: demand.approvals.required,
+      roles: demand.approvals.roles,
+      approved: opened.approvals.length,
+      decisionId: demand.decisionId,
+    });
+  }
+
+  /** The governed function a proposal calls when the policy judges it (undefined: the target rules apply). */
+  async #proposalGoverned(proposalId: bigint, payloadHash: string): Promise<string | undefined> {
+    const directory = this.#o.directory;
+    if (directory.proposalData === undefined) return undefined;
+    let data: string;
+    try {
+      data = await directory.proposalData(proposalId);
+    } catch (error) {
+      const reason = `UNKNOWN_PROPOSAL: proposal ${proposalId} could not be read (${(error as Error).message})`;
+      throw await this.#refuse("proposal", reason, payloadHash);
+    }
+    return this.#o.decoder.policyGoverned(data);
+  }
+
+  /** A governed call's or nonce fill's one intent: no counterparty, asset or amount; approvals under `id/<action>`. */
+  async #operationalIntent(
+    action: "govern" | "fill_nonce",
+    fields: { governed_function: string } | { nonce: number },
+    payloadHash: string,
+    id: string,
+  ): Promise<Prepared> {
+    const signer = await this.getAddress();
+    const tier = typeof this.#o.keyTier === "string" ? this.#o.keyTier : this.#o.keyTier.tierOf(signer);
+    const intent = {
+      action,
+      intent_id: id,
+      initiator: this.#context.initiator ?? this.#o.initiator,
+      ...fields,
+      aml: "clear",
+      key_tier: tier,
+      payload_hash: payloadHash,
+    };
+    const step = `${id}/${action}`;
+    return { intents: [intent], step, subject: { ...intent, intent_id: step } };
+  }
+
+  /** A settlement step's or token call's intents: one per leg (a DvP's cash leg, then its asset leg). */
+  async #settlementIntents(
+    decoded: Extract<DecodedCall, { kind: "intent" }>,
+    payloadHash: string,
+    key: string,
+    ordinal: number,
+  ): Promise<Prepared> {
     const directory = this.#o.directory;
     const legs = [{ token: decoded.token, amount: decoded.amount, suffix: "" }];
     if (decoded.assetLeg !== undefined) legs.push({ ...decoded.assetLeg, suffix: ASSET_LEG });
@@ -307,33 +416,7 @@ export class PolicyGatedSigner extends AbstractSigner {
       intent_id: step,
       ...(second === undefined ? {} : { asset_leg: { asset: second.asset, amount: second.amount } }),
     };
-    const status = await this.#approvalStatus(step, intentDigest(subject));
-    const decisions: EngineDecision[] = [];
-    let demand: EngineDecision | undefined;
-    for (const intent of intents) {
-      const decision = await this.#o.engine.evaluate({ ...intent, approvals: status?.approvals ?? [] });
-      if (decision.outcome === "allow") decisions.push(decision);
-      else if (decision.outcome === "deny" || this.#o.approvals === undefined) {
-        await this.#releaseNew(decisions);
-        throw new GateDeniedError(decision.reasons, {
-          intentId: decision.intentId,
-          decisionId: decision.decisionId,
-          action: decoded.action,
-        });
-      } else if (demand === undefined || decision.approvals.required > demand.approvals.required) demand = decision;
-    }
-    if (demand === undefined) return { decisions, ...(status?.state === "approved" ? { approval: step } : {}) };
-    await this.#releaseNew(decisions);
-    const opened = await this.#o.approvals!.request(subject, demand);
-    throw new GateApprovalsPendingError({
-      intentId: first.intent_id,
-      approvalId: step,
-      digest: opened.digest,
-      required: demand.approvals.required,
-      roles: demand.approvals.roles,
-      approved: opened.approvals.length,
-      decisionId: demand.decisionId,
-    });
+    return { intents, step, subject };
   }
 
   /** Gives back the reservations these decisions made (not those they found held by an earlier signature). */

@@ -11,7 +11,7 @@ import type { DecodedCall } from "./decode";
  * id, else the call's payload hash. Never the caller's id for a settlement: two settlements cannot share one.
  */
 export function signingKeyOf(
-  decoded: Extract<DecodedCall, { kind: "intent" }>,
+  decoded: Pick<Extract<DecodedCall, { kind: "intent" }>, "settlementId" | "action">,
   intentId: string | undefined,
   payloadHash: string,
 ): string {
