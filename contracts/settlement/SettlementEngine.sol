@@ -48,7 +48,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         });
         _records[id] = r;
         _emitInstructed(id, terms, ctx.operatorMember, r);
-        _escrowLeg(terms, sellerInstructed);
+        _lockLeg(terms, sellerInstructed, id);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -64,7 +64,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         r.status = Status.Affirmed;
         emit SettlementAffirmed(id, counterparty, msg.sender, ctx.params.policyVersion);
         emit SettlementLocked(id, ctx.params.policyVersion);
-        _escrowLeg(terms, !sellerInstructed);
+        _lockLeg(terms, !sellerInstructed, id);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -96,8 +96,10 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         r.status = Status.Settled;
         r.finalAt = finalAt;
         emit SettlementSettled(id, msg.sender, finalAt, ctx.params.policyVersion);
-        IERC20(terms.asset).safeTransfer(terms.buyer, terms.assetAmount);
-        if (terms.kind == Kind.DvP) IERC20(terms.cash).safeTransfer(terms.seller, terms.cashAmount);
+        IPermissionedToken(terms.asset).transferLocked(terms.seller, terms.buyer, terms.assetAmount);
+        if (terms.kind == Kind.DvP) {
+            IPermissionedToken(terms.cash).transferLocked(terms.buyer, terms.seller, terms.cashAmount);
+        }
     }
 
     /// @inheritdoc ISettlementEngine
@@ -111,7 +113,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
         r.status = Status.Cancelled;
         emit SettlementCancelled(id, msg.sender, reason, _consortium.policyVersion());
-        _returnLeg(terms, sellerInstructed, id);
+        _unlockLeg(terms, sellerInstructed, id);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -125,7 +127,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         uint64 version = _consortium.policyVersion();
         emit SettlementExpired(id, deadline, version);
         emit SettlementReleased(id, msg.sender, version);
-        _returnLeg(terms, r.sellerInstructed, id);
+        _unlockLeg(terms, r.sellerInstructed, id);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -314,12 +316,13 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
         _records[id].status = Status.Unwound;
         emit SettlementUnwound(id, msg.sender, byParties, ctx.params.policyVersion);
-        _returnLeg(terms, true, id);
-        _returnLeg(terms, false, id);
+        _unlockLeg(terms, true, id);
+        _unlockLeg(terms, false, id);
     }
 
     /// @dev Whether `token` is a permissioned token bound to this engine: it answers `settlementEngine()` with this
-    /// address. Such a token lets nothing but escrow into the engine, so all the engine holds of it is escrow.
+    /// address. Such a token locks legs in place and refuses every transfer or mint into the engine, so the engine
+    /// never holds any of it.
     function _isBound(address token) private view returns (bool) {
         (bool ok, bytes memory data) = token.staticcall(abi.encodeCall(IPermissionedToken.settlementEngine, ()));
         return ok && data.length == 32 && abi.decode(data, (address)) == address(this);
@@ -329,45 +332,42 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         if (!_isBound(token)) revert SettlementAssetNotEligible(token);
     }
 
-    /// @dev Pulls the leg of one side into escrow: the seller's asset, or the buyer's cash (none for FoP).
+    /// @dev Locks the leg of one side in its owner's account: the seller's asset, or the buyer's cash (none for FoP).
     /// The account is not arbitrary: callers checked that `msg.sender` acts for the member the account is
-    /// registered to, and the account itself approved the engine.
-    function _escrowLeg(Terms calldata terms, bool sellerSide) private {
+    /// registered to, and the token spends the account's own allowance to the engine.
+    function _lockLeg(Terms calldata terms, bool sellerSide, uint256 id) private {
         if (sellerSide) {
             _requireBound(terms.asset);
-            // slither-disable-next-line arbitrary-send-erc20
-            IERC20(terms.asset).safeTransferFrom(terms.seller, address(this), terms.assetAmount);
+            IPermissionedToken(terms.asset).lock(terms.seller, terms.assetAmount, id);
         } else if (terms.kind == Kind.DvP) {
             _requireBound(terms.cash);
-            // slither-disable-next-line arbitrary-send-erc20
-            IERC20(terms.cash).safeTransferFrom(terms.buyer, address(this), terms.cashAmount);
+            IPermissionedToken(terms.cash).lock(terms.buyer, terms.cashAmount, id);
         }
     }
 
-    /// @dev Settles in one step: the instructing side's leg leaves escrow, the counterparty's moves from its account
-    /// to the instructing side. The account is not arbitrary: the caller was checked to act for its member, and the
-    /// account itself approved the engine.
+    /// @dev Settles in one step: the instructing side's locked leg is delivered, the counterparty's moves from its
+    /// account to the instructing side. The account is not arbitrary: the caller was checked to act for its member,
+    /// and the account itself approved the engine.
     function _deliverDirect(Terms calldata terms, bool sellerInstructed) private {
         bool dvp = terms.kind == Kind.DvP;
         if (sellerInstructed) {
-            IERC20(terms.asset).safeTransfer(terms.buyer, terms.assetAmount);
+            IPermissionedToken(terms.asset).transferLocked(terms.seller, terms.buyer, terms.assetAmount);
             // slither-disable-next-line arbitrary-send-erc20
             if (dvp) IERC20(terms.cash).safeTransferFrom(terms.buyer, terms.seller, terms.cashAmount);
         } else {
             // slither-disable-next-line arbitrary-send-erc20
             IERC20(terms.asset).safeTransferFrom(terms.seller, terms.buyer, terms.assetAmount);
-            if (dvp) IERC20(terms.cash).safeTransfer(terms.seller, terms.cashAmount);
+            if (dvp) IPermissionedToken(terms.cash).transferLocked(terms.buyer, terms.seller, terms.cashAmount);
         }
     }
 
-    /// @dev Returns the escrowed leg of one side to the account it came from. The token's `returnEscrow` does not
-    /// depend on that account's current eligibility, on freezes or on the token's pause, so a return always
-    /// succeeds.
-    function _returnLeg(Terms calldata terms, bool sellerSide, uint256 id) private {
+    /// @dev Unlocks the leg of one side in its owner's account. The token's `unlock` does not depend on that
+    /// account's current eligibility, on freezes or on the token's pause, so an unlock always succeeds.
+    function _unlockLeg(Terms calldata terms, bool sellerSide, uint256 id) private {
         if (sellerSide) {
-            IPermissionedToken(terms.asset).returnEscrow(terms.seller, terms.assetAmount, id);
+            IPermissionedToken(terms.asset).unlock(terms.seller, terms.assetAmount, id);
         } else if (terms.kind == Kind.DvP) {
-            IPermissionedToken(terms.cash).returnEscrow(terms.buyer, terms.cashAmount, id);
+            IPermissionedToken(terms.cash).unlock(terms.buyer, terms.cashAmount, id);
         }
     }
 }
