@@ -8,8 +8,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// may hold or receive. An issuer mints and burns; compliance freezes an address whole or in part; the settlement
 /// engine alone may force a transfer, and only to carry out a reversal.
 ///
-/// Settlement legs are locked in place: the engine locks a leg in its owner's account (with the owner's allowance,
-/// as a pull into escrow would need), the locked tokens stay in that account's balance but cannot be sent, burnt or
+/// Settlement legs are locked in place: the engine locks a leg in its owner's account (spending the owner's allowance
+/// to the engine), the locked tokens stay in that account's balance but cannot be sent, burnt or
 /// forced away, and the engine later either delivers them (`transferLocked`) or unlocks them (`unlock`). The engine
 /// itself never holds this token: a transfer or a mint to it is refused, so the sum of all locked amounts is
 /// exactly the open legs. An unlock restores the owner's position whatever happened since: it does not check the

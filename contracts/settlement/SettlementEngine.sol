@@ -10,8 +10,8 @@ import {ISettlementEngine} from "../interfaces/ISettlementEngine.sol";
 import {MemberSet} from "../libraries/MemberSet.sol";
 
 /// @title SettlementEngine
-/// @notice Escrow-based DvP and FoP settlement between consortium members, with a reversal window and explicit
-/// finality. Every escrowed leg has a way back (cancel, release, unwind) that returns it to the account it came
+/// @notice DvP and FoP settlement between consortium members with legs locked in place, a reversal window and explicit
+/// finality. Every locked leg has a way back (cancel, release, unwind) that unlocks it in the account it came
 /// from whatever happened to that account since. Every function that moves tokens is guarded against re-entry and
 /// follows checks, effects, interactions.
 contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
@@ -87,15 +87,19 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
     /// @inheritdoc ISettlementEngine
     function settle(Terms calldata terms) external nonReentrant returns (uint256 id) {
-        IConsortium.SettlementContext memory ctx = _context(terms, false);
+        // The hot path reads the consortium's flat answer straight into locals, without a context struct in memory.
+        (uint8 operator, uint8 seller, uint8 buyer, bool paused, uint32 window, uint64 version) = _consortium
+            .partyContext(msg.sender, terms.seller, terms.buyer);
+        if (paused) revert SettlementPaused();
+        if (operator == 0) revert SettlementNotMember(msg.sender);
         Record storage r;
         (id, r) = _recordIn(terms, Status.Affirmed);
-        _requireParty(id, ctx);
+        if (operator != seller && operator != buyer) revert SettlementNotParty(id, msg.sender);
 
-        uint40 finalAt = uint40(block.timestamp + ctx.params.reversalWindow);
+        uint40 finalAt = uint40(block.timestamp + window);
         r.status = Status.Settled;
         r.finalAt = finalAt;
-        emit SettlementSettled(id, msg.sender, finalAt, ctx.params.policyVersion);
+        emit SettlementSettled(id, msg.sender, finalAt, version);
         IPermissionedToken(terms.asset).transferLocked(terms.seller, terms.buyer, terms.assetAmount);
         if (terms.kind == Kind.DvP) {
             IPermissionedToken(terms.cash).transferLocked(terms.buyer, terms.seller, terms.cashAmount);
@@ -223,25 +227,39 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev Reads parties, caps and parameters in one call and enforces the pause and membership of the caller.
+    /// @dev Reads parties and parameters in one call, with the caps when `withCaps` (only `instruct` needs them and
+    /// the affirmation window), and enforces the pause and membership of the caller. Without caps it reads the lean
+    /// `partyContext`: `ctx.params` then holds only `paused`, `reversalWindow` and `policyVersion`.
     function _context(
         Terms calldata terms,
         bool withCaps
     ) private view returns (IConsortium.SettlementContext memory ctx) {
-        ctx = _consortium.settlementContext(
-            msg.sender,
-            terms.seller,
-            terms.buyer,
-            withCaps ? terms.asset : address(0),
-            withCaps ? terms.cash : address(0)
-        );
+        if (withCaps) {
+            ctx = _consortium.settlementContext(msg.sender, terms.seller, terms.buyer, terms.asset, terms.cash);
+        } else {
+            ctx = _partyContext(terms);
+        }
         if (ctx.params.paused) revert SettlementPaused();
         if (ctx.operatorMember == 0) revert SettlementNotMember(msg.sender);
     }
 
-    /// @dev Like `_context` without caps, for steps that only return escrow: membership of the caller, no pause.
+    /// @dev The caller's and the parties' members, the pause, the reversal window and the policy version, from the
+    /// consortium's `partyContext` (a flat answer costs far less to decode than the full `SettlementContext`).
+    function _partyContext(Terms calldata terms) private view returns (IConsortium.SettlementContext memory ctx) {
+        IConsortium.Params memory p = ctx.params;
+        (
+            ctx.operatorMember,
+            ctx.sellerMember,
+            ctx.buyerMember,
+            p.paused,
+            p.reversalWindow,
+            p.policyVersion
+        ) = _consortium.partyContext(msg.sender, terms.seller, terms.buyer);
+    }
+
+    /// @dev Like `_context` without caps, for steps that only unlock legs: membership of the caller, no pause.
     function _memberContext(Terms calldata terms) private view returns (IConsortium.SettlementContext memory ctx) {
-        ctx = _consortium.settlementContext(msg.sender, terms.seller, terms.buyer, address(0), address(0));
+        ctx = _partyContext(terms);
         if (ctx.operatorMember == 0) revert SettlementNotMember(msg.sender);
     }
 
@@ -304,7 +322,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     }
 
     /// @dev Records an unwind approval and unwinds once both parties' members or a quorum of active members
-    /// approved: both escrowed legs go back to the accounts they came from.
+    /// approved: both locked legs are unlocked in the accounts they came from.
     function _approveUnwind(Terms calldata terms, uint256 id, IConsortium.SettlementContext memory ctx) private {
         uint256 approvals = _unwindApprovals[id] | MemberSet.bit(ctx.operatorMember);
         _unwindApprovals[id] = approvals;

@@ -109,7 +109,7 @@ contract PermissionedToken is IPermissionedToken, ERC20, Pausable, AccessControl
 
     /// @inheritdoc IPermissionedToken
     function lock(address account, uint256 amount, uint256 settlementId) external onlyEngine whenNotPaused {
-        // The account's consent, exactly as for a pull into escrow: it approved the engine.
+        // The account's consent, as for any pull by the engine: it approved the engine.
         _spendAllowance(account, _engine, amount);
         Holding memory h = _holdings[account];
         _checkSender(account, h, amount);
@@ -135,16 +135,14 @@ contract PermissionedToken is IPermissionedToken, ERC20, Pausable, AccessControl
 
     /// @inheritdoc IPermissionedToken
     function transferLocked(address from, address to, uint256 amount) external onlyEngine whenNotPaused {
-        Holding memory h = _holdings[from];
-        if (amount > h.locked) revert TokenInsufficientLocked(from, h.locked, amount);
-        _checkReceiver(to);
+        Holding storage h = _holdings[from];
+        (uint112 balance, uint112 locked) = (h.balance, h.locked);
+        if (amount > locked) revert TokenInsufficientLocked(from, locked, amount);
         // Cannot underflow: amount <= locked <= balance.
         unchecked {
-            h.locked -= uint112(amount);
-            h.balance -= uint112(amount);
+            (h.balance, h.locked) = (balance - uint112(amount), locked - uint112(amount));
         }
-        _holdings[from] = h;
-        _credit(to, amount);
+        _receive(to, amount);
         emit Transfer(from, to, amount);
     }
 
@@ -210,8 +208,7 @@ contract PermissionedToken is IPermissionedToken, ERC20, Pausable, AccessControl
                 _totalSupply -= value;
             }
         } else {
-            _checkReceiver(to);
-            _credit(to, value);
+            _receive(to, value);
         }
         emit Transfer(from, to, value);
     }
@@ -230,17 +227,15 @@ contract PermissionedToken is IPermissionedToken, ERC20, Pausable, AccessControl
         }
     }
 
-    /// @dev Who may receive: an account registered to an active member, not frozen whole. Never the engine: legs
-    /// are locked where they are, so nothing of this token ever belongs in the engine.
-    function _checkReceiver(address to) private view {
-        if (_holdings[to].frozen) revert TokenAddressFrozen(to);
+    /// @dev Credits `to` after the receiver rules: registered to an active member and not frozen whole. Never the
+    /// engine: legs are locked where they are, so nothing of this token ever belongs in the engine.
+    function _receive(address to, uint256 value) private {
+        Holding storage h = _holdings[to];
+        if (h.frozen) revert TokenAddressFrozen(to);
         if (to == _engine || !_consortium.isEligibleHolder(to)) revert TokenNotEligible(to);
-    }
-
-    /// @dev Cannot overflow: every balance is part of the supply, which `_update` keeps within uint112.
-    function _credit(address to, uint256 value) private {
+        // Cannot overflow: every balance is part of the supply, which `_update` keeps within uint112.
         unchecked {
-            _holdings[to].balance += uint112(value);
+            h.balance += uint112(value);
         }
     }
 }
