@@ -292,12 +292,6 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         if (status != expected) revert SettlementWrongStatus(id, status);
     }
 
-    function _requireParty(uint256 id, IConsortium.SettlementContext memory ctx) private view {
-        if (ctx.operatorMember != ctx.sellerMember && ctx.operatorMember != ctx.buyerMember) {
-            revert SettlementNotParty(id, msg.sender);
-        }
-    }
-
     function _reversible(Terms calldata terms) private view returns (uint256 id) {
         Record storage r;
         (id, r) = _recordIn(terms, Status.Settled);

@@ -168,6 +168,19 @@ describe("PermissionedToken", () => {
       expect(await token.balanceOf(engineAddress)).to.equal(0n);
     });
 
+    it("refuses the settlement engine even when a member registers it as an account", async () => {
+      const { token, consortium, engine, engineAddress, a, b } = await loadFixture(tokenFixture);
+      await consortium.connect(b.operator).registerAccount(engineAddress);
+      expect(await consortium.isEligibleHolder(engineAddress)).to.equal(true);
+      await expect(token.connect(a.account).transfer(engineAddress, 5n))
+        .to.be.revertedWithCustomError(token, "TokenNotEligible")
+        .withArgs(engineAddress);
+      await token.connect(engine).lock(a.account.address, 5n, 1n);
+      await expect(token.connect(engine).transferLocked(a.account.address, engineAddress, 5n))
+        .to.be.revertedWithCustomError(token, "TokenNotEligible")
+        .withArgs(engineAddress);
+    });
+
     it("refuses a transfer to an account of a removed member", async () => {
       const { token, a, c, removeBankC } = await loadFixture(tokenFixture);
       await removeBankC();
@@ -444,12 +457,13 @@ describe("PermissionedToken", () => {
 
     it("refuses anyone but the engine, the issuer included", async () => {
       const { token, issuer, a } = await loadFixture(tokenFixture);
-      for (const call of [
-        token.connect(issuer).lock(a.account.address, 1n, 7n),
-        token.connect(issuer).unlock(a.account.address, 1n, 7n),
-        token.connect(issuer).transferLocked(a.account.address, issuer.address, 1n),
-      ]) {
-        await expect(call).to.be.revertedWithCustomError(token, "TokenOnlySettlementEngine").withArgs(issuer.address);
+      const calls = [
+        () => token.connect(issuer).lock(a.account.address, 1n, 7n),
+        () => token.connect(issuer).unlock(a.account.address, 1n, 7n),
+        () => token.connect(issuer).transferLocked(a.account.address, issuer.address, 1n),
+      ];
+      for (const call of calls) {
+        await expect(call()).to.be.revertedWithCustomError(token, "TokenOnlySettlementEngine").withArgs(issuer.address);
       }
     });
 
