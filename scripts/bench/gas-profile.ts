@@ -3,7 +3,7 @@
  * in-process Hardhat network), summed per class (cold and warm storage reads, storage writes, external calls,
  * events, hashing, the rest) and per contract.
  *
- * Run: npx hardhat run scripts/bench/gas-profile.ts
+ * Run: npx hardhat run scripts/bench/gas-profile.ts   (SLOTS=1 also lists every storage access, call and event)
  */
 import { ethers, network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
@@ -58,7 +58,11 @@ async function profile(label: string, tx: Promise<ContractTransactionResponse>):
         `    d${l.depth} ${l.op} ${cost} ${l.op === "SLOAD" || l.op === "SSTORE" ? (l.stack?.at(-1) ?? "").slice(-12) : ""}`,
       );
     const c = classOf(l.op, cost);
-    if (c === "other") add(`  other at depth ${l.depth}`, cost);
+    if (c === "other") {
+      const key = `  other at depth ${l.depth}`;
+      add(key, cost);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
     add(c, cost);
     counts.set(c, (counts.get(c) ?? 0) + 1);
     execution += cost;
