@@ -3,7 +3,7 @@
  * (asset leg), balances minted, and the engine approved by every account. Use it through `loadFixture`.
  */
 import { ethers } from "hardhat";
-import type { Interface } from "ethers";
+import type { AddressLike, ContractTransactionResponse, Interface } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Consortium, PermissionedToken, SettlementEngine } from "../typechain-types";
 import type { ISettlementEngine } from "../typechain-types/contracts/settlement/SettlementEngine";
@@ -163,6 +163,25 @@ export async function fopTerms(
 }
 
 /** Encodes a governed call for `Consortium.propose`. */
+/**
+ * How one transaction changed the locked balances of `accounts` in `token`: each account's `lockedOf` in the
+ * transaction's block less the block before (the locked-balance counterpart of `changeTokenBalances`).
+ */
+export async function lockedChanges(
+  token: PermissionedToken,
+  accounts: readonly AddressLike[],
+  tx: Promise<ContractTransactionResponse>,
+): Promise<bigint[]> {
+  const receipt = await (await tx).wait();
+  if (!receipt) throw new Error("no receipt");
+  const at = receipt.blockNumber;
+  return Promise.all(
+    accounts.map(
+      async (a) => (await token.lockedOf(a, { blockTag: at })) - (await token.lockedOf(a, { blockTag: at - 1 })),
+    ),
+  );
+}
+
 export function governedCall(consortium: Consortium, fn: string, args: readonly unknown[]): string {
   // The Interface's typed overloads want a literal function name; tests pass names as data.
   return (consortium.interface as Interface).encodeFunctionData(fn, args);

@@ -308,6 +308,34 @@ contract Consortium is IConsortium {
     }
 
     /// @inheritdoc IConsortium
+    function partyContext(
+        address operator,
+        address seller,
+        address buyer
+    )
+        external
+        view
+        returns (
+            uint8 operatorMember_,
+            uint8 sellerMember,
+            uint8 buyerMember,
+            bool paused_,
+            uint32 reversalWindow,
+            uint64 policyVersion_
+        )
+    {
+        Params memory p = _params;
+        return (
+            operatorMember(operator),
+            accountMember(seller),
+            accountMember(buyer),
+            p.paused,
+            p.reversalWindow,
+            p.policyVersion
+        );
+    }
+
+    /// @inheritdoc IConsortium
     function member(uint8 memberId) external view returns (Member memory) {
         if (memberId == 0 || memberId > _memberIdCount) revert ConsortiumUnknownMember(memberId);
         return _members[memberId];

@@ -247,7 +247,7 @@ interface IConsortium {
     /// @param reason Why, kept in the `AccountReassigned` event.
     function reassignAccount(address account, uint8 memberId, string calldata reason) external;
 
-    /// @notice Have a settlement engine of this consortium send tokens it holds beyond escrow to `to` (see
+    /// @notice Have a settlement engine of this consortium send stray tokens it holds to `to` (see
     /// `ISettlementEngine.recoverStray`).
     function recoverStray(address engine, address token, address to, uint256 amount) external;
 
@@ -340,6 +340,33 @@ interface IConsortium {
 
     /// @notice Shared parameters.
     function params() external view returns (Params memory);
+
+    /// @notice The parties and the parameters a settlement step after instruction needs, in one flat read: cheaper
+    /// to decode than `settlementContext`, which the engine keeps for `instruct` (caps, affirmation window).
+    /// @param operator The caller of the step.
+    /// @param seller The seller's account.
+    /// @param buyer The buyer's account.
+    /// @return operatorMember_ Member the operator acts for (0 if none or removed).
+    /// @return sellerMember Member the seller's account is registered to (0 if none or removed).
+    /// @return buyerMember Member the buyer's account is registered to (0 if none or removed).
+    /// @return paused_ True while settlement is halted by quorum.
+    /// @return reversalWindow Seconds a settlement stays reversible.
+    /// @return policyVersion_ The shared-policy version.
+    function partyContext(
+        address operator,
+        address seller,
+        address buyer
+    )
+        external
+        view
+        returns (
+            uint8 operatorMember_,
+            uint8 sellerMember,
+            uint8 buyerMember,
+            bool paused_,
+            uint32 reversalWindow,
+            uint64 policyVersion_
+        );
 
     /// @notice The shared-policy version.
     function policyVersion() external view returns (uint64);

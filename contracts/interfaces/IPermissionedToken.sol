@@ -8,19 +8,27 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// may hold or receive. An issuer mints and burns; compliance freezes an address whole or in part; the settlement
 /// engine alone may force a transfer, and only to carry out a reversal.
 ///
-/// The settlement engine holds legs in escrow. It is the only address that may move tokens into the engine (by
-/// pulling an approved leg); a transfer or a mint to the engine from anyone else is refused, so nothing reaches it
-/// outside escrow. Escrow goes back with `returnEscrow`, which restores the owner's position whatever happened
-/// since: it does not check the owner's eligibility, freezes or the pause.
+/// Settlement legs are locked in place: the engine locks a leg in its owner's account (spending the owner's allowance
+/// to the engine), the locked tokens stay in that account's balance but cannot be sent, burnt or
+/// forced away, and the engine later either delivers them (`transferLocked`) or unlocks them (`unlock`). The engine
+/// itself never holds this token: a transfer or a mint to it is refused, so the sum of all locked amounts is
+/// exactly the open legs. An unlock restores the owner's position whatever happened since: it does not check the
+/// owner's eligibility, freezes or the pause (the tokens never left the account).
 interface IPermissionedToken is IERC20 {
     /// @notice Thrown when the receiving account is not registered to an active consortium member, or is the
-    /// settlement engine and the engine is not the one moving the tokens.
+    /// settlement engine (which never holds the token).
     error TokenNotEligible(address account);
     /// @notice Thrown when a frozen address would send or receive.
     error TokenAddressFrozen(address account);
     /// @notice Thrown when a transfer would dip into the frozen part of a balance.
     error TokenInsufficientUnfrozen(address account, uint256 available, uint256 needed);
-    /// @notice Thrown when anyone but the settlement engine forces a transfer.
+    /// @notice Thrown when a movement would dip into the part of a balance locked in open settlements.
+    error TokenInsufficientUnlocked(address account, uint256 available, uint256 needed);
+    /// @notice Thrown when the engine unlocks or delivers more than is locked in an account.
+    error TokenInsufficientLocked(address account, uint256 locked, uint256 needed);
+    /// @notice Thrown when a mint would take the total supply past 2^112 - 1 (balances are stored in 112 bits).
+    error TokenSupplyOverflow(uint256 supply);
+    /// @notice Thrown when anyone but the settlement engine forces a transfer, locks, unlocks or delivers a leg.
     error TokenOnlySettlementEngine(address actor);
     /// @notice Thrown when a forced transfer names the same account on both sides.
     error TokenSelfTransfer(address account);
@@ -33,8 +41,10 @@ interface IPermissionedToken is IERC20 {
     event TokensFrozen(address indexed account, uint256 amount, address indexed actor);
     /// @notice Emitted when the settlement engine moves tokens to carry out a reversal.
     event ForcedTransfer(address indexed from, address indexed to, uint256 amount, uint256 indexed settlementId);
-    /// @notice Emitted when the settlement engine returned an escrowed leg to the account it came from.
-    event EscrowReturned(address indexed to, uint256 amount, uint256 indexed settlementId);
+    /// @notice Emitted when the settlement engine locked a leg in its owner's account.
+    event TokensLocked(address indexed account, uint256 amount, uint256 indexed settlementId);
+    /// @notice Emitted when the settlement engine unlocked a leg in its owner's account (cancel, release, unwind).
+    event TokensUnlocked(address indexed account, uint256 amount, uint256 indexed settlementId);
 
     /// @notice Create `amount` tokens on an eligible account. Issuer role.
     function mint(address to, uint256 amount) external;
@@ -59,18 +69,30 @@ interface IPermissionedToken is IERC20 {
     /// @param settlementId The reversed settlement, for the audit trail.
     function forceTransfer(address from, address to, uint256 amount, uint256 settlementId) external;
 
-    /// @notice Return an escrowed leg from the settlement engine to the account it came from. Settlement engine
-    /// only. Unlike every other movement it does not check the receiver's eligibility or freeze, the engine's
-    /// freeze, or the pause: the tokens were the account's before escrow, and a return must never be blocked
-    /// (a membership removal, a freeze or a pause would otherwise keep them in escrow for good). A whole-address
-    /// freeze of the receiver still keeps them from moving on.
+    /// @notice Lock `amount` of `account`'s balance for a settlement leg. Settlement engine only. Needs the
+    /// account's allowance to the engine (spent like a transfer's) and the same holder rules as sending: not
+    /// paused, not frozen whole, within the balance less what is already locked or frozen. Locked tokens stay in
+    /// the balance and count in `balanceOf`, but no transfer, burn or forced transfer can take them.
+    /// @param settlementId The settlement the leg belongs to, for the audit trail.
+    function lock(address account, uint256 amount, uint256 settlementId) external;
+
+    /// @notice Unlock a leg in its owner's account. Settlement engine only. Unlike every other movement it does not
+    /// check the owner's eligibility or freeze, or the pause: the tokens never left the account, and an unlock must
+    /// never be blocked (a membership removal, a freeze or a pause would otherwise hold them for good). A
+    /// whole-address freeze of the owner still keeps them from moving on.
     /// @param settlementId The cancelled, released or unwound settlement, for the audit trail.
-    function returnEscrow(address to, uint256 amount, uint256 settlementId) external;
+    function unlock(address account, uint256 amount, uint256 settlementId) external;
+
+    /// @notice Deliver a locked leg: `amount` leaves `from`'s locked balance for `to`. Settlement engine only.
+    /// The receiver's rules (eligibility, whole-address freeze) and the pause apply; the sender's freezes do not,
+    /// because the leg was committed when it was locked.
+    /// The `Transfer` event records the delivery; the engine's `SettlementSettled` names the settlement.
+    function transferLocked(address from, address to, uint256 amount) external;
 
     /// @notice The consortium whose members' accounts may hold the token.
     function consortium() external view returns (address);
 
-    /// @notice The settlement engine: it may hold tokens in escrow and force reversal transfers.
+    /// @notice The settlement engine: it locks, unlocks and delivers legs and forces reversal transfers.
     function settlementEngine() external view returns (address);
 
     /// @notice Whether an address is frozen whole.
@@ -78,4 +100,7 @@ interface IPermissionedToken is IERC20 {
 
     /// @notice The frozen part of an address's balance.
     function frozenTokens(address account) external view returns (uint256);
+
+    /// @notice The part of an address's balance locked in open settlements.
+    function lockedOf(address account) external view returns (uint256);
 }

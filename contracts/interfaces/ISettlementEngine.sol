@@ -4,11 +4,10 @@ pragma solidity 0.8.28;
 /// @title ISettlementEngine
 /// @notice Delivery versus payment and free of payment between consortium members' accounts.
 ///
-/// Lifecycle: one party instructs (its leg goes into escrow), the counterparty affirms before the affirmation
-/// deadline (its leg goes into escrow, both legs are now locked), either party settles (both legs move, or
-/// neither). During the reversal window a reversal executes when both parties' members approve it or a quorum
+/// Lifecycle: one party instructs (its leg is locked in its own account), the counterparty affirms before the
+/// affirmation deadline (its leg is locked too), either party settles (both locked legs move, or neither). During the reversal window a reversal executes when both parties' members approve it or a quorum
 /// of consortium members does; after the window the settlement is final and can never be reversed. An
-/// instruction left unaffirmed past its deadline can be released by anyone, returning what was escrowed.
+/// instruction left unaffirmed past its deadline can be released by anyone, unlocking what was locked.
 ///
 /// A settlement's id is the hash of its terms. Only the id and a one-slot record are stored; every call after
 /// `instruct` passes the terms again and the engine checks them against the id. The terms are in the
@@ -17,22 +16,23 @@ pragma solidity 0.8.28;
 /// Every event carries the shared-policy version in force when the step happened; the instruction's own
 /// version stays in its record.
 ///
-/// No escrow is ever stuck. Every leg held in escrow has a path back that no change of membership, eligibility,
-/// freeze or pause can close:
+/// Legs are locked in place: the token keeps a locked leg in its owner's balance, where no transfer, burn or forced
+/// transfer can take it, and the engine never holds a bound token. The locked balances are exactly the open legs.
+/// No leg is ever stuck. Every locked leg has a path back that no change of membership, eligibility, freeze or
+/// pause can close:
 /// - an unaffirmed instruction: the instructing party cancels it, or anyone releases it after its deadline;
 /// - an affirmed settlement: it is unwound when both parties' members approve, or a consortium quorum of active
 ///   members does (a party whose member was removed can no longer approve, so the quorum decides), with a reason
 ///   in the `UnwindProposed` event;
-/// - every return (cancel, release, unwind) goes to the account the leg came from, through the token's
-///   `returnEscrow`, which does not depend on the account's current eligibility, on freezes or on the token's
-///   pause: the tokens go back exactly where they were before escrow. A whole-address freeze on the owner still
-///   applies once they are back.
-/// Cancel, release and unwind only return escrow, so they work while the consortium is paused.
+/// - every return (cancel, release, unwind) unlocks the leg in the account it belongs to, through the token's
+///   `unlock`, which does not depend on the account's current eligibility, on freezes or on the token's pause:
+///   the tokens never left. A whole-address freeze on the owner still applies once they are unlocked.
+/// Cancel, release and unwind only unlock legs, so they work while the consortium is paused.
 ///
-/// The engine escrows only permissioned tokens bound to it (whose `settlementEngine()` is this engine). Such a token
-/// refuses every transfer or mint into the engine other than the engine's own pull of an approved leg, so all the
-/// engine holds of it is escrow. Anything else that reaches the engine (any other ERC-20 can be sent to it) is
-/// stray: governance recovers it with `recoverStray`, which refuses bound tokens and so can never touch escrow.
+/// The engine locks legs only in permissioned tokens bound to it (whose `settlementEngine()` is this engine). Such a
+/// token refuses every transfer or mint into the engine, so the engine never holds any of it. Anything that reaches
+/// the engine (any other ERC-20 can be sent to it) is stray: governance recovers it with `recoverStray`, which
+/// refuses bound tokens.
 interface ISettlementEngine {
     /// @notice Delivery versus payment (asset against cash) or free of payment (asset only).
     enum Kind {
@@ -129,10 +129,10 @@ interface ISettlementEngine {
     error SettlementUnwindAlreadyApproved(uint256 id, uint8 memberId);
     /// @notice Thrown when anyone but the consortium (an executed proposal) recovers stray tokens.
     error SettlementOnlyConsortium(address actor);
-    /// @notice Thrown when governance tries to recover a token the engine escrows: all it holds of one is escrow.
+    /// @notice Thrown when governance tries to recover a token bound to the engine, which the engine never holds.
     error SettlementNotStray(address token);
 
-    /// @notice Emitted when a party instructs; carries the full terms. The instructing party's leg is escrowed.
+    /// @notice Emitted when a party instructs; carries the full terms. The instructing party's leg is locked in its account.
     event SettlementInstructed(
         uint256 indexed id,
         bytes32 indexed tradeRef,
@@ -144,7 +144,7 @@ interface ISettlementEngine {
     );
     /// @notice Emitted when the counterparty affirms.
     event SettlementAffirmed(uint256 indexed id, uint8 indexed memberId, address indexed actor, uint64 policyVersion);
-    /// @notice Emitted when both legs are held in escrow.
+    /// @notice Emitted when both legs are locked.
     event SettlementLocked(uint256 indexed id, uint64 policyVersion);
     /// @notice Emitted when both legs moved; the reversal window runs until `finalAt`.
     event SettlementSettled(uint256 indexed id, address indexed actor, uint40 finalAt, uint64 policyVersion);
@@ -152,7 +152,7 @@ interface ISettlementEngine {
     event SettlementCancelled(uint256 indexed id, address indexed actor, string reason, uint64 policyVersion);
     /// @notice Emitted when an unaffirmed instruction is found past its deadline (on release).
     event SettlementExpired(uint256 indexed id, uint40 affirmDeadline, uint64 policyVersion);
-    /// @notice Emitted when escrow is returned to the instructing party.
+    /// @notice Emitted when the instructing party's leg is unlocked.
     event SettlementReleased(uint256 indexed id, address indexed actor, uint64 policyVersion);
     /// @notice Emitted when a member asks to reverse a settlement.
     event ReversalProposed(
@@ -190,33 +190,33 @@ interface ISettlementEngine {
         uint256 approvals,
         uint64 policyVersion
     );
-    /// @notice Emitted when both escrowed legs of an affirmed settlement went back to their owners. `byParties`
+    /// @notice Emitted when both locked legs of an affirmed settlement were unlocked in their owners' accounts. `byParties`
     /// is true when both parties approved it, false when a consortium quorum did.
     event SettlementUnwound(uint256 indexed id, address indexed actor, bool byParties, uint64 policyVersion);
-    /// @notice Emitted when governance recovered tokens the engine held beyond escrow.
+    /// @notice Emitted when governance recovered stray tokens the engine held.
     event StrayRecovered(address indexed token, address indexed to, uint256 amount, uint64 policyVersion);
 
-    /// @notice Instruct a settlement as the seller's or the buyer's member; the caller's leg goes into escrow
+    /// @notice Instruct a settlement as the seller's or the buyer's member; the caller's leg is locked in its account
     /// (the engine needs an allowance from the leg's account).
     /// @return id keccak256 of the ABI-encoded terms.
     function instruct(Terms calldata terms) external returns (uint256 id);
 
-    /// @notice Affirm as the counterparty's member; its leg goes into escrow and both legs are locked.
+    /// @notice Affirm as the counterparty's member; its leg is locked too, so both legs are locked.
     function affirm(Terms calldata terms) external returns (uint256 id);
 
-    /// @notice Affirm and settle in one call, as the counterparty's member: the instructing party's escrowed leg goes
+    /// @notice Affirm and settle in one call, as the counterparty's member: the instructing party's locked leg goes
     /// to the counterparty and the counterparty's leg goes straight from its account to the instructing party,
-    /// without passing through escrow. Emits `SettlementAffirmed` and `SettlementSettled`; the reversal window
+    /// without being locked. Emits `SettlementAffirmed` and `SettlementSettled`; the reversal window
     /// runs as after `settle`. Either leg refused (a freeze, the pause, eligibility) and nothing happens.
     function affirmAndSettle(Terms calldata terms) external returns (uint256 id);
 
     /// @notice Settle an affirmed settlement as either party's member: both legs move atomically.
     function settle(Terms calldata terms) external returns (uint256 id);
 
-    /// @notice Withdraw an unaffirmed instruction as the instructing party's member; escrow is returned.
+    /// @notice Withdraw an unaffirmed instruction as the instructing party's member; its leg is unlocked.
     function cancel(Terms calldata terms, string calldata reason) external returns (uint256 id);
 
-    /// @notice Return the escrow of an instruction left unaffirmed past its deadline. Anyone may call.
+    /// @notice Unlock the leg of an instruction left unaffirmed past its deadline. Anyone may call.
     function release(Terms calldata terms) external returns (uint256 id);
 
     /// @notice Ask, as any member, to reverse a settled settlement inside its reversal window. Counts as the
@@ -227,7 +227,7 @@ interface ISettlementEngine {
     /// a consortium quorum of active members, have approved it.
     function approveReversal(Terms calldata terms) external returns (uint256 id);
 
-    /// @notice Ask, as any active member, to unwind an affirmed settlement: both escrowed legs go back to their
+    /// @notice Ask, as any active member, to unwind an affirmed settlement: both locked legs are unlocked for their
     /// owners. Counts as the caller's member's approval. Works while the consortium is paused.
     /// @param reason Why the settlement cannot or should not settle; kept in the `UnwindProposed` event.
     function proposeUnwind(Terms calldata terms, string calldata reason) external returns (uint256 id);
@@ -237,7 +237,7 @@ interface ISettlementEngine {
     function approveUnwind(Terms calldata terms) external returns (uint256 id);
 
     /// @notice Send stray tokens the engine holds to `to`. Only the consortium may call, when a proposal executes.
-    /// Refused for a permissioned token bound to this engine, whose every unit in the engine is escrow.
+    /// Refused for a permissioned token bound to this engine, which never lets the engine hold any of it.
     function recoverStray(address token, address to, uint256 amount) external;
 
     /// @notice The id the engine gives these terms.

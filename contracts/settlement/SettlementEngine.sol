@@ -10,8 +10,8 @@ import {ISettlementEngine} from "../interfaces/ISettlementEngine.sol";
 import {MemberSet} from "../libraries/MemberSet.sol";
 
 /// @title SettlementEngine
-/// @notice Escrow-based DvP and FoP settlement between consortium members, with a reversal window and explicit
-/// finality. Every escrowed leg has a way back (cancel, release, unwind) that returns it to the account it came
+/// @notice DvP and FoP settlement between consortium members with legs locked in place, a reversal window and explicit
+/// finality. Every locked leg has a way back (cancel, release, unwind) that unlocks it in the account it came
 /// from whatever happened to that account since. Every function that moves tokens is guarded against re-entry and
 /// follows checks, effects, interactions.
 contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
@@ -48,7 +48,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         });
         _records[id] = r;
         _emitInstructed(id, terms, ctx.operatorMember, r);
-        _escrowLeg(terms, sellerInstructed);
+        _lockLeg(terms, sellerInstructed, id);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -64,7 +64,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         r.status = Status.Affirmed;
         emit SettlementAffirmed(id, counterparty, msg.sender, ctx.params.policyVersion);
         emit SettlementLocked(id, ctx.params.policyVersion);
-        _escrowLeg(terms, !sellerInstructed);
+        _lockLeg(terms, !sellerInstructed, id);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -87,17 +87,23 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
     /// @inheritdoc ISettlementEngine
     function settle(Terms calldata terms) external nonReentrant returns (uint256 id) {
-        IConsortium.SettlementContext memory ctx = _context(terms, false);
+        // The hot path reads the consortium's flat answer straight into locals, without a context struct in memory.
+        (uint8 operator, uint8 seller, uint8 buyer, bool paused, uint32 window, uint64 version) = _consortium
+            .partyContext(msg.sender, terms.seller, terms.buyer);
+        if (paused) revert SettlementPaused();
+        if (operator == 0) revert SettlementNotMember(msg.sender);
         Record storage r;
         (id, r) = _recordIn(terms, Status.Affirmed);
-        _requireParty(id, ctx);
+        if (operator != seller && operator != buyer) revert SettlementNotParty(id, msg.sender);
 
-        uint40 finalAt = uint40(block.timestamp + ctx.params.reversalWindow);
+        uint40 finalAt = uint40(block.timestamp + window);
         r.status = Status.Settled;
         r.finalAt = finalAt;
-        emit SettlementSettled(id, msg.sender, finalAt, ctx.params.policyVersion);
-        IERC20(terms.asset).safeTransfer(terms.buyer, terms.assetAmount);
-        if (terms.kind == Kind.DvP) IERC20(terms.cash).safeTransfer(terms.seller, terms.cashAmount);
+        emit SettlementSettled(id, msg.sender, finalAt, version);
+        IPermissionedToken(terms.asset).transferLocked(terms.seller, terms.buyer, terms.assetAmount);
+        if (terms.kind == Kind.DvP) {
+            IPermissionedToken(terms.cash).transferLocked(terms.buyer, terms.seller, terms.cashAmount);
+        }
     }
 
     /// @inheritdoc ISettlementEngine
@@ -111,7 +117,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
         r.status = Status.Cancelled;
         emit SettlementCancelled(id, msg.sender, reason, _consortium.policyVersion());
-        _returnLeg(terms, sellerInstructed, id);
+        _unlockLeg(terms, sellerInstructed, id);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -125,7 +131,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         uint64 version = _consortium.policyVersion();
         emit SettlementExpired(id, deadline, version);
         emit SettlementReleased(id, msg.sender, version);
-        _returnLeg(terms, r.sellerInstructed, id);
+        _unlockLeg(terms, r.sellerInstructed, id);
     }
 
     /// @inheritdoc ISettlementEngine
@@ -221,25 +227,39 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev Reads parties, caps and parameters in one call and enforces the pause and membership of the caller.
+    /// @dev Reads parties and parameters in one call, with the caps when `withCaps` (only `instruct` needs them and
+    /// the affirmation window), and enforces the pause and membership of the caller. Without caps it reads the lean
+    /// `partyContext`: `ctx.params` then holds only `paused`, `reversalWindow` and `policyVersion`.
     function _context(
         Terms calldata terms,
         bool withCaps
     ) private view returns (IConsortium.SettlementContext memory ctx) {
-        ctx = _consortium.settlementContext(
-            msg.sender,
-            terms.seller,
-            terms.buyer,
-            withCaps ? terms.asset : address(0),
-            withCaps ? terms.cash : address(0)
-        );
+        if (withCaps) {
+            ctx = _consortium.settlementContext(msg.sender, terms.seller, terms.buyer, terms.asset, terms.cash);
+        } else {
+            ctx = _partyContext(terms);
+        }
         if (ctx.params.paused) revert SettlementPaused();
         if (ctx.operatorMember == 0) revert SettlementNotMember(msg.sender);
     }
 
-    /// @dev Like `_context` without caps, for steps that only return escrow: membership of the caller, no pause.
+    /// @dev The caller's and the parties' members, the pause, the reversal window and the policy version, from the
+    /// consortium's `partyContext` (a flat answer costs far less to decode than the full `SettlementContext`).
+    function _partyContext(Terms calldata terms) private view returns (IConsortium.SettlementContext memory ctx) {
+        IConsortium.Params memory p = ctx.params;
+        (
+            ctx.operatorMember,
+            ctx.sellerMember,
+            ctx.buyerMember,
+            p.paused,
+            p.reversalWindow,
+            p.policyVersion
+        ) = _consortium.partyContext(msg.sender, terms.seller, terms.buyer);
+    }
+
+    /// @dev Like `_context` without caps, for steps that only unlock legs: membership of the caller, no pause.
     function _memberContext(Terms calldata terms) private view returns (IConsortium.SettlementContext memory ctx) {
-        ctx = _consortium.settlementContext(msg.sender, terms.seller, terms.buyer, address(0), address(0));
+        ctx = _partyContext(terms);
         if (ctx.operatorMember == 0) revert SettlementNotMember(msg.sender);
     }
 
@@ -272,12 +292,6 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         if (status != expected) revert SettlementWrongStatus(id, status);
     }
 
-    function _requireParty(uint256 id, IConsortium.SettlementContext memory ctx) private view {
-        if (ctx.operatorMember != ctx.sellerMember && ctx.operatorMember != ctx.buyerMember) {
-            revert SettlementNotParty(id, msg.sender);
-        }
-    }
-
     function _reversible(Terms calldata terms) private view returns (uint256 id) {
         Record storage r;
         (id, r) = _recordIn(terms, Status.Settled);
@@ -302,7 +316,7 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
     }
 
     /// @dev Records an unwind approval and unwinds once both parties' members or a quorum of active members
-    /// approved: both escrowed legs go back to the accounts they came from.
+    /// approved: both locked legs are unlocked in the accounts they came from.
     function _approveUnwind(Terms calldata terms, uint256 id, IConsortium.SettlementContext memory ctx) private {
         uint256 approvals = _unwindApprovals[id] | MemberSet.bit(ctx.operatorMember);
         _unwindApprovals[id] = approvals;
@@ -314,12 +328,13 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
 
         _records[id].status = Status.Unwound;
         emit SettlementUnwound(id, msg.sender, byParties, ctx.params.policyVersion);
-        _returnLeg(terms, true, id);
-        _returnLeg(terms, false, id);
+        _unlockLeg(terms, true, id);
+        _unlockLeg(terms, false, id);
     }
 
     /// @dev Whether `token` is a permissioned token bound to this engine: it answers `settlementEngine()` with this
-    /// address. Such a token lets nothing but escrow into the engine, so all the engine holds of it is escrow.
+    /// address. Such a token locks legs in place and refuses every transfer or mint into the engine, so the engine
+    /// never holds any of it.
     function _isBound(address token) private view returns (bool) {
         (bool ok, bytes memory data) = token.staticcall(abi.encodeCall(IPermissionedToken.settlementEngine, ()));
         return ok && data.length == 32 && abi.decode(data, (address)) == address(this);
@@ -329,45 +344,42 @@ contract SettlementEngine is ISettlementEngine, ReentrancyGuard {
         if (!_isBound(token)) revert SettlementAssetNotEligible(token);
     }
 
-    /// @dev Pulls the leg of one side into escrow: the seller's asset, or the buyer's cash (none for FoP).
+    /// @dev Locks the leg of one side in its owner's account: the seller's asset, or the buyer's cash (none for FoP).
     /// The account is not arbitrary: callers checked that `msg.sender` acts for the member the account is
-    /// registered to, and the account itself approved the engine.
-    function _escrowLeg(Terms calldata terms, bool sellerSide) private {
+    /// registered to, and the token spends the account's own allowance to the engine.
+    function _lockLeg(Terms calldata terms, bool sellerSide, uint256 id) private {
         if (sellerSide) {
             _requireBound(terms.asset);
-            // slither-disable-next-line arbitrary-send-erc20
-            IERC20(terms.asset).safeTransferFrom(terms.seller, address(this), terms.assetAmount);
+            IPermissionedToken(terms.asset).lock(terms.seller, terms.assetAmount, id);
         } else if (terms.kind == Kind.DvP) {
             _requireBound(terms.cash);
-            // slither-disable-next-line arbitrary-send-erc20
-            IERC20(terms.cash).safeTransferFrom(terms.buyer, address(this), terms.cashAmount);
+            IPermissionedToken(terms.cash).lock(terms.buyer, terms.cashAmount, id);
         }
     }
 
-    /// @dev Settles in one step: the instructing side's leg leaves escrow, the counterparty's moves from its account
-    /// to the instructing side. The account is not arbitrary: the caller was checked to act for its member, and the
-    /// account itself approved the engine.
+    /// @dev Settles in one step: the instructing side's locked leg is delivered, the counterparty's moves from its
+    /// account to the instructing side. The account is not arbitrary: the caller was checked to act for its member,
+    /// and the account itself approved the engine.
     function _deliverDirect(Terms calldata terms, bool sellerInstructed) private {
         bool dvp = terms.kind == Kind.DvP;
         if (sellerInstructed) {
-            IERC20(terms.asset).safeTransfer(terms.buyer, terms.assetAmount);
+            IPermissionedToken(terms.asset).transferLocked(terms.seller, terms.buyer, terms.assetAmount);
             // slither-disable-next-line arbitrary-send-erc20
             if (dvp) IERC20(terms.cash).safeTransferFrom(terms.buyer, terms.seller, terms.cashAmount);
         } else {
             // slither-disable-next-line arbitrary-send-erc20
             IERC20(terms.asset).safeTransferFrom(terms.seller, terms.buyer, terms.assetAmount);
-            if (dvp) IERC20(terms.cash).safeTransfer(terms.seller, terms.cashAmount);
+            if (dvp) IPermissionedToken(terms.cash).transferLocked(terms.buyer, terms.seller, terms.cashAmount);
         }
     }
 
-    /// @dev Returns the escrowed leg of one side to the account it came from. The token's `returnEscrow` does not
-    /// depend on that account's current eligibility, on freezes or on the token's pause, so a return always
-    /// succeeds.
-    function _returnLeg(Terms calldata terms, bool sellerSide, uint256 id) private {
+    /// @dev Unlocks the leg of one side in its owner's account. The token's `unlock` does not depend on that
+    /// account's current eligibility, on freezes or on the token's pause, so an unlock always succeeds.
+    function _unlockLeg(Terms calldata terms, bool sellerSide, uint256 id) private {
         if (sellerSide) {
-            IPermissionedToken(terms.asset).returnEscrow(terms.seller, terms.assetAmount, id);
+            IPermissionedToken(terms.asset).unlock(terms.seller, terms.assetAmount, id);
         } else if (terms.kind == Kind.DvP) {
-            IPermissionedToken(terms.cash).returnEscrow(terms.buyer, terms.cashAmount, id);
+            IPermissionedToken(terms.cash).unlock(terms.buyer, terms.cashAmount, id);
         }
     }
 }

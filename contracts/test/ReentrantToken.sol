@@ -47,8 +47,18 @@ contract ReentrantToken is ERC20 {
         _transfer(from, to, amount);
     }
 
-    /// @notice Same shape as the permissioned token's escrow return.
-    function returnEscrow(address to, uint256 amount, uint256) external {
+    /// @notice Same shape as the permissioned token's lock; this double keeps the leg with the caller instead.
+    function lock(address account, uint256 amount, uint256) external {
+        _transfer(account, msg.sender, amount);
+    }
+
+    /// @notice Same shape as the permissioned token's unlock: gives the leg back from the caller.
+    function unlock(address account, uint256 amount, uint256) external {
+        _transfer(msg.sender, account, amount);
+    }
+
+    /// @notice Same shape as the permissioned token's delivery of a locked leg: pays it out from the caller.
+    function transferLocked(address, address to, uint256 amount) external {
         _transfer(msg.sender, to, amount);
     }
 

@@ -2,14 +2,18 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
-import {ERC20Pausable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Pausable.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IConsortium} from "../interfaces/IConsortium.sol";
 import {IPermissionedToken} from "../interfaces/IPermissionedToken.sol";
 
 /// @title PermissionedToken
 /// @notice A tokenized deposit or security held only by accounts registered to active consortium members.
-contract PermissionedToken is IPermissionedToken, ERC20Pausable, AccessControl {
+/// @dev Balances live in this contract's own packed slots (OpenZeppelin's ERC20 keeps its allowances, metadata and
+/// events): one slot per holder carries the balance, the part of it locked in open settlements and the freeze flags,
+/// so a transfer reads one slot per side and a settlement leg is locked where it is instead of moving into escrow.
+contract PermissionedToken is IPermissionedToken, ERC20, Pausable, AccessControl {
     /// @notice Mints and burns.
     bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
     /// @notice Freezes addresses and balances.
@@ -17,17 +21,27 @@ contract PermissionedToken is IPermissionedToken, ERC20Pausable, AccessControl {
     /// @notice Pauses and unpauses transfers.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
-    /// @dev One slot per address: the whole-address flag and the frozen amount.
-    struct Freeze {
-        bool all;
-        uint248 amount;
+    /// @dev One slot per address. `locked` never exceeds `balance`; `partlyFrozen` is set while `_frozenAmounts` holds a
+    /// non-zero amount, so that slot is read only for accounts with a partial freeze.
+    struct Holding {
+        uint112 balance;
+        uint112 locked;
+        bool frozen;
+        bool partlyFrozen;
     }
 
     IConsortium private immutable _consortium;
     address private immutable _engine;
     uint8 private immutable _decimals;
 
-    mapping(address account => Freeze) private _freezes;
+    mapping(address account => Holding) private _holdings;
+    mapping(address account => uint256 amount) private _frozenAmounts;
+    uint256 private _totalSupply;
+
+    modifier onlyEngine() {
+        if (msg.sender != _engine) revert TokenOnlySettlementEngine(msg.sender);
+        _;
+    }
 
     /// @param name_ Token name.
     /// @param symbol_ Token symbol.
@@ -65,15 +79,14 @@ contract PermissionedToken is IPermissionedToken, ERC20Pausable, AccessControl {
 
     /// @inheritdoc IPermissionedToken
     function setAddressFrozen(address account, bool frozen) external onlyRole(FREEZER_ROLE) {
-        _freezes[account].all = frozen;
+        _holdings[account].frozen = frozen;
         emit AddressFrozen(account, frozen, msg.sender);
     }
 
     /// @inheritdoc IPermissionedToken
     function setFrozenTokens(address account, uint256 amount) external onlyRole(FREEZER_ROLE) {
-        // Capped so the cast below is exact; no real balance comes near 2^248.
-        if (amount > type(uint248).max) amount = type(uint248).max;
-        _freezes[account].amount = uint248(amount);
+        _frozenAmounts[account] = amount;
+        _holdings[account].partlyFrozen = amount != 0;
         emit TokensFrozen(account, amount, msg.sender);
     }
 
@@ -88,19 +101,49 @@ contract PermissionedToken is IPermissionedToken, ERC20Pausable, AccessControl {
     }
 
     /// @inheritdoc IPermissionedToken
-    function forceTransfer(address from, address to, uint256 amount, uint256 settlementId) external {
-        if (msg.sender != _engine) revert TokenOnlySettlementEngine(msg.sender);
+    function forceTransfer(address from, address to, uint256 amount, uint256 settlementId) external onlyEngine {
         if (from == to) revert TokenSelfTransfer(from);
         _transfer(from, to, amount);
         emit ForcedTransfer(from, to, amount, settlementId);
     }
 
     /// @inheritdoc IPermissionedToken
-    function returnEscrow(address to, uint256 amount, uint256 settlementId) external {
-        if (msg.sender != _engine) revert TokenOnlySettlementEngine(msg.sender);
-        // The plain ERC-20 movement, past this contract's holder rules and the pause (see the interface).
-        ERC20._update(_engine, to, amount);
-        emit EscrowReturned(to, amount, settlementId);
+    function lock(address account, uint256 amount, uint256 settlementId) external onlyEngine whenNotPaused {
+        // The account's consent, as for any pull by the engine: it approved the engine.
+        _spendAllowance(account, _engine, amount);
+        Holding memory h = _holdings[account];
+        _checkSender(account, h, amount);
+        // Cannot overflow: the check above proved amount <= balance - locked, and balance fits in uint112.
+        unchecked {
+            h.locked += uint112(amount);
+        }
+        _holdings[account] = h;
+        emit TokensLocked(account, amount, settlementId);
+    }
+
+    /// @inheritdoc IPermissionedToken
+    function unlock(address account, uint256 amount, uint256 settlementId) external onlyEngine {
+        Holding storage h = _holdings[account];
+        uint256 locked = h.locked;
+        if (amount > locked) revert TokenInsufficientLocked(account, locked, amount);
+        // Cannot underflow: checked just above.
+        unchecked {
+            h.locked = uint112(locked - amount);
+        }
+        emit TokensUnlocked(account, amount, settlementId);
+    }
+
+    /// @inheritdoc IPermissionedToken
+    function transferLocked(address from, address to, uint256 amount) external onlyEngine whenNotPaused {
+        Holding storage h = _holdings[from];
+        (uint112 balance, uint112 locked) = (h.balance, h.locked);
+        if (amount > locked) revert TokenInsufficientLocked(from, locked, amount);
+        // Cannot underflow: amount <= locked <= balance.
+        unchecked {
+            (h.balance, h.locked) = (balance - uint112(amount), locked - uint112(amount));
+        }
+        _receive(to, amount);
+        emit Transfer(from, to, amount);
     }
 
     /// @inheritdoc IPermissionedToken
@@ -115,12 +158,27 @@ contract PermissionedToken is IPermissionedToken, ERC20Pausable, AccessControl {
 
     /// @inheritdoc IPermissionedToken
     function isFrozen(address account) external view returns (bool) {
-        return _freezes[account].all;
+        return _holdings[account].frozen;
     }
 
     /// @inheritdoc IPermissionedToken
     function frozenTokens(address account) external view returns (uint256) {
-        return _freezes[account].amount;
+        return _frozenAmounts[account];
+    }
+
+    /// @inheritdoc IPermissionedToken
+    function lockedOf(address account) external view returns (uint256) {
+        return _holdings[account].locked;
+    }
+
+    /// @inheritdoc ERC20
+    function balanceOf(address account) public view override(ERC20, IERC20) returns (uint256) {
+        return _holdings[account].balance;
+    }
+
+    /// @inheritdoc ERC20
+    function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
+        return _totalSupply;
     }
 
     /// @inheritdoc ERC20
@@ -128,23 +186,56 @@ contract PermissionedToken is IPermissionedToken, ERC20Pausable, AccessControl {
         return _decimals;
     }
 
-    /// @dev Holder rules for every movement: mint, burn, transfer, escrow and forced transfer.
-    function _update(address from, address to, uint256 value) internal override {
-        if (from != address(0)) {
-            Freeze memory f = _freezes[from];
-            if (f.all) revert TokenAddressFrozen(from);
-            if (f.amount != 0) {
-                uint256 balance = balanceOf(from);
-                uint256 available = balance > f.amount ? balance - f.amount : 0;
-                if (value > available) revert TokenInsufficientUnfrozen(from, available, value);
+    /// @dev Holder rules for every movement (mint, burn, transfer, forced transfer) and the balance bookkeeping that
+    /// replaces OpenZeppelin's: the sender may not move locked or frozen tokens, the receiver must be eligible.
+    function _update(address from, address to, uint256 value) internal override whenNotPaused {
+        if (from == address(0)) {
+            uint256 supply = _totalSupply + value;
+            if (supply > type(uint112).max) revert TokenSupplyOverflow(supply);
+            _totalSupply = supply;
+        } else {
+            Holding memory h = _holdings[from];
+            _checkSender(from, h, value);
+            // Cannot underflow: `_checkSender` proved value <= balance - locked.
+            unchecked {
+                h.balance -= uint112(value);
             }
+            _holdings[from] = h;
         }
-        if (to != address(0)) {
-            if (_freezes[to].all) revert TokenAddressFrozen(to);
-            // Only the engine itself moves tokens into escrow; for anyone else the engine is not a holder.
-            bool eligible = to == _engine ? _msgSender() == _engine : _consortium.isEligibleHolder(to);
-            if (!eligible) revert TokenNotEligible(to);
+        if (to == address(0)) {
+            // Cannot underflow: value was taken from a balance, and balances sum to the supply.
+            unchecked {
+                _totalSupply -= value;
+            }
+        } else {
+            _receive(to, value);
         }
-        super._update(from, to, value);
+        emit Transfer(from, to, value);
+    }
+
+    /// @dev What `from` may send: not frozen whole, and `value` within the balance less locked and frozen tokens.
+    function _checkSender(address from, Holding memory h, uint256 value) private view {
+        if (h.frozen) revert TokenAddressFrozen(from);
+        uint256 unlocked = h.balance - h.locked;
+        if (h.partlyFrozen) {
+            uint256 frozen = _frozenAmounts[from];
+            uint256 available = unlocked > frozen ? unlocked - frozen : 0;
+            if (value > available) revert TokenInsufficientUnfrozen(from, available, value);
+        } else if (value > unlocked) {
+            if (h.locked != 0) revert TokenInsufficientUnlocked(from, unlocked, value);
+            revert ERC20InsufficientBalance(from, h.balance, value);
+        }
+    }
+
+    /// @dev Credits `to` after the receiver rules: registered to an active member and not frozen whole. Never the
+    /// engine: legs are locked where they are, so nothing of this token ever belongs in the engine.
+    function _receive(address to, uint256 value) private {
+        Holding storage h = _holdings[to];
+        if (h.frozen) revert TokenAddressFrozen(to);
+        if (to == _engine || !_consortium.isEligibleHolder(to)) revert TokenNotEligible(to);
+        // Cannot overflow: every balance is part of the supply, which `_update` keeps within uint112.
+        unchecked {
+            h.balance += uint112(value);
+        }
     }
 }

@@ -95,10 +95,17 @@ describe("CallDecoder: unwind, affirm-and-settle and governed calls", function (
     expect(decode("affirmAndSettle", [others])).to.deep.include({ kind: "refused", function: "affirmAndSettle" });
   });
 
-  it("never decodes the token's returnEscrow or the engine's recoverStray: only the engine and the consortium call them", function () {
+  it("never decodes the token's engine-only lock, unlock and transferLocked or the engine's recoverStray: only the engine and the consortium call them", function () {
     const token = PermissionedToken__factory.createInterface() as Interface;
-    const returnEscrow = token.encodeFunctionData("returnEscrow", [ours, 5n, 1n]);
-    expect(decoder.decode({ to: bond, data: returnEscrow, value: 0n }).kind).to.equal("undecodable");
+    const engineOnly: [string, unknown[]][] = [
+      ["lock", [ours, 5n, 1n]],
+      ["unlock", [ours, 5n, 1n]],
+      ["transferLocked", [ours, theirs, 5n]],
+    ];
+    for (const [fn, args] of engineOnly) {
+      const data = token.encodeFunctionData(fn, args);
+      expect(decoder.decode({ to: bond, data, value: 0n }).kind, fn).to.equal("undecodable");
+    }
     const stray = iface.encodeFunctionData("recoverStray", [bond, ours, 5n]);
     expect(decoder.decode({ to: engine, data: stray, value: 0n }).kind).to.equal("undecodable");
   });

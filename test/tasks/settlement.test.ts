@@ -44,7 +44,7 @@ describe("settlement tasks", function () {
   describe("a DvP settlement through its whole lifecycle", function () {
     let id: string;
 
-    it("instructs with terms in human units, escrowing the seller's leg", async function () {
+    it("instructs with terms in human units, locking the seller's leg in its account", async function () {
       const out = await runJson<StepOutput>("settlement:instruct", { ...dvp("T-LIFECYCLE-1"), from: SIGNER.beta });
       id = out.id;
       expect(out.status).to.equal("Instructed");
@@ -55,7 +55,8 @@ describe("settlement tasks", function () {
       expect(out.terms?.asset).to.include({ symbol: "B30", amount: "1,000" });
       expect(out.terms?.cash).to.include({ symbol: "aEUR", amount: "101,000.00" });
       const bond = await hre.ethers.getContractAt("PermissionedToken", record.tokens[1].address);
-      expect(await bond.balanceOf(record.engine)).to.equal(1000n);
+      expect(await bond.lockedOf(record.members[1].accounts[0])).to.equal(1000n);
+      expect(await bond.balanceOf(record.engine)).to.equal(0n);
     });
 
     it("recovers the full terms from the instruction event by id", async function () {

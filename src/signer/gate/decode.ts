@@ -19,9 +19,9 @@
  *   `resetAnchor`) go through policy as `govern` intents, whether the bank proposes one (`propose`, whose data is
  *   decoded here) or approves, queues or executes one (`approve`, `queue`, `execute`: the gate reads the
  *   proposal's data from the chain). Other consortium calls are allowed only when the consortium is an allowed
- *   target. The token's `returnEscrow` and the engine's `recoverStray` are the engine's and the consortium's own
- *   calls: a bank never signs them (undecodable).
- * - `approve(engine, amount)` on a consortium token is allowed without a policy decision: the engine only pulls
+ *   target. The token's `lock`, `unlock` and `transferLocked` and the engine's `recoverStray` are the engine's and
+ *   the consortium's own calls: a bank never signs them (undecodable).
+ * - `approve(engine, amount)` on a consortium token is allowed without a policy decision: the engine only locks
  *   tokens on instruct and affirm, which pass the gate themselves. Approving any other spender is undecodable.
  */
 import { getAddress, keccak256, type FunctionFragment, type Interface } from "ethers";

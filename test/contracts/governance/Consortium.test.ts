@@ -218,6 +218,17 @@ describe("Consortium", () => {
       ]);
     });
 
+    it("reads the parties, the pause, the reversal window and the policy version in one flat call", async () => {
+      const { consortium, banks, outsider } = await loadFixture(governanceFixture);
+      const [a, b] = banks;
+      const params = await consortium.params();
+      expect([
+        ...(await consortium.partyContext(a.operator.address, a.account.address, b.account.address)),
+      ]).to.deep.equal([1n, 1n, 2n, params.paused, params.reversalWindow, params.policyVersion]);
+      const none = await consortium.partyContext(outsider.address, outsider.address, a.operator.address);
+      expect([none[0], none[1], none[2]]).to.deep.equal([0n, 0n, 0n]);
+    });
+
     it("skips the cap of a leg given as the zero address", async () => {
       const { consortium, banks, cash, bond } = await loadFixture(governanceFixture);
       const [a, b] = banks;

@@ -1,11 +1,20 @@
 /**
- * Affirm and settle in one call: the counterparty's leg goes straight to the instructing party, the escrowed leg
+ * Affirm and settle in one call: the counterparty's leg goes straight to the instructing party, the locked leg
  * to the counterparty, with the events of an affirmation and a settlement; every refusal leaves the instruction
- * and its escrow as they were.
+ * and its locked leg as they were.
  */
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployConsortium, dvpTerms, fopTerms, governedCall, SETTINGS, Status, type Terms } from "../../fixtures";
+import {
+  deployConsortium,
+  dvpTerms,
+  fopTerms,
+  governedCall,
+  lockedChanges,
+  SETTINGS,
+  Status,
+  type Terms,
+} from "../../fixtures";
 import { enact } from "../governance/consortium.behavior";
 
 const BONDS = 100n;
@@ -25,7 +34,7 @@ async function instructedBy(f: Fixture, side: "seller" | "buyer", kind: "dvp" | 
 }
 
 describe("SettlementEngine affirmAndSettle", () => {
-  it("settles a seller's instruction: escrowed bonds to the buyer, the buyer's cash straight to the seller", async () => {
+  it("settles a seller's instruction: locked bonds to the buyer, the buyer's cash straight to the seller", async () => {
     const f = await loadFixture(oneStepFixture);
     const { t, id } = await instructedBy(f, "seller");
     const at = (await time.latest()) + 10;
@@ -37,18 +46,21 @@ describe("SettlementEngine affirmAndSettle", () => {
       .and.to.emit(f.engine, "SettlementSettled")
       .withArgs(id, f.b.operator.address, at + SETTINGS.reversalWindow, 1n);
     await expect(tx).not.to.emit(f.engine, "SettlementLocked");
-    await expect(tx).to.changeTokenBalances(f.bond, [f.engineAddress, f.b.account], [-BONDS, BONDS]);
+    await expect(tx).to.changeTokenBalances(f.bond, [f.a.account, f.b.account, f.engineAddress], [-BONDS, BONDS, 0n]);
     await expect(tx).to.changeTokenBalances(f.cash, [f.b.account, f.a.account, f.engineAddress], [-PRICE, PRICE, 0n]);
+    expect(await lockedChanges(f.bond, [f.a.account], tx)).to.deep.equal([-BONDS]);
+    expect(await lockedChanges(f.cash, [f.b.account], tx)).to.deep.equal([0n]);
     const r = await f.engine.record(id);
     expect([r.status, r.finalAt]).to.deep.equal([BigInt(Status.Settled), BigInt(at + SETTINGS.reversalWindow)]);
   });
 
-  it("settles a buyer's instruction: the seller's bonds straight to the buyer, escrowed cash to the seller", async () => {
+  it("settles a buyer's instruction: the seller's bonds straight to the buyer, locked cash to the seller", async () => {
     const f = await loadFixture(oneStepFixture);
     const { t, id } = await instructedBy(f, "buyer");
     const tx = f.engine.connect(f.a.operator).affirmAndSettle(t);
     await expect(tx).to.changeTokenBalances(f.bond, [f.a.account, f.b.account, f.engineAddress], [-BONDS, BONDS, 0n]);
-    await expect(tx).to.changeTokenBalances(f.cash, [f.engineAddress, f.a.account], [-PRICE, PRICE]);
+    await expect(tx).to.changeTokenBalances(f.cash, [f.b.account, f.a.account, f.engineAddress], [-PRICE, PRICE, 0n]);
+    expect(await lockedChanges(f.cash, [f.b.account], tx)).to.deep.equal([-PRICE]);
     expect(await f.engine.statusOf(id)).to.equal(Status.Settled);
   });
 
@@ -58,11 +70,8 @@ describe("SettlementEngine affirmAndSettle", () => {
       const { t, id } = await instructedBy(f, side, "fop");
       const counterparty = side === "seller" ? f.b.operator : f.a.operator;
       const tx = f.engine.connect(counterparty).affirmAndSettle(t);
-      await expect(tx).to.changeTokenBalances(
-        f.bond,
-        [f.a.account, f.b.account],
-        [side === "seller" ? 0n : -BONDS, BONDS],
-      );
+      await expect(tx).to.changeTokenBalances(f.bond, [f.a.account, f.b.account], [-BONDS, BONDS]);
+      expect(await lockedChanges(f.bond, [f.a.account], tx)).to.deep.equal([side === "seller" ? -BONDS : 0n]);
       await f.engine.connect(f.a.operator).proposeReversal(t, "booked twice");
       await f.engine.connect(f.b.operator).approveReversal(t);
       expect(await f.engine.statusOf(id)).to.equal(Status.Reversed);
@@ -108,7 +117,7 @@ describe("SettlementEngine affirmAndSettle", () => {
       .withArgs(id, affirmDeadline);
   });
 
-  it("moves nothing when a leg is refused: a frozen seller keeps the instruction and its escrow", async () => {
+  it("moves nothing when a leg is refused: a frozen seller keeps the instruction and its locked leg", async () => {
     const f = await loadFixture(oneStepFixture);
     const { t, id } = await instructedBy(f, "seller");
     await f.cash.connect(f.a.operator).setAddressFrozen(f.a.account.address, true);
@@ -116,6 +125,7 @@ describe("SettlementEngine affirmAndSettle", () => {
       .to.be.revertedWithCustomError(f.cash, "TokenAddressFrozen")
       .withArgs(f.a.account.address);
     expect(await f.engine.statusOf(id)).to.equal(Status.Instructed);
-    expect(await f.bond.balanceOf(f.engineAddress)).to.equal(BONDS);
+    expect(await f.bond.lockedOf(f.a.account)).to.equal(BONDS);
+    expect(await f.bond.balanceOf(f.engineAddress)).to.equal(0n);
   });
 });

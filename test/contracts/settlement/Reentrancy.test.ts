@@ -114,6 +114,7 @@ async function inCallout(f: Fixture, engineCall: string): Promise<void> {
 async function snapshot(f: Fixture): Promise<bigint[]> {
   const out: bigint[] = [];
   for (const token of [f.token, f.cash]) for (const h of f.holders) out.push(await token.balanceOf(h));
+  for (const h of f.holders) out.push(await f.cash.lockedOf(h));
   return out;
 }
 
@@ -173,7 +174,8 @@ describe("SettlementEngine re-entrancy", () => {
         await f.token.disarm();
         const tx = f.engine.connect(f.a.operator).settle(t);
         await expect(tx).to.changeTokenBalances(f.token, [f.engineAddress, f.a.account.address], [-UNITS, UNITS]);
-        await expect(tx).to.changeTokenBalances(f.cash, [f.engineAddress, f.c.account.address], [-PRICE, PRICE]);
+        await expect(tx).to.changeTokenBalances(f.cash, [f.a.account.address, f.c.account.address], [-PRICE, PRICE]);
+        expect(await f.cash.lockedOf(f.a.account.address)).to.equal(0n);
       });
     }
 
@@ -229,7 +231,8 @@ describe("SettlementEngine re-entrancy", () => {
       await f.token.disarm();
       const tx = f.engine.connect(f.b.operator).approveUnwind(t);
       await expect(tx).to.changeTokenBalances(f.token, [f.engineAddress, f.c.account.address], [-UNITS, UNITS]);
-      await expect(tx).to.changeTokenBalances(f.cash, [f.engineAddress, f.a.account.address], [-PRICE, PRICE]);
+      await expect(tx).to.changeTokenBalances(f.cash, [f.a.account.address], [0n]);
+      expect(await f.cash.lockedOf(f.a.account.address)).to.equal(0n);
       expect(await f.engine.statusOf(await f.engine.settlementId(t))).to.equal(Status.Unwound);
     });
 

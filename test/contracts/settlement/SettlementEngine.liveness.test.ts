@@ -1,15 +1,15 @@
 /**
  * Liveness property of the settlement engine: from every reachable state, some sequence of permitted calls
- * empties the escrow and returns every leg to the account it came from. fast-check generates sequences of
+ * unlocks every open leg in the account it belongs to. fast-check generates sequences of
  * instructions, affirmations, settlements (also in one call with the affirmation), cancellations, releases,
  * unwind requests and approvals and time jumps, interleaved at any step with the accidents that used to trap
- * escrow: a member removed by proposal, an account or the engine frozen whole or in part, a token paused, the
- * consortium paused. Calls may fail; after every step the invariants hold (supply conserved, the engine holds
- * exactly the open legs, every account holds its opening balance moved only by what settled, final settlements
- * never change, no address outside the consortium ever holds a token). At the end, without lifting any freeze,
- * pause or removal, the test releases every open instruction after its deadline and unwinds every affirmed
- * settlement through the active members, each call required to succeed, and checks that the escrow is empty and
- * every leg is home.
+ * legs: a member removed by proposal, an account or the engine frozen whole or in part, a token paused, the
+ * consortium paused. Calls may fail; after every step the invariants hold (supply conserved, the locked balances
+ * are exactly the open legs and the engine holds nothing, every account holds its opening balance moved only by
+ * what settled, final settlements never change, no address outside the consortium ever holds a token). At the end,
+ * without lifting any freeze, pause or removal, the test releases every open instruction after its deadline and
+ * unwinds every affirmed settlement through the active members, each call required to succeed, and checks that
+ * nothing is locked any more and every leg is home.
  *
  * CI runs a fixed seed and a small number of runs; set FC_RUNS (and FC_SEED, FC_STEPS) for more.
  */
@@ -136,25 +136,31 @@ async function statuses(f: Fixture, sims: Sim[]): Promise<number[]> {
 }
 
 /**
- * What each bank account and the engine must hold, derived from the stored statuses alone: an open leg is in
- * the engine, a settled one moved, anything else (released, cancelled, unwound, reversed) is home.
+ * What each bank account and the engine must hold, and how much of it is locked, derived from the stored statuses
+ * alone: an open leg is locked in its owner's account, a settled one moved, anything else (released, cancelled,
+ * unwound, reversed) is home and unlocked. The engine never holds or locks anything.
  */
-async function expected(f: Fixture, sims: Sim[]): Promise<Record<Token, bigint[]>> {
-  const out: Record<Token, bigint[]> = {
+async function expected(f: Fixture, sims: Sim[]): Promise<Record<Token | "lockedCash" | "lockedBond", bigint[]>> {
+  const out: Record<Token | "lockedCash" | "lockedBond", bigint[]> = {
     cash: [OPENING.cash, OPENING.cash, OPENING.cash, 0n],
     bond: [OPENING.bond, OPENING.bond, OPENING.bond, 0n],
+    lockedCash: [0n, 0n, 0n, 0n],
+    lockedBond: [0n, 0n, 0n, 0n],
   };
   const move = (t: Token, from: number, to: number, value: bigint) => {
     out[t][from] -= value;
     out[t][to] += value;
+  };
+  const lock = (t: Token, owner: number, value: bigint) => {
+    out[t === "cash" ? "lockedCash" : "lockedBond"][owner] += value;
   };
   const stored = await statuses(f, sims);
   for (const [i, s] of sims.entries()) {
     const sellerInstructed = (await f.engine.record(s.id)).sellerInstructed;
     const status = stored[i];
     if (status === Status.Instructed || status === Status.Affirmed) {
-      if (status === Status.Affirmed || sellerInstructed) move("bond", s.seller, ENGINE, s.bonds);
-      if (status === Status.Affirmed || !sellerInstructed) move("cash", s.buyer, ENGINE, s.cash);
+      if (status === Status.Affirmed || sellerInstructed) lock("bond", s.seller, s.bonds);
+      if (status === Status.Affirmed || !sellerInstructed) lock("cash", s.buyer, s.cash);
     } else if (status === Status.Settled) {
       move("bond", s.seller, s.buyer, s.bonds);
       move("cash", s.buyer, s.seller, s.cash);
@@ -171,8 +177,10 @@ async function checkInvariants(f: Fixture, sims: Sim[]): Promise<void> {
     ["bond", f.bond],
   ] as const) {
     expect(await contract.totalSupply()).to.equal(3n * OPENING[name]);
+    const locked = name === "cash" ? want.lockedCash : want.lockedBond;
     for (const [i, holder] of holders.entries()) {
       expect(await contract.balanceOf(holder), `${name} of holder ${i}`).to.equal(want[name][i]);
+      expect(await contract.lockedOf(holder), `${name} locked by holder ${i}`).to.equal(locked[i]);
     }
   }
   const now = await time.latest();
@@ -326,7 +334,10 @@ async function runSequence(actions: Action[]): Promise<void> {
     }
   }
   await checkInvariants(f, sims);
-  for (const contract of [f.cash, f.bond]) expect(await contract.balanceOf(f.engineAddress)).to.equal(0n);
+  for (const contract of [f.cash, f.bond]) {
+    expect(await contract.balanceOf(f.engineAddress)).to.equal(0n);
+    for (const holder of f.banks) expect(await contract.lockedOf(holder.account.address)).to.equal(0n);
+  }
   for (const status of await statuses(f, sims)) {
     expect([Status.Instructed, Status.Affirmed]).not.to.include(status);
   }

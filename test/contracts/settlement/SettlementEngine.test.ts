@@ -14,6 +14,7 @@ import {
   dvpTerms,
   fopTerms,
   governedCall,
+  lockedChanges,
   HOUR,
   Kind,
   OPENING,
@@ -64,11 +65,12 @@ async function govern(f: Fixture, fn: string, args: unknown[]): Promise<void> {
   await f.consortium.connect(f.a.operator).execute(proposalId);
 }
 
-/** Cash and bond balances of the three bank accounts and the engine, in that order. */
+/** Cash and bond balances of the three bank accounts and the engine, then their locked balances, in that order. */
 async function balances(f: Fixture): Promise<bigint[]> {
   const holders = [f.a.account.address, f.b.account.address, f.c.account.address, f.engineAddress];
   const out: bigint[] = [];
   for (const token of [f.cash, f.bond]) for (const h of holders) out.push(await token.balanceOf(h));
+  for (const token of [f.cash, f.bond]) for (const h of holders) out.push(await token.lockedOf(h));
   return out;
 }
 
@@ -118,7 +120,7 @@ describe("SettlementEngine", () => {
   });
 
   describe("instruct", () => {
-    it("escrows the seller's asset when the seller instructs a DvP", async () => {
+    it("locks the seller's asset in place when the seller instructs a DvP", async () => {
       const f = await loadFixture(engineFixture);
       const t = await dvpTerms(f, f.a, f.b, BONDS, PRICE);
       const id = await f.engine.settlementId(t);
@@ -127,8 +129,10 @@ describe("SettlementEngine", () => {
       await expect(tx)
         .to.emit(f.engine, "SettlementInstructed")
         .withArgs(id, t.tradeRef, f.a.id, f.a.operator.address, tuple(t), ts + SETTINGS.affirmationWindow, 1n);
-      await expect(tx).to.changeTokenBalances(f.bond, [f.a.account, f.engine], [-BONDS, BONDS]);
-      await expect(tx).to.changeTokenBalances(f.cash, [f.b.account, f.engine], [0n, 0n]);
+      await expect(tx).to.emit(f.bond, "TokensLocked").withArgs(f.a.account.address, BONDS, id);
+      await expect(tx).to.changeTokenBalances(f.bond, [f.a.account, f.engine], [0n, 0n]);
+      expect(await lockedChanges(f.bond, [f.a.account], tx)).to.deep.equal([BONDS]);
+      expect(await lockedChanges(f.cash, [f.b.account], tx)).to.deep.equal([0n]);
       const r = await f.engine.record(id);
       expect(r.status).to.equal(Status.Instructed);
       expect(r.sellerInstructed).to.equal(true);
@@ -137,7 +141,7 @@ describe("SettlementEngine", () => {
       expect(r.policyVersion).to.equal(1n);
     });
 
-    it("escrows the buyer's cash when the buyer instructs a DvP", async () => {
+    it("locks the buyer's cash in place when the buyer instructs a DvP", async () => {
       const f = await loadFixture(engineFixture);
       const t = await dvpTerms(f, f.a, f.b, BONDS, PRICE);
       const id = await f.engine.settlementId(t);
@@ -145,32 +149,27 @@ describe("SettlementEngine", () => {
       await expect(tx)
         .to.emit(f.engine, "SettlementInstructed")
         .withArgs(id, t.tradeRef, f.b.id, f.b.operator.address, tuple(t), (d: bigint) => d > 0n, 1n);
-      await expect(tx).to.changeTokenBalances(f.cash, [f.b.account, f.engine], [-PRICE, PRICE]);
-      await expect(tx).to.changeTokenBalances(f.bond, [f.a.account, f.engine], [0n, 0n]);
+      await expect(tx).to.changeTokenBalances(f.cash, [f.b.account, f.engine], [0n, 0n]);
+      expect(await lockedChanges(f.cash, [f.b.account], tx)).to.deep.equal([PRICE]);
+      expect(await lockedChanges(f.bond, [f.a.account], tx)).to.deep.equal([0n]);
       expect((await f.engine.record(id)).sellerInstructed).to.equal(false);
     });
 
-    it("escrows the seller's asset when the seller instructs a FoP", async () => {
+    it("locks the seller's asset when the seller instructs a FoP", async () => {
       const f = await loadFixture(engineFixture);
       const t = await fopTerms(f, f.a, f.b, BONDS);
-      await expect(f.engine.connect(f.a.operator).instruct(t)).to.changeTokenBalances(
-        f.bond,
-        [f.a.account, f.engine],
-        [-BONDS, BONDS],
-      );
+      const tx = f.engine.connect(f.a.operator).instruct(t);
+      expect(await lockedChanges(f.bond, [f.a.account, f.engine], tx)).to.deep.equal([BONDS, 0n]);
     });
 
-    it("escrows nothing when the buyer instructs a FoP, until the seller affirms", async () => {
+    it("locks nothing when the buyer instructs a FoP, until the seller affirms", async () => {
       const f = await loadFixture(engineFixture);
       const t = await fopTerms(f, f.a, f.b, BONDS);
       const before = await balances(f);
       await f.engine.connect(f.b.operator).instruct(t);
       expect(await balances(f)).to.deep.equal(before);
-      await expect(f.engine.connect(f.a.operator).affirm(t)).to.changeTokenBalances(
-        f.bond,
-        [f.a.account, f.engine],
-        [-BONDS, BONDS],
-      );
+      const tx = f.engine.connect(f.a.operator).affirm(t);
+      expect(await lockedChanges(f.bond, [f.a.account], tx)).to.deep.equal([BONDS]);
     });
 
     it("accepts legs exactly at the caps", async () => {
@@ -180,8 +179,8 @@ describe("SettlementEngine", () => {
       const t = await dvpTerms(f, f.a, f.b, CAPS.bond, CAPS.cash);
       await f.engine.connect(f.a.operator).instruct(t);
       await f.engine.connect(f.b.operator).affirm(t);
-      expect(await f.bond.balanceOf(f.engineAddress)).to.equal(CAPS.bond);
-      expect(await f.cash.balanceOf(f.engineAddress)).to.equal(CAPS.cash);
+      expect(await f.bond.lockedOf(f.a.account)).to.equal(CAPS.bond);
+      expect(await f.cash.lockedOf(f.b.account)).to.equal(CAPS.cash);
     });
 
     it("refuses while the consortium is paused", async () => {
@@ -331,8 +330,8 @@ describe("SettlementEngine", () => {
         .withArgs(id, f.b.id, f.b.operator.address, 1n)
         .and.to.emit(f.engine, "SettlementLocked")
         .withArgs(id, 1n);
-      await expect(tx).to.changeTokenBalances(f.cash, [f.b.account, f.engine], [-PRICE, PRICE]);
-      expect(await f.bond.balanceOf(f.engineAddress)).to.equal(BONDS);
+      expect(await lockedChanges(f.cash, [f.b.account], tx)).to.deep.equal([PRICE]);
+      expect(await f.bond.lockedOf(f.a.account)).to.equal(BONDS);
       expect(await f.engine.statusOf(id)).to.equal(Status.Affirmed);
     });
 
@@ -343,11 +342,11 @@ describe("SettlementEngine", () => {
       await f.engine.connect(f.b.operator).instruct(t);
       const tx = f.engine.connect(f.a.operator).affirm(t);
       await expect(tx).to.emit(f.engine, "SettlementAffirmed").withArgs(id, f.a.id, f.a.operator.address, 1n);
-      await expect(tx).to.changeTokenBalances(f.bond, [f.a.account, f.engine], [-BONDS, BONDS]);
-      expect(await f.cash.balanceOf(f.engineAddress)).to.equal(PRICE);
+      expect(await lockedChanges(f.bond, [f.a.account], tx)).to.deep.equal([BONDS]);
+      expect(await f.cash.lockedOf(f.b.account)).to.equal(PRICE);
     });
 
-    it("escrows nothing when the buyer affirms a FoP", async () => {
+    it("locks nothing when the buyer affirms a FoP", async () => {
       const f = await loadFixture(engineFixture);
       const { t } = await instructed(f, "fop");
       const before = await balances(f);
@@ -432,8 +431,10 @@ describe("SettlementEngine", () => {
       await expect(tx)
         .to.emit(f.engine, "SettlementSettled")
         .withArgs(id, f.a.operator.address, ts + SETTINGS.reversalWindow, 1n);
-      await expect(tx).to.changeTokenBalances(f.bond, [f.engine, f.b.account], [-BONDS, BONDS]);
-      await expect(tx).to.changeTokenBalances(f.cash, [f.engine, f.a.account], [-PRICE, PRICE]);
+      await expect(tx).to.changeTokenBalances(f.bond, [f.a.account, f.b.account], [-BONDS, BONDS]);
+      await expect(tx).to.changeTokenBalances(f.cash, [f.b.account, f.a.account], [-PRICE, PRICE]);
+      expect(await lockedChanges(f.bond, [f.a.account], tx)).to.deep.equal([-BONDS]);
+      expect(await lockedChanges(f.cash, [f.b.account], tx)).to.deep.equal([-PRICE]);
       const r = await f.engine.record(id);
       expect(r.status).to.equal(Status.Settled);
       expect(r.finalAt).to.equal(ts + SETTINGS.reversalWindow);
@@ -443,8 +444,9 @@ describe("SettlementEngine", () => {
       const f = await loadFixture(engineFixture);
       const { t } = await affirmed(f, "fop");
       const tx = f.engine.connect(f.b.operator).settle(t);
-      await expect(tx).to.changeTokenBalances(f.bond, [f.engine, f.b.account], [-BONDS, BONDS]);
+      await expect(tx).to.changeTokenBalances(f.bond, [f.a.account, f.b.account], [-BONDS, BONDS]);
       await expect(tx).to.changeTokenBalances(f.cash, [f.engine, f.a.account, f.b.account], [0n, 0n, 0n]);
+      expect(await lockedChanges(f.bond, [f.a.account], tx)).to.deep.equal([-BONDS]);
     });
 
     it("lets the buyer's member settle too", async () => {
@@ -543,26 +545,24 @@ describe("SettlementEngine", () => {
   });
 
   describe("cancel", () => {
-    it("returns the seller's escrow with the reason in the event", async () => {
+    it("unlocks the seller's leg with the reason in the event", async () => {
       const f = await loadFixture(engineFixture);
       const before = await balances(f);
       const { t, id } = await instructed(f);
       const tx = f.engine.connect(f.a.operator).cancel(t, REASON);
       await expect(tx).to.emit(f.engine, "SettlementCancelled").withArgs(id, f.a.operator.address, REASON, 1n);
-      await expect(tx).to.changeTokenBalances(f.bond, [f.engine, f.a.account], [-BONDS, BONDS]);
+      await expect(tx).to.emit(f.bond, "TokensUnlocked").withArgs(f.a.account.address, BONDS, id);
+      expect(await lockedChanges(f.bond, [f.a.account], tx)).to.deep.equal([-BONDS]);
       expect(await balances(f)).to.deep.equal(before);
       expect(await f.engine.statusOf(id)).to.equal(Status.Cancelled);
     });
 
-    it("returns the buyer's cash when the buyer's member cancels its instruction", async () => {
+    it("unlocks the buyer's cash when the buyer's member cancels its instruction", async () => {
       const f = await loadFixture(engineFixture);
       const t = await dvpTerms(f, f.a, f.b, BONDS, PRICE);
       await f.engine.connect(f.b.operator).instruct(t);
-      await expect(f.engine.connect(f.b.operator).cancel(t, REASON)).to.changeTokenBalances(
-        f.cash,
-        [f.engine, f.b.account],
-        [-PRICE, PRICE],
-      );
+      const tx = f.engine.connect(f.b.operator).cancel(t, REASON);
+      expect(await lockedChanges(f.cash, [f.b.account], tx)).to.deep.equal([-PRICE]);
     });
 
     it("cancels a buyer's FoP instruction with nothing to return", async () => {
@@ -609,7 +609,7 @@ describe("SettlementEngine", () => {
   });
 
   describe("release", () => {
-    it("lets anyone return the escrow once the deadline passed", async () => {
+    it("lets anyone unlock the leg once the deadline passed", async () => {
       const f = await loadFixture(engineFixture);
       const before = await balances(f);
       const { t, id } = await instructed(f);
@@ -621,7 +621,7 @@ describe("SettlementEngine", () => {
         .withArgs(id, deadline, 1n)
         .and.to.emit(f.engine, "SettlementReleased")
         .withArgs(id, f.outsider.address, 1n);
-      await expect(tx).to.changeTokenBalances(f.bond, [f.engine, f.a.account], [-BONDS, BONDS]);
+      expect(await lockedChanges(f.bond, [f.a.account], tx)).to.deep.equal([-BONDS]);
       expect(await balances(f)).to.deep.equal(before);
       expect(await f.engine.statusOf(id)).to.equal(Status.Released);
     });
@@ -631,11 +631,8 @@ describe("SettlementEngine", () => {
       const t = await dvpTerms(f, f.a, f.b, BONDS, PRICE);
       await f.engine.connect(f.b.operator).instruct(t);
       await time.increase(SETTINGS.affirmationWindow + 1);
-      await expect(f.engine.connect(f.c.operator).release(t)).to.changeTokenBalances(
-        f.cash,
-        [f.engine, f.b.account],
-        [-PRICE, PRICE],
-      );
+      const tx = f.engine.connect(f.c.operator).release(t);
+      expect(await lockedChanges(f.cash, [f.b.account], tx)).to.deep.equal([-PRICE]);
     });
 
     it("releases a buyer's FoP instruction with nothing to return", async () => {

@@ -13,6 +13,7 @@ import {
   dvpTerms,
   fopTerms,
   governedCall,
+  lockedChanges,
   OPENING,
   SETTINGS,
   Status,
@@ -44,11 +45,12 @@ async function affirmed(f: Fixture, kind: "dvp" | "fop" = "dvp"): Promise<{ t: T
   return { t, id: await f.engine.settlementId(t) };
 }
 
-/** Every account holds its opening balance again and the engine holds nothing, in either token. */
+/** Every account holds its opening balance again with nothing locked, and the engine holds nothing, in either token. */
 async function expectEveryLegHome(f: Fixture): Promise<void> {
   for (const bank of f.banks) {
     expect(await f.cash.balanceOf(bank.account.address)).to.equal(OPENING.cash);
     expect(await f.bond.balanceOf(bank.account.address)).to.equal(OPENING.bond);
+    for (const token of [f.cash, f.bond]) expect(await token.lockedOf(bank.account.address)).to.equal(0n);
   }
   for (const token of [f.cash, f.bond]) expect(await token.balanceOf(f.engineAddress)).to.equal(0n);
 }
@@ -69,7 +71,7 @@ describe("SettlementEngine escrow liveness", () => {
       await time.increase(SETTINGS.affirmationWindow + 1);
       const tx = f.engine.connect(f.outsider).release(t);
       await expect(tx).to.emit(f.engine, "SettlementReleased").withArgs(id, f.outsider.address, 2n);
-      await expect(tx).to.emit(f.bond, "EscrowReturned").withArgs(f.a.account.address, BONDS, id);
+      await expect(tx).to.emit(f.bond, "TokensUnlocked").withArgs(f.a.account.address, BONDS, id);
       expect(await f.engine.statusOf(id)).to.equal(Status.Released);
       await expectEveryLegHome(f);
     });
@@ -107,9 +109,9 @@ describe("SettlementEngine escrow liveness", () => {
       await expect(tx)
         .to.emit(f.engine, "SettlementUnwound")
         .withArgs(id, f.b.operator.address, true, 1n)
-        .and.to.emit(f.bond, "EscrowReturned")
+        .and.to.emit(f.bond, "TokensUnlocked")
         .withArgs(f.a.account.address, BONDS, id)
-        .and.to.emit(f.cash, "EscrowReturned")
+        .and.to.emit(f.cash, "TokensUnlocked")
         .withArgs(f.b.account.address, PRICE, id);
       expect(await f.engine.statusOf(id)).to.equal(Status.Unwound);
       expect(await f.engine.unwindApprovals(id)).to.equal((1n << 1n) | (1n << 2n));
@@ -161,8 +163,8 @@ describe("SettlementEngine escrow liveness", () => {
       const { t } = await affirmed(f, "fop");
       await f.engine.connect(f.b.operator).proposeUnwind(t, "booked twice");
       const tx = f.engine.connect(f.a.operator).approveUnwind(t);
-      await expect(tx).to.changeTokenBalances(f.bond, [f.a.account, f.engineAddress], [BONDS, -BONDS]);
-      await expect(tx).not.to.emit(f.cash, "EscrowReturned");
+      expect(await lockedChanges(f.bond, [f.a.account], tx)).to.deep.equal([-BONDS]);
+      await expect(tx).not.to.emit(f.cash, "TokensUnlocked");
       await expectEveryLegHome(f);
     });
 

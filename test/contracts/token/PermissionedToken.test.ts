@@ -4,7 +4,7 @@ import { loadFixture, setBalance } from "@nomicfoundation/hardhat-network-helper
 import { OPENING, deployConsortium, governedCall } from "../../fixtures";
 import { enact } from "../governance/consortium.behavior";
 
-const MAX_UINT248 = (1n << 248n) - 1n;
+const MAX_UINT112 = (1n << 112n) - 1n;
 
 /**
  * The shared consortium with its deposit token as `token` (every role held by bank A's operator, `issuer`), the
@@ -160,12 +160,25 @@ describe("PermissionedToken", () => {
       expect(await token.balanceOf(engineAddress)).to.equal(0n);
     });
 
-    it("lets the settlement engine pull an approved leg into escrow", async () => {
+    it("refuses the settlement engine as a receiver even when the engine itself pulls (legs are locked in place)", async () => {
       const { token, a, engine, engineAddress } = await loadFixture(tokenFixture);
       await expect(token.connect(engine).transferFrom(a.account.address, engineAddress, 5n))
-        .to.emit(token, "Transfer")
-        .withArgs(a.account.address, engineAddress, 5n);
-      expect(await token.balanceOf(engineAddress)).to.equal(5n);
+        .to.be.revertedWithCustomError(token, "TokenNotEligible")
+        .withArgs(engineAddress);
+      expect(await token.balanceOf(engineAddress)).to.equal(0n);
+    });
+
+    it("refuses the settlement engine even when a member registers it as an account", async () => {
+      const { token, consortium, engine, engineAddress, a, b } = await loadFixture(tokenFixture);
+      await consortium.connect(b.operator).registerAccount(engineAddress);
+      expect(await consortium.isEligibleHolder(engineAddress)).to.equal(true);
+      await expect(token.connect(a.account).transfer(engineAddress, 5n))
+        .to.be.revertedWithCustomError(token, "TokenNotEligible")
+        .withArgs(engineAddress);
+      await token.connect(engine).lock(a.account.address, 5n, 1n);
+      await expect(token.connect(engine).transferLocked(a.account.address, engineAddress, 5n))
+        .to.be.revertedWithCustomError(token, "TokenNotEligible")
+        .withArgs(engineAddress);
     });
 
     it("refuses a transfer to an account of a removed member", async () => {
@@ -284,17 +297,15 @@ describe("PermissionedToken", () => {
         .withArgs(a.account.address, 0n, 1n);
     });
 
-    it("caps a frozen amount above 2^248 - 1", async () => {
+    it("keeps a frozen amount of any size exactly", async () => {
       const { token, issuer, a, b } = await loadFixture(tokenFixture);
       await expect(token.connect(issuer).setFrozenTokens(a.account.address, ethers.MaxUint256))
         .to.emit(token, "TokensFrozen")
-        .withArgs(a.account.address, MAX_UINT248, issuer.address);
-      expect(await token.frozenTokens(a.account.address)).to.equal(MAX_UINT248);
+        .withArgs(a.account.address, ethers.MaxUint256, issuer.address);
+      expect(await token.frozenTokens(a.account.address)).to.equal(ethers.MaxUint256);
       await expect(token.connect(a.account).transfer(b.account.address, 1n))
         .to.be.revertedWithCustomError(token, "TokenInsufficientUnfrozen")
         .withArgs(a.account.address, 0n, 1n);
-      await token.connect(issuer).setFrozenTokens(a.account.address, MAX_UINT248);
-      expect(await token.frozenTokens(a.account.address)).to.equal(MAX_UINT248);
     });
 
     it("does not stop an account receiving, and lifts with 0", async () => {
@@ -412,85 +423,216 @@ describe("PermissionedToken", () => {
       ).to.be.revertedWithCustomError(token, "EnforcedPause");
     });
 
-    it("can move tokens out of the engine to a member's account", async () => {
-      const { token, engine, engineAddress, a, b } = await loadFixture(tokenFixture);
-      await token.connect(engine).transferFrom(a.account.address, engineAddress, 10n);
-      await expect(token.connect(engine).forceTransfer(engineAddress, b.account.address, 10n, 3n))
-        .to.emit(token, "ForcedTransfer")
-        .withArgs(engineAddress, b.account.address, 10n, 3n);
-      expect(await token.balanceOf(engineAddress)).to.equal(0n);
+    it("cannot take locked tokens", async () => {
+      const { token, engine, a, b } = await loadFixture(tokenFixture);
+      await token.connect(engine).lock(a.account.address, OPENING.cash - 1n, 1n);
+      await expect(token.connect(engine).forceTransfer(a.account.address, b.account.address, 2n, 1n))
+        .to.be.revertedWithCustomError(token, "TokenInsufficientUnlocked")
+        .withArgs(a.account.address, 1n, 2n);
+      await expect(
+        token.connect(engine).forceTransfer(a.account.address, b.account.address, 1n, 1n),
+      ).to.changeTokenBalances(token, [a.account, b.account], [-1n, 1n]);
     });
   });
 
-  describe("returnEscrow", () => {
-    /** The fixture with 10 tokens of bank C's account pulled into escrow. */
-    async function escrowFixture() {
-      const f = await tokenFixture();
-      await f.token.connect(f.engine).transferFrom(f.c.account.address, f.engineAddress, 10n);
-      return f;
-    }
+  describe("lock", () => {
+    it("locks a leg in its owner's account with a TokensLocked event, spending the allowance", async () => {
+      const { token, engine, engineAddress, a } = await loadFixture(tokenFixture);
+      await token.connect(a.account).approve(engineAddress, 15n);
+      const tx = token.connect(engine).lock(a.account.address, 10n, 7n);
+      await expect(tx).to.emit(token, "TokensLocked").withArgs(a.account.address, 10n, 7n);
+      await expect(tx).not.to.emit(token, "Transfer");
+      await expect(tx).to.changeTokenBalances(token, [a.account, engineAddress], [0n, 0n]);
+      expect(await token.lockedOf(a.account.address)).to.equal(10n);
+      expect(await token.allowance(a.account.address, engineAddress)).to.equal(5n);
+    });
 
-    it("returns a leg from the engine to its account, with an EscrowReturned event", async () => {
-      const { token, engine, engineAddress, c } = await loadFixture(escrowFixture);
-      const tx = token.connect(engine).returnEscrow(c.account.address, 10n, 7n);
-      await expect(tx).to.emit(token, "Transfer").withArgs(engineAddress, c.account.address, 10n);
-      await expect(tx).to.emit(token, "EscrowReturned").withArgs(c.account.address, 10n, 7n);
-      await expect(tx).to.changeTokenBalances(token, [engineAddress, c.account.address], [-10n, 10n]);
+    it("refuses without the owner's allowance to the engine", async () => {
+      const { token, engine, engineAddress, a } = await loadFixture(tokenFixture);
+      await token.connect(a.account).approve(engineAddress, 9n);
+      await expect(token.connect(engine).lock(a.account.address, 10n, 7n))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+        .withArgs(engineAddress, 9n, 10n);
     });
 
     it("refuses anyone but the engine, the issuer included", async () => {
-      const { token, issuer, c } = await loadFixture(escrowFixture);
-      await expect(token.connect(issuer).returnEscrow(c.account.address, 10n, 7n))
-        .to.be.revertedWithCustomError(token, "TokenOnlySettlementEngine")
-        .withArgs(issuer.address);
+      const { token, issuer, a } = await loadFixture(tokenFixture);
+      const calls = [
+        () => token.connect(issuer).lock(a.account.address, 1n, 7n),
+        () => token.connect(issuer).unlock(a.account.address, 1n, 7n),
+        () => token.connect(issuer).transferLocked(a.account.address, issuer.address, 1n),
+      ];
+      for (const call of calls) {
+        await expect(call()).to.be.revertedWithCustomError(token, "TokenOnlySettlementEngine").withArgs(issuer.address);
+      }
     });
 
-    it("returns a leg to an account whose member was removed", async () => {
-      const { token, consortium, engine, c, removeBankC } = await loadFixture(escrowFixture);
+    it("refuses more than the balance, then more than the unlocked part", async () => {
+      const { token, engine, a } = await loadFixture(tokenFixture);
+      await expect(token.connect(engine).lock(a.account.address, OPENING.cash + 1n, 7n))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+        .withArgs(a.account.address, OPENING.cash, OPENING.cash + 1n);
+      await token.connect(engine).lock(a.account.address, OPENING.cash - 3n, 7n);
+      await expect(token.connect(engine).lock(a.account.address, 4n, 8n))
+        .to.be.revertedWithCustomError(token, "TokenInsufficientUnlocked")
+        .withArgs(a.account.address, 3n, 4n);
+      await token.connect(engine).lock(a.account.address, 3n, 8n);
+      expect(await token.lockedOf(a.account.address)).to.equal(OPENING.cash);
+    });
+
+    it("refuses frozen tokens, a frozen owner and a paused token", async () => {
+      const { token, issuer, engine, a } = await loadFixture(tokenFixture);
+      await token.connect(issuer).setFrozenTokens(a.account.address, OPENING.cash - 5n);
+      await token.connect(engine).lock(a.account.address, 2n, 7n);
+      await expect(token.connect(engine).lock(a.account.address, 4n, 8n))
+        .to.be.revertedWithCustomError(token, "TokenInsufficientUnfrozen")
+        .withArgs(a.account.address, 3n, 4n);
+      await token.connect(issuer).setAddressFrozen(a.account.address, true);
+      await expect(token.connect(engine).lock(a.account.address, 1n, 8n))
+        .to.be.revertedWithCustomError(token, "TokenAddressFrozen")
+        .withArgs(a.account.address);
+      await token.connect(issuer).setAddressFrozen(a.account.address, false);
+      await token.connect(issuer).pause();
+      await expect(token.connect(engine).lock(a.account.address, 1n, 8n)).to.be.revertedWithCustomError(
+        token,
+        "EnforcedPause",
+      );
+    });
+
+    it("keeps locked tokens from being sent, pulled or burnt, while they still count in the balance", async () => {
+      const { token, issuer, engine, a, b } = await loadFixture(tokenFixture);
+      await token.connect(engine).lock(a.account.address, OPENING.cash - 1n, 7n);
+      expect(await token.balanceOf(a.account.address)).to.equal(OPENING.cash);
+      await expect(token.connect(a.account).transfer(b.account.address, 2n))
+        .to.be.revertedWithCustomError(token, "TokenInsufficientUnlocked")
+        .withArgs(a.account.address, 1n, 2n);
+      await token.connect(a.account).approve(b.account.address, 2n);
+      await expect(token.connect(b.account).transferFrom(a.account.address, b.account.address, 2n))
+        .to.be.revertedWithCustomError(token, "TokenInsufficientUnlocked")
+        .withArgs(a.account.address, 1n, 2n);
+      await expect(token.connect(issuer).burn(a.account.address, 2n))
+        .to.be.revertedWithCustomError(token, "TokenInsufficientUnlocked")
+        .withArgs(a.account.address, 1n, 2n);
+      await expect(token.connect(a.account).transfer(b.account.address, 1n)).to.changeTokenBalance(
+        token,
+        b.account,
+        1n,
+      );
+    });
+
+    it("refuses a mint past 2^112 - 1 in total, the width of a stored balance", async () => {
+      const { token, issuer, a } = await loadFixture(tokenFixture);
+      const supply = await token.totalSupply();
+      await token.connect(issuer).mint(a.account.address, MAX_UINT112 - supply);
+      expect(await token.totalSupply()).to.equal(MAX_UINT112);
+      await expect(token.connect(issuer).mint(a.account.address, 1n))
+        .to.be.revertedWithCustomError(token, "TokenSupplyOverflow")
+        .withArgs(MAX_UINT112 + 1n);
+    });
+  });
+
+  describe("transferLocked", () => {
+    /** The fixture with 10 tokens of bank C's account locked. */
+    async function lockedFixture() {
+      const f = await tokenFixture();
+      await f.token.connect(f.engine).lock(f.c.account.address, 10n, 7n);
+      return f;
+    }
+
+    it("delivers a locked leg to an eligible account with a Transfer event", async () => {
+      const { token, engine, a, c } = await loadFixture(lockedFixture);
+      const tx = token.connect(engine).transferLocked(c.account.address, a.account.address, 10n);
+      await expect(tx).to.emit(token, "Transfer").withArgs(c.account.address, a.account.address, 10n);
+      await expect(tx).to.changeTokenBalances(token, [c.account, a.account], [-10n, 10n]);
+      expect(await token.lockedOf(c.account.address)).to.equal(0n);
+    });
+
+    it("cannot deliver more than is locked", async () => {
+      const { token, engine, a, c } = await loadFixture(lockedFixture);
+      await expect(token.connect(engine).transferLocked(c.account.address, a.account.address, 11n))
+        .to.be.revertedWithCustomError(token, "TokenInsufficientLocked")
+        .withArgs(c.account.address, 10n, 11n);
+    });
+
+    it("obeys the receiver's eligibility and freeze and the pause, not the sender's freezes", async () => {
+      const { token, issuer, engine, engineAddress, a, c, outsider } = await loadFixture(lockedFixture);
+      for (const to of [outsider.address, engineAddress]) {
+        await expect(token.connect(engine).transferLocked(c.account.address, to, 1n))
+          .to.be.revertedWithCustomError(token, "TokenNotEligible")
+          .withArgs(to);
+      }
+      await token.connect(issuer).setAddressFrozen(a.account.address, true);
+      await expect(token.connect(engine).transferLocked(c.account.address, a.account.address, 1n))
+        .to.be.revertedWithCustomError(token, "TokenAddressFrozen")
+        .withArgs(a.account.address);
+      await token.connect(issuer).setAddressFrozen(a.account.address, false);
+      await token.connect(issuer).pause();
+      await expect(
+        token.connect(engine).transferLocked(c.account.address, a.account.address, 1n),
+      ).to.be.revertedWithCustomError(token, "EnforcedPause");
+      await token.connect(issuer).unpause();
+      await token.connect(issuer).setAddressFrozen(c.account.address, true);
+      await token.connect(issuer).setFrozenTokens(c.account.address, OPENING.cash);
+      await expect(
+        token.connect(engine).transferLocked(c.account.address, a.account.address, 10n),
+      ).to.changeTokenBalances(token, [c.account, a.account], [-10n, 10n]);
+    });
+  });
+
+  describe("unlock", () => {
+    /** The fixture with 10 tokens of bank C's account locked. */
+    async function escrowFixture() {
+      const f = await tokenFixture();
+      await f.token.connect(f.engine).lock(f.c.account.address, 10n, 7n);
+      return f;
+    }
+
+    it("unlocks a leg in its account, with a TokensUnlocked event", async () => {
+      const { token, engine, engineAddress, c } = await loadFixture(escrowFixture);
+      const tx = token.connect(engine).unlock(c.account.address, 10n, 7n);
+      await expect(tx).to.emit(token, "TokensUnlocked").withArgs(c.account.address, 10n, 7n);
+      await expect(tx).not.to.emit(token, "Transfer");
+      await expect(tx).to.changeTokenBalances(token, [engineAddress, c.account.address], [0n, 0n]);
+      expect(await token.lockedOf(c.account.address)).to.equal(0n);
+    });
+
+    it("unlocks a leg of an account whose member was removed, which can then send it to a member", async () => {
+      const { token, consortium, engine, a, c, removeBankC } = await loadFixture(escrowFixture);
       await removeBankC();
       expect(await consortium.isEligibleHolder(c.account.address)).to.equal(false);
-      await expect(token.connect(engine).returnEscrow(c.account.address, 10n, 7n)).to.changeTokenBalance(
+      await token.connect(engine).unlock(c.account.address, 10n, 7n);
+      expect(await token.lockedOf(c.account.address)).to.equal(0n);
+      await expect(token.connect(c.account).transfer(a.account.address, 10n)).to.changeTokenBalance(
         token,
-        c.account.address,
+        a.account,
         10n,
       );
     });
 
-    it("returns a leg to a frozen account, where the freeze keeps it", async () => {
+    it("unlocks a leg of a frozen account, where the freeze keeps it", async () => {
       const { token, issuer, engine, a, c } = await loadFixture(escrowFixture);
       await token.connect(issuer).setAddressFrozen(c.account.address, true);
-      await expect(token.connect(engine).returnEscrow(c.account.address, 10n, 7n)).to.changeTokenBalance(
-        token,
-        c.account.address,
-        10n,
-      );
+      await token.connect(engine).unlock(c.account.address, 10n, 7n);
+      expect(await token.lockedOf(c.account.address)).to.equal(0n);
       await expect(token.connect(c.account).transfer(a.account.address, 1n))
         .to.be.revertedWithCustomError(token, "TokenAddressFrozen")
         .withArgs(c.account.address);
     });
 
-    it("returns a leg while the token is paused or the engine itself is frozen", async () => {
-      const { token, issuer, engine, engineAddress, c } = await loadFixture(escrowFixture);
+    it("unlocks a leg while the token is paused or the tokens are frozen in part", async () => {
+      const { token, issuer, engine, c } = await loadFixture(escrowFixture);
       await token.connect(issuer).pause();
-      await token.connect(issuer).setAddressFrozen(engineAddress, true);
-      await expect(token.connect(engine).returnEscrow(c.account.address, 4n, 7n)).to.changeTokenBalance(
-        token,
-        c.account.address,
-        4n,
-      );
-      await token.connect(issuer).setFrozenTokens(engineAddress, 10n);
-      await expect(token.connect(engine).returnEscrow(c.account.address, 6n, 7n)).to.changeTokenBalance(
-        token,
-        c.account.address,
-        6n,
-      );
+      await token.connect(issuer).setFrozenTokens(c.account.address, OPENING.cash);
+      await token.connect(engine).unlock(c.account.address, 4n, 7n);
+      await token.connect(engine).unlock(c.account.address, 6n, 7n);
+      expect(await token.lockedOf(c.account.address)).to.equal(0n);
     });
 
-    it("cannot return more than the engine holds", async () => {
-      const { token, engine, engineAddress, c } = await loadFixture(escrowFixture);
-      await expect(token.connect(engine).returnEscrow(c.account.address, 11n, 7n))
-        .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
-        .withArgs(engineAddress, 10n, 11n);
+    it("cannot unlock more than is locked", async () => {
+      const { token, engine, c } = await loadFixture(escrowFixture);
+      await expect(token.connect(engine).unlock(c.account.address, 11n, 7n))
+        .to.be.revertedWithCustomError(token, "TokenInsufficientLocked")
+        .withArgs(c.account.address, 10n, 11n);
     });
   });
 });
