@@ -7,6 +7,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deployConsortium } from "../deploy";
+import { IN_PROCESS_NETWORK } from "../tasks/acting";
 import { loadContext } from "../tasks/context";
 import { encodeAction } from "../tasks/proposal-actions";
 import { revertDecoder } from "../tasks/revert";
@@ -62,7 +63,14 @@ export async function runDemo(
     path.join(options.runDir, "consortium.json"),
   );
   const { wasm, base } = await buildPolicy(root, path.join(options.runDir, "policy-build"));
-  const deployment = await deployConsortium(hre, { configFile, fresh: true });
+  // The in-process chain starts empty on every run; a devnet keeps its chain, and the demo's journal there is
+  // its own (every run deploys afresh with new HSM keys, which Ignition would refuse to reconcile).
+  let deploymentId: string | undefined;
+  if (hre.network.name !== IN_PROCESS_NETWORK) {
+    deploymentId = `demo-chain-${(await hre.ethers.provider.getNetwork()).chainId}`;
+    rmSync(path.join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
+  }
+  const deployment = await deployConsortium(hre, { configFile, fresh: true, deploymentId });
   const record = deployment.record;
   line0(out, `consortium ${record.name} at ${record.consortium}; engine ${record.engine}`);
   const clock = new DemoClock(hre, (message) => line0(out, message));

@@ -9,14 +9,9 @@
  * where the demo waits for the chain's own clock instead of moving it.
  */
 import path from "node:path";
+import { DEMO_CONSORTIUM_CONFIGS } from "../demo/networks";
 import { ChainStateError, ErrorCode } from "../errors";
 import { commandTask } from "./define";
-
-/** The networks the demo deploys on: the in-process one and the devnet, both with development keys only. */
-const DEMO_CONFIGS: Record<string, string> = {
-  hardhat: "deploy/consortia/demo.json",
-  qbft: "deploy/consortia/devnet.json",
-};
 
 interface DemoArgs {
   consortiumConfig?: string;
@@ -39,7 +34,7 @@ commandTask(
         "reports/demo",
       ),
   async (args: DemoArgs, out, hre) => {
-    const config = DEMO_CONFIGS[hre.network.name];
+    const config = DEMO_CONSORTIUM_CONFIGS[hre.network.name];
     if (config === undefined) {
       throw new ChainStateError(
         ErrorCode.WrongNetwork,

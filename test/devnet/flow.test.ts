@@ -33,7 +33,7 @@ const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
 // A chain id and ports of the suite's own (the other devnet suite uses 41303/41545 and chain 7311).
 const CHAIN_ID = 7312;
 const SPEC = { chainId: CHAIN_ID, validators: 4, basePorts: { p2p: 31303, rpc: 9545 }, requestTimeoutSeconds: 4 };
-const JOURNAL = path.join(ROOT, "ignition", "deployments", `chain-${CHAIN_ID}`);
+const JOURNAL = path.join(ROOT, "ignition", "deployments", `demo-chain-${CHAIN_ID}`);
 const RECORD = path.join(ROOT, "deployments", "qbft.json");
 /** deploy/consortia/devnet.json: the timelock and reversal window the demo must wait out on the chain's clock. */
 const PROPOSAL_DELAY_S = 15;
