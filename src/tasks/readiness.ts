@@ -237,7 +237,7 @@ function readinessMarkdown(evidence: ReadinessEvidence, sections: readonly Secti
 
 commandTask(
   "readiness",
-  "Answer the three production-readiness questions by running the demo and measuring: a rule changed without redeployment, every decision point in chain events and audit logs, time to resume after HSM loss",
+  "Answer the three production-readiness questions by running the demo and measuring: a rule changed without redeployment, every decision point in chain events and audit logs, time to resume after HSM loss and, on the qbft devnet, after validator faults, against --rto",
   (t) =>
     t
       .addOptionalParam(

@@ -82,6 +82,15 @@ describe("devnet: readiness question 3 measured on four validators against a sta
     console.log(`    readiness on the devnet: ${((Date.now() - began) / 1000).toFixed(0)} s, exit ${exitCode}`);
     const document = JSON.parse(stdout) as Result | { error: { code: string; details: { result: Result } } };
     result = "error" in document ? document.error.details.result : document;
+    const net = result.recovery.network;
+    const s = (ms: number[]) => ms.map((m) => (m / 1000).toFixed(1)).join(", ");
+    if (net !== null) {
+      console.log(
+        `    killed: ${s(net.killed.samplesMs)} s (${net.killed.answer}); halt: ${s(net.halt.samplesMs)} s ` +
+          `(${net.halt.answer}); HSM outage: ${s([result.recovery.outage.resumedAfterRestoreMs ?? NaN])} s ` +
+          `(${result.recovery.outageAnswer}); recovery point ${net.recoveryPoint.onChain}/${net.recoveryPoint.acknowledged}`,
+      );
+    }
   });
 
   after(async function () {
