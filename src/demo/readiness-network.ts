@@ -16,6 +16,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { encodeBytes32String } from "ethers";
 import {
+  DevnetError,
   liveNodes,
   requireDevnetState,
   rpcCall,
@@ -92,11 +93,14 @@ function kill(dir: string, state: DevnetState, node: NodeState): boolean {
   return true;
 }
 
-/** Waits until no recorded node process of `node` runs (a SIGKILLed process is reaped by the system). */
+/** Waits until the killed node's process is gone, up to the spec's stop timeout. */
 async function gone(dir: string, index: number): Promise<void> {
-  for (;;) {
-    const state = requireDevnetState(dir);
-    if (!liveNodes(dir, state).some((n) => n.index === index)) return;
+  const state = requireDevnetState(dir);
+  const deadline = Date.now() + state.spec.stopTimeoutSeconds * 1000;
+  while (liveNodes(dir, requireDevnetState(dir)).some((n) => n.index === index)) {
+    if (Date.now() > deadline) {
+      throw new DevnetError("DEVNET_STOP_FAILED", `node ${index} still runs after SIGKILL`, { node: index });
+    }
     await sleep(50);
   }
 }
@@ -119,7 +123,11 @@ export async function measureValidatorFaults(
   const dir = options.devnetDir;
   const state = requireDevnetState(dir);
   if (state.nodes.length < 4) {
-    throw new Error(`the validator faults need four validators or more; the devnet has ${state.nodes.length}`);
+    throw new DevnetError(
+      "DEVNET_SPEC_INVALID",
+      `the validator faults need four validators or more; the devnet has ${state.nodes.length}`,
+      { validators: state.nodes.length },
+    );
   }
   const rpcMs = state.spec.rpcTimeoutSeconds * 1000;
   const first = state.nodes[0];
@@ -134,7 +142,9 @@ export async function measureValidatorFaults(
   const say = options.onProgress;
 
   try {
-    if (!(await restoreAll(dir))) throw new Error("not every validator of the devnet could be started");
+    if (!(await restoreAll(dir))) {
+      throw new DevnetError("DEVNET_START_FAILED", "not every validator of the devnet could be started", { dir });
+    }
     // One validator killed while a settlement is in flight.
     const killedMs: number[] = [];
     for (let i = 0; i < options.samples; i++) {
