@@ -39,6 +39,8 @@ export interface ValidatorFaultEvidence {
   maxMs: number;
   /** Only for the halt: whether the head stood still with two validators down (a sample without a halt is a NO). */
   halted: boolean[] | null;
+  /** Samples whose settlement got no receipt within the participant's receipt timeout (each one is a NO). */
+  failures: string[];
   answer: "YES" | "NO";
 }
 
@@ -61,6 +63,15 @@ export interface NetworkRecoveryOptions {
 }
 
 const round = (ms: number): number => Math.round(ms);
+
+/** Awaits the settlement of a sample; a failure (no receipt in time) is recorded, not thrown. */
+async function receipt(settled: Promise<unknown>, failures: string[], label: string): Promise<void> {
+  try {
+    await settled;
+  } catch (error) {
+    failures.push(`${label}: ${(error as Error).message.split("\n")[0]}`);
+  }
+}
 const p50 = (values: readonly number[]): number =>
   [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil(values.length / 2) - 1)];
 
@@ -147,6 +158,7 @@ export async function measureValidatorFaults(
     }
     // One validator killed while a settlement is in flight.
     const killedMs: number[] = [];
+    const killedFailures: string[] = [];
     for (let i = 0; i < options.samples; i++) {
       const victim = state.nodes[1 + (i % (state.nodes.length - 1))];
       const terms = await prepared();
@@ -156,7 +168,7 @@ export async function measureValidatorFaults(
       const node = current.nodes[victim.index];
       const t0 = performance.now();
       kill(dir, current, node);
-      await settled;
+      await receipt(settled, killedFailures, `sample ${i + 1} (${node.name} killed)`);
       killedMs.push(round(performance.now() - t0));
       acknowledged.push(terms);
       say(`${node.name} killed (SIGKILL): settlement receipt ${killedMs.at(-1)} ms after the kill`);
@@ -166,6 +178,7 @@ export async function measureValidatorFaults(
 
     // Two of four stopped: no quorum; one restarted.
     const haltMs: number[] = [];
+    const haltFailures: string[] = [];
     const halted: boolean[] = [];
     const quietMs = (state.spec.requestTimeoutSeconds + state.spec.blockPeriodSeconds) * 1000;
     for (let i = 0; i < options.samples; i++) {
@@ -183,7 +196,7 @@ export async function measureValidatorFaults(
       say(`${a.name} and ${b.name} stopped: head ${halted.at(-1) ? `stood at ${stoodAt}` : "moved (no halt)"}`);
       const t0 = performance.now();
       await startDevnet(dir, { node: a.index });
-      await settled;
+      await receipt(settled, haltFailures, `sample ${i + 1} (${a.name} restarted)`);
       haltMs.push(round(performance.now() - t0));
       acknowledged.push(terms);
       say(`${a.name} restarted: settlement receipt ${haltMs.at(-1)} ms after the restart began`);
@@ -196,8 +209,8 @@ export async function measureValidatorFaults(
       const status = statusName(await engine.statusOf(settlementIdOf(terms)));
       if (status !== "Settled" && status !== "Final") lost.push(`${terms.tradeRef}: ${status}`);
     }
-    const answer = (samples: number[], ok = true): "YES" | "NO" =>
-      ok && Math.max(...samples) <= options.rtoMs ? "YES" : "NO";
+    const answer = (samples: number[], failures: string[], ok = true): "YES" | "NO" =>
+      ok && failures.length === 0 && Math.max(...samples) <= options.rtoMs ? "YES" : "NO";
     return {
       validators: state.nodes.length,
       killed: {
@@ -207,7 +220,8 @@ export async function measureValidatorFaults(
         p50Ms: p50(killedMs),
         maxMs: Math.max(...killedMs),
         halted: null,
-        answer: answer(killedMs),
+        failures: killedFailures,
+        answer: answer(killedMs, killedFailures),
       },
       halt: {
         fault: "two of four validators stopped (no quorum: production halts), then one restarted",
@@ -216,8 +230,10 @@ export async function measureValidatorFaults(
         p50Ms: p50(haltMs),
         maxMs: Math.max(...haltMs),
         halted,
+        failures: haltFailures,
         answer: answer(
           haltMs,
+          haltFailures,
           halted.every((h) => h),
         ),
       },

@@ -191,7 +191,10 @@ function recoverySection(q: ReadinessEvidence["recovery"]): Section {
       },
       hsmTable,
     ],
-    notes: [outage],
+    notes: [
+      outage,
+      ...[net.killed, net.halt].flatMap((f) => f.failures.map((x) => `${f.fault}: no receipt in time, ${x}`)),
+    ],
   };
 }
 
