@@ -80,8 +80,12 @@ describe("devnet: readiness question 3 measured on four validators against a sta
       stdout = failed.stdout ?? "";
     }
     console.log(`    readiness on the devnet: ${((Date.now() - began) / 1000).toFixed(0)} s, exit ${exitCode}`);
-    const document = JSON.parse(stdout) as Result | { error: { code: string; details: { result: Result } } };
-    result = "error" in document ? document.error.details.result : document;
+    const document = JSON.parse(stdout) as
+      Result | { error: { code: string; message: string; details: { result?: Result } } };
+    if ("error" in document && document.error.details.result === undefined) {
+      expect.fail(`readiness failed without answering: ${document.error.code}: ${document.error.message}`);
+    }
+    result = "error" in document ? document.error.details.result! : document;
     const net = result.recovery.network;
     const s = (ms: number[]) => ms.map((m) => (m / 1000).toFixed(1)).join(", ");
     if (net !== null) {
