@@ -93,6 +93,21 @@ async function head(node: NodeState, timeoutMs: number): Promise<number> {
   return Number(await rpcCall<string>(node.rpcUrl, "eth_blockNumber", [], timeoutMs));
 }
 
+/** Waits (not measured) until `node` sees a new block: after long halts QBFT's round timers can delay agreement. */
+async function producing(node: NodeState, timeoutMs: number, rpcMs: number): Promise<void> {
+  const from = await head(node, rpcMs);
+  const deadline = Date.now() + timeoutMs;
+  while ((await head(node, rpcMs).catch(() => from)) <= from) {
+    if (Date.now() > deadline) {
+      throw new DevnetError("DEVNET_START_FAILED", `no new block within ${timeoutMs} ms after the restarts`, {
+        node: node.name,
+        head: from,
+      });
+    }
+    await sleep(250);
+  }
+}
+
 /** SIGKILL to the node's process group (no clean shutdown); false when it was not running. */
 function kill(dir: string, state: DevnetState, node: NodeState): boolean {
   if (!liveNodes(dir, state).some((n) => n.index === node.index) || node.pid === null) return false;
@@ -201,6 +216,7 @@ export async function measureValidatorFaults(
       acknowledged.push(terms);
       say(`${a.name} restarted: settlement receipt ${haltMs.at(-1)} ms after the restart began`);
       await startDevnet(dir, { node: b.index });
+      await producing(first, state.spec.startTimeoutSeconds * 1000 * 3, rpcMs);
     }
 
     const engine = await run.hre.ethers.getContractAt("SettlementEngine", run.record.engine);
