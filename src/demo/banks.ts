@@ -14,6 +14,7 @@ import type { DeploymentRecord } from "../deploy/store";
 import { Participant, type ParticipantConfigInput } from "../participant";
 import { createBundle, readPolicyFiles, signBundle, writeBundle } from "../policy";
 import { generateSecp256k1Key } from "../signer";
+import { IN_PROCESS_NETWORK } from "../tasks/acting";
 import type { DemoClock } from "./clock";
 import { DemoHsm } from "./softhsm";
 
@@ -45,6 +46,9 @@ export type BankData = Record<string, unknown> & {
   assets: Record<string, Record<string, unknown>>;
 };
 
+/** The widest business hours the bank policy accepts (HH:MM, opening before closing). */
+const ALL_DAY = { open: "00:00", close: "23:59" };
+
 /** Per bank: the per-settlement limit with each counterparty and the cash approval threshold, in cents. */
 export interface BankTerms {
   perSettlement: string;
@@ -59,17 +63,28 @@ export async function buildPolicy(root: string, dir: string): Promise<{ wasm: Ui
   return { wasm: files.wasm, base: (files.data as { bank: BankData }).bank };
 }
 
-/** A bank's data: the example bank's rules and hours, the consortium's tokens and the other banks by LEI. */
-export function bankData(base: BankData, others: readonly { name: string; lei: string }[], terms: BankTerms): BankData {
+/**
+ * A bank's data: the example bank's rules and hours, the consortium's tokens and the other banks by LEI. With
+ * `allDay` (a real network, whose clock the demo cannot move to a Monday morning) the bank is open every day from
+ * 00:00 to 23:59 and its cut-offs are at 23:59, so that its hour rules allow whatever hour the demo runs at.
+ */
+export function bankData(
+  base: BankData,
+  others: readonly { name: string; lei: string }[],
+  terms: BankTerms,
+  allDay = false,
+): BankData {
+  const cutoff = (at: string): string => (allDay ? ALL_DAY.close : at);
   const limits = {
     aEUR: { per_settlement: terms.perSettlement, daily: terms.daily },
     B30: { per_settlement: "20000", daily: "60000" },
   };
   return {
     ...structuredClone(base),
+    ...(allDay ? { business_hours: { ...ALL_DAY }, closed_weekdays: [] } : {}),
     assets: {
-      aEUR: { enabled: true, cutoff: "17:00", approval_threshold: terms.cashThreshold, threshold_approvals: 2 },
-      B30: { enabled: true, cutoff: "16:00", approval_threshold: "10000", threshold_approvals: 1 },
+      aEUR: { enabled: true, cutoff: cutoff("17:00"), approval_threshold: terms.cashThreshold, threshold_approvals: 2 },
+      B30: { enabled: true, cutoff: cutoff("16:00"), approval_threshold: "10000", threshold_approvals: 1 },
     },
     counterparties: Object.fromEntries(
       others.map((o) => [o.lei, { name: o.name, status: "active", limits: structuredClone(limits) }]),
@@ -137,7 +152,7 @@ export async function openBanks(
       wallet: Wallet.createRandom() as unknown as Wallet,
     }));
     const others = options.banks.filter((_, j) => j !== i);
-    const data = bankData(options.base, others, input.terms);
+    const data = bankData(options.base, others, input.terms, !options.clock.movable);
     const bundleDir = await signedBundleDir({ dir, compliance }, options.wasm, data, 1, sharedVersion, chainId);
     const config: ParticipantConfigInput = {
       consortium: {
@@ -173,7 +188,7 @@ export async function openBanks(
     };
     writeFileSync(path.join(dir, "participant.json"), `${JSON.stringify(config, null, 2)}\n`);
     const participant = await Participant.open(config, { provider, now: () => options.clock.now() });
-    await hre.network.provider.request({ method: "hardhat_setBalance", params: [address, "0x56BC75E2D63100000"] });
+    await fundForGas(hre, address);
     await participant.approveEngine();
     opened.push({
       name: input.name,
@@ -189,6 +204,21 @@ export async function openBanks(
     });
   }
   return opened;
+}
+
+/**
+ * Gives the bank's HSM key ether for gas: set directly on the in-process network; on a real network sent by the
+ * deployer, and only when the network charges for gas (a QBFT devnet's price is 0, so nothing is sent there).
+ */
+async function fundForGas(hre: HardhatRuntimeEnvironment, address: string): Promise<void> {
+  if (hre.network.name === IN_PROCESS_NETWORK) {
+    await hre.network.provider.request({ method: "hardhat_setBalance", params: [address, "0x56BC75E2D63100000"] });
+    return;
+  }
+  const { gasPrice } = await hre.ethers.provider.getFeeData();
+  if (gasPrice === null || gasPrice === 0n) return;
+  const [funder] = await hre.ethers.getSigners();
+  await (await funder.sendTransaction({ to: address, value: 10n ** 20n })).wait();
 }
 
 /** The demo consortium configuration with each bank's HSM key as its operator and account. */

@@ -14,6 +14,7 @@ import { acquireLibrary, isHsmError, type Pkcs11Library } from "../signer";
 import { findSlot } from "../signer/token";
 import type { DemoBank } from "./banks";
 import type { DemoRun } from "./scenes";
+import type { NetworkRecoveryEvidence } from "./readiness-network";
 import { SOFTHSM_MODULE } from "./softhsm";
 
 /** Measurement settings, validated once. */
@@ -38,6 +39,26 @@ export function parseReadinessSettings(input: unknown): ReadinessSettings {
   return parsed.data;
 }
 
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/**
+ * The recovery time objective the bank states (`--rto`): "30s", "2m", "1h", "500ms". Anything else, zero, or more
+ * than a day is refused with `INPUT_INVALID`.
+ */
+export function parseRecoveryObjective(text: string): number {
+  const m = DURATION.exec(text.trim());
+  const ms = m === null ? NaN : Math.round(Number(m[1]) * DURATION_MS[m[2]]);
+  if (!(ms > 0 && ms <= 86_400_000)) {
+    throw new TaskInputError(
+      ErrorCode.InputInvalid,
+      `--rto ${JSON.stringify(text)}: give a recovery time such as 30s, 2m or 1h (more than zero, at most a day)`,
+      { details: { rto: text } },
+    );
+  }
+  return ms;
+}
+
 export interface RecoverySample {
   fault: string;
   bank: string;
@@ -60,10 +81,17 @@ export interface OutageEvidence {
 }
 
 export interface RecoveryEvidence {
-  answer: "PARTLY MEASURED";
+  /** YES or NO against the obligation on a QBFT network; PARTLY MEASURED in-process (no validator to stop). */
+  answer: "PARTLY MEASURED" | "YES" | "NO";
+  /** The recovery time the bank states, in milliseconds. */
+  rtoMs: number;
   hsm: RecoverySample[];
   outage: OutageEvidence;
-  validator: { status: "NOT MEASURED"; reason: string; wouldMeasure: string };
+  /** The token outage against the obligation: resumed within it. */
+  outageAnswer: "YES" | "NO";
+  validator: { status: "NOT MEASURED" | "MEASURED"; reason: string; wouldMeasure: string };
+  /** The validator faults measured on a real QBFT network; null in-process. */
+  network: NetworkRecoveryEvidence | null;
 }
 
 const VALIDATOR: RecoveryEvidence["validator"] = {
@@ -107,7 +135,13 @@ const failureText = (error: unknown): string =>
 
 export async function measureRecovery(
   run: DemoRun,
-  options: { runDir: string; settings: ReadinessSettings },
+  options: {
+    runDir: string;
+    settings: ReadinessSettings;
+    rtoMs: number;
+    /** Measures the validator faults on a real network; absent in-process. */
+    validators?: () => Promise<NetworkRecoveryEvidence>;
+  },
 ): Promise<RecoveryEvidence> {
   const [alpha, beta] = run.banks;
   const library = acquireLibrary(SOFTHSM_MODULE);
@@ -136,7 +170,25 @@ export async function measureRecovery(
       hsm.push({ fault, bank: beta.name, samplesMs, p50Ms: percentile(samplesMs, 50), maxMs: Math.max(...samplesMs) });
     }
     const outage = await measureOutage(run, library, probeTerms(run, `READY-${++n}`, beta, alpha), options);
-    return { answer: "PARTLY MEASURED", hsm, outage, validator: VALIDATOR };
+    const outageAnswer =
+      outage.status === "resumed" && (outage.resumedAfterRestoreMs ?? Infinity) <= options.rtoMs ? "YES" : "NO";
+    const base = { rtoMs: options.rtoMs, hsm, outage, outageAnswer } as const;
+    if (options.validators === undefined) {
+      return { ...base, answer: "PARTLY MEASURED", validator: VALIDATOR, network: null };
+    }
+    const network = await options.validators();
+    const yes =
+      outageAnswer === "YES" &&
+      network.killed.answer === "YES" &&
+      network.halt.answer === "YES" &&
+      network.recoveryPoint.lost.length === 0 &&
+      network.restored;
+    const validator = {
+      status: "MEASURED" as const,
+      reason: `measured on ${network.validators} QBFT validators of the devnet`,
+      wouldMeasure: "",
+    };
+    return { ...base, answer: yes ? "YES" : "NO", validator, network };
   } finally {
     library.release();
   }

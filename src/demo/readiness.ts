@@ -24,7 +24,9 @@
  *    for `outageMs` while the bank keeps trying to settle every `retryIntervalMs`, then moved back and the
  *    module re-initialised (SoftHSM reads its token directory only at C_Initialize); the time from that restore
  *    to the next settle mined is measured, up to `resumeTimeoutMs`. It runs last: if settlement does not
- *    resume, the bank stays stuck. A validator stop is NOT MEASURED on the in-process network, which has no validators.
+ *    resume, the bank stays stuck. A validator stop is NOT MEASURED on the in-process network, which has no validators;
+ *    on the QBFT devnet it is (readiness-network.ts), and every fault is answered YES or NO against the stated
+ *    recovery time (`rtoMs`).
  */
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
@@ -50,9 +52,11 @@ import {
   type TradePoints,
   type VerifySummary,
 } from "./readiness-checks";
+import { measureValidatorFaults } from "./readiness-network";
 import { measureRecovery, type ReadinessSettings, type RecoveryEvidence } from "./readiness-recovery";
 
 export * from "./readiness-checks";
+export * from "./readiness-network";
 export * from "./readiness-recovery";
 
 /** The readiness task answered NO to question 1 or 2. */
@@ -77,6 +81,12 @@ export interface ReadinessOptions {
   consortiumConfig: string;
   runDir: string;
   settings: ReadinessSettings;
+  /** The recovery time the bank states, in milliseconds (`--rto`). */
+  rtoMs: number;
+  /** On a QBFT devnet: its state directory, where the validator faults are measured. */
+  devnetDir?: string;
+  /** Progress of the measurements that take long (the validator faults). */
+  onProgress?: (message: string) => void;
 }
 
 /** Runs the demo (its transcript to `runDir`/demo.txt), then answers the three questions on its network and banks. */
@@ -96,7 +106,18 @@ export async function runReadiness(
         const input = await gatherAuditTrail(run, path.join(options.runDir, "exports"));
         const auditTrail = checkAuditTrail(input);
         const policyChange = await checkPolicyChange(run, input);
-        answers = { policyChange, auditTrail, recovery: await measureRecovery(run, options) };
+        const devnetDir = options.devnetDir;
+        const validators =
+          devnetDir === undefined
+            ? undefined
+            : () =>
+                measureValidatorFaults(run, {
+                  devnetDir,
+                  samples: options.settings.samples,
+                  rtoMs: options.rtoMs,
+                  onProgress: options.onProgress ?? (() => undefined),
+                });
+        answers = { policyChange, auditTrail, recovery: await measureRecovery(run, { ...options, validators }) };
       },
     },
   );

@@ -85,7 +85,7 @@ function legend(e: DemoEvidence): string {
   const items: [string, string][] = [
     [
       "Chain time",
-      `The timestamp of a block. The demo runs on an in-process chain and moves its clock forward: to a Monday at 09:00 UTC so the banks' business-hours and cut-off rules apply, past the governance timelock (scene 5) and past the reversal window (scene 6). The banks' policies decide on chain time; records of steps taken off chain (approvals, reservations) have none and say off chain. The consortium was deployed in block ${e.clock.deployedBlock} at ${utcText(e.clock.chainStart)}; the last block, ${e.clock.endBlock}, is at ${utcText(e.clock.chainEnd)}.`,
+      `The timestamp of a block. ${e.network === "hardhat" ? "The demo runs on an in-process chain and moves its clock forward: to a Monday at 09:00 UTC so the banks' business-hours and cut-off rules apply, past the governance timelock (scene 5) and past the reversal window (scene 6)." : `The demo runs on the ${e.network} network, whose validators keep their own clock: it waits for blocks past the governance timelock (scene 5) and past the reversal window (scene 6), and the banks there are open all day.`} The banks' policies decide on chain time; records of steps taken off chain (approvals, reservations) have none and say off chain. The consortium was deployed in block ${e.clock.deployedBlock} at ${utcText(e.clock.chainStart)}; the last block, ${e.clock.endBlock}, is at ${utcText(e.clock.chainEnd)}.`,
     ],
     [
       "Written (wall clock)",

@@ -7,12 +7,13 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deployConsortium } from "../deploy";
+import { IN_PROCESS_NETWORK } from "../tasks/acting";
 import { loadContext } from "../tasks/context";
 import { encodeAction } from "../tasks/proposal-actions";
 import { revertDecoder } from "../tasks/revert";
 import type { Output } from "../tasks/output";
 import { buildPolicy, consortiumConfigWithKeys, createBankKeys, openBanks, type DemoBankInput } from "./banks";
-import { DemoClock } from "./clock";
+import { DemoClock, durationText } from "./clock";
 import { collectDemoEvidence, type DemoEvidence } from "./evidence";
 import { act, cashText, codeHashes, describeTrade, line, newBundle, statusOf, trade, type DemoRun } from "./scenes";
 import { DemoHsm } from "./softhsm";
@@ -62,10 +63,17 @@ export async function runDemo(
     path.join(options.runDir, "consortium.json"),
   );
   const { wasm, base } = await buildPolicy(root, path.join(options.runDir, "policy-build"));
-  const deployment = await deployConsortium(hre, { configFile, fresh: true });
+  // The in-process chain starts empty on every run; a devnet keeps its chain, and the demo's journal there is
+  // its own (every run deploys afresh with new HSM keys, which Ignition would refuse to reconcile).
+  let deploymentId: string | undefined;
+  if (hre.network.name !== IN_PROCESS_NETWORK) {
+    deploymentId = `demo-chain-${(await hre.ethers.provider.getNetwork()).chainId}`;
+    rmSync(path.join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
+  }
+  const deployment = await deployConsortium(hre, { configFile, fresh: true, deploymentId });
   const record = deployment.record;
   line0(out, `consortium ${record.name} at ${record.consortium}; engine ${record.engine}`);
-  const clock = new DemoClock(hre);
+  const clock = new DemoClock(hre, (message) => line0(out, message));
   await clock.toNextMonday(9);
   const banks = await openBanks(hre, { runDir: options.runDir, hsm, record, banks: inputs, keys, wasm, base, clock });
   for (const b of banks)
@@ -208,11 +216,11 @@ async function scenes(run: DemoRun): Promise<void> {
     `${t6.ref}: ${await statusOf(run, t6)} by Alpha Bank and Gamma Bank (a quorum); both legs returned, exposure released`,
   );
   const window = Number((await consortium.params()).reversalWindow);
-  await run.clock.advance(window + 60);
+  await run.clock.advance(window + run.clock.margin, `the reversal window of ${t1.ref} to close`);
   line(
     run,
     "window",
-    `${window / 3600} h later the reversal window of ${t1.ref} has closed: ${await statusOf(run, t1)}`,
+    `${durationText(window)} later the reversal window of ${t1.ref} has closed: ${await statusOf(run, t1)}`,
   );
   await act(run, alpha, "requestReversal", t1);
   done(
@@ -232,11 +240,14 @@ async function governance(run: DemoRun): Promise<void> {
   const [alpha, beta] = run.banks;
   const ctx = await loadContext(run.hre, run.record.key);
   const consortium = ctx.consortium;
-  const action = await encodeAction(ctx, "set-parameter", { parameter: "ReversalWindow", value: "2d" });
+  // Twice the configured window: 2 d for the demo consortium, seconds on a devnet where the demo waits for real.
+  const longer = 2 * Number((await consortium.params()).reversalWindow);
+  const value = longer % 86_400 === 0 ? `${longer / 86_400}d` : `${longer}s`;
+  const action = await encodeAction(ctx, "set-parameter", { parameter: "ReversalWindow", value });
   await alpha.participant.governance("propose", [action.data, "Longer reversal window for bond trades"]);
   const id = await consortium.proposalCount();
   const required = await consortium.requiredApprovals();
-  line(run, "propose", `Alpha Bank proposes #${id} setParameter(ReversalWindow, 2d): approvals 1/${required}`);
+  line(run, "propose", `Alpha Bank proposes #${id} setParameter(ReversalWindow, ${value}): approvals 1/${required}`);
   await beta.participant.governance("approve", [id]);
   line(
     run,
@@ -249,13 +260,13 @@ async function governance(run: DemoRun): Promise<void> {
     line(run, "execute", `too early, refused: ${run.decode(error)}`);
   }
   const delay = Number((await consortium.params()).proposalDelay);
-  await run.clock.advance(delay);
+  await run.clock.advance(delay, `the timelock of proposal #${id}`);
   await alpha.participant.governance("execute", [id]);
-  await run.clock.advance(60);
+  await run.clock.advance(run.clock.margin, "the banks to read the new shared parameters");
   const params = await consortium.params();
   line(
     run,
     "execute",
-    `after ${delay / 3600} h Alpha Bank executes: reversal window ${Number(params.reversalWindow) / 3600} h, shared version ${params.policyVersion}`,
+    `after ${durationText(delay)} Alpha Bank executes: reversal window ${durationText(Number(params.reversalWindow))}, shared version ${params.policyVersion}`,
   );
 }

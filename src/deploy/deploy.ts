@@ -21,6 +21,8 @@ export interface DeployOptions {
   store?: DeploymentStore;
   /** Deploy a new instance even when a matching one is recorded (the demo does). */
   fresh?: boolean;
+  /** Ignition's deployment id (its journal under ignition/deployments); `chain-<id>` when absent. */
+  deploymentId?: string;
 }
 
 export interface DeployResult {
@@ -78,7 +80,12 @@ export async function deployConsortium(hre: HardhatRuntimeEnvironment, options: 
     );
   }
 
-  const record = await runIgnition(hre, resolved, { deployer, digest, configFile: options.configFile });
+  const record = await runIgnition(hre, resolved, {
+    deployer,
+    digest,
+    configFile: options.configFile,
+    deploymentId: options.deploymentId,
+  });
   const check = await checkDeployment(hre, record);
   if (check.status !== "ok") {
     // Ignition trusts its journal: after a chain reset it reports the old addresses as deployed.
@@ -119,14 +126,17 @@ async function compileArtifacts(hre: HardhatRuntimeEnvironment): Promise<void> {
 async function runIgnition(
   hre: HardhatRuntimeEnvironment,
   config: ResolvedConsortiumConfig,
-  meta: { deployer: string; digest: string; configFile: string },
+  meta: { deployer: string; digest: string; configFile: string; deploymentId?: string },
 ): Promise<DeploymentRecord> {
   await compileArtifacts(hre);
   const provider = hre.ethers.provider;
   const startBlock = await provider.getBlockNumber();
   let contracts: Record<string, { getAddress(): Promise<string> }>;
   try {
-    contracts = await hre.ignition.deploy(buildConsortiumModule(config), { defaultSender: meta.deployer });
+    contracts = await hre.ignition.deploy(buildConsortiumModule(config), {
+      defaultSender: meta.deployer,
+      deploymentId: meta.deploymentId,
+    });
   } catch (error) {
     const reason = (error as Error).message.replace(/\s+/g, " ").trim();
     throw new TransactionError(ErrorCode.TransactionFailed, `Ignition could not deploy: ${reason}`, { cause: error });

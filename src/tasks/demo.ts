@@ -4,14 +4,17 @@
  * consortium: an allowed DvP, one denied by a counterparty limit, one approved by two compliance officers, a
  * new policy bundle without redeployment, a shared parameter changed by quorum and timelock, and a reversal by
  * quorum inside the window, refused after finality. It prints each step and a summary, and writes an HTML
- * report of every trade's chain events beside both banks' audit records (under --run-dir).
+ * report of every trade's chain events beside both banks' audit records (under --run-dir). With `--network qbft`
+ * the same scenes run on the local QBFT devnet (deploy/consortia/devnet.json: windows and timelocks of seconds),
+ * where the demo waits for the chain's own clock instead of moving it.
  */
 import path from "node:path";
+import { DEMO_CONSORTIUM_CONFIGS } from "../demo/networks";
 import { ChainStateError, ErrorCode } from "../errors";
 import { commandTask } from "./define";
 
 interface DemoArgs {
-  consortiumConfig: string;
+  consortiumConfig?: string;
   runDir: string;
   json: boolean;
 }
@@ -21,23 +24,27 @@ commandTask(
   "Three banks settle end to end through their HSM keys and policy gates, with approvals, a policy change, governance and reversals",
   (t) =>
     t
-      .addOptionalParam("consortiumConfig", "Consortium configuration (JSON)", "deploy/consortia/demo.json")
+      .addOptionalParam(
+        "consortiumConfig",
+        "Consortium configuration (JSON; default deploy/consortia/demo.json, on qbft deploy/consortia/devnet.json)",
+      )
       .addOptionalParam(
         "runDir",
         "Where the banks' tokens, logs and the report are written (emptied first)",
         "reports/demo",
       ),
   async (args: DemoArgs, out, hre) => {
-    if (hre.network.name !== "hardhat") {
+    const config = DEMO_CONSORTIUM_CONFIGS[hre.network.name];
+    if (config === undefined) {
       throw new ChainStateError(
         ErrorCode.WrongNetwork,
-        `the demo deploys afresh and moves the clock, so it runs on the in-process network, not ${hre.network.name}`,
+        `the demo deploys afresh with development keys, so it runs on the in-process network or the qbft devnet, not ${hre.network.name}`,
         { details: { network: hre.network.name } },
       );
     }
     const { runDemo } = await import("../demo/run");
     const evidence = await runDemo(hre, out, {
-      consortiumConfig: args.consortiumConfig,
+      consortiumConfig: args.consortiumConfig ?? config,
       runDir: path.resolve(hre.config.paths.root, args.runDir),
     });
     return out.result(evidence);
