@@ -88,15 +88,16 @@ export async function readSharedParameters(
     const call = contract.getFunction("settlementContext");
     const blockNumber = await provider.getBlockNumber();
     const pairs = assets.length === 0 ? [[]] : chunks(assets, 2);
-    const document = contract.getFunction("policyDocument")({ blockTag: blockNumber }) as Promise<[string, string]>;
-    const contexts = await Promise.all(
-      pairs.map(
+    // One Promise.all for every read, so a failing read never leaves another's rejection unhandled.
+    const [document, ...contexts] = await Promise.all([
+      contract.getFunction("policyDocument")({ blockTag: blockNumber }) as Promise<[string, string]>,
+      ...pairs.map(
         ([asset, cash]) =>
           call(ZeroAddress, ZeroAddress, ZeroAddress, asset?.address ?? ZeroAddress, cash?.address ?? ZeroAddress, {
             blockTag: blockNumber,
           }) as Promise<ContextResult>,
       ),
-    );
+    ]);
     const caps = new Map<string, bigint>();
     pairs.forEach(([asset, cash], i) => {
       if (asset !== undefined) caps.set(asset.symbol, contexts[i].assetCap);
@@ -110,7 +111,7 @@ export async function readSharedParameters(
       affirmationWindow: Number(params.affirmationWindow),
       paused: params.paused,
       caps,
-      policyDocumentHash: (await document)[0].toLowerCase(),
+      policyDocumentHash: document[0].toLowerCase(),
       readAt,
       blockNumber,
     };
