@@ -165,90 +165,78 @@ stepTask(
   (p, t) => p.release(t),
 );
 
-operatorTask(
-  "settlement:reverse",
-  "Ask to reverse a settled settlement inside its window, or approve the request",
-  (t) =>
-    t
-      .addParam("id", "Settlement id (0x and 64 hex digits)")
-      .addOptionalParam("reason", "Why (recorded in the ReversalProposed event)", "")
-      .addOptionalParam("participantConfig", PARTICIPANT_FLAG),
-  async (args: ReverseArgs, out, hre) => {
-    const id = parseSettlementId(args.id);
-    requireSigningPath(hre, args);
-    const ctx = await loadContext(hre, args.consortium);
-    const terms = await findTerms(ctx.engine, id, ctx.fromBlock);
-    const requested = (await ctx.engine.reversalApprovals(id)) !== 0n;
-    const reason = args.reason ?? "";
-    const receipt = await withActor(ctx, args, (actor) =>
-      requested
-        ? stepAs(
-            ctx,
-            actor,
-            (engine) => engine.approveReversal(terms),
-            (participant) => participant.approveReversal(terms),
-          )
-        : stepAs(
-            ctx,
-            actor,
-            (engine) => engine.proposeReversal(terms, reason),
-            (participant) => participant.requestReversal(terms, reason),
-          ),
-    );
-    const action = requested ? "reversal approved" : "reversal proposed";
-    const members = await listMembers(ctx);
-    const approvedBy = membersOf(await ctx.engine.reversalApprovals(id)).map((m) => memberLabel(members, m));
-    const result = { ...(await stepResult(ctx, id, action, receipt)), approvedBy };
-    out.line(`Settlement ${result.id}: ${action}; approved by ${approvedBy.join(", ")}`);
-    out.line(
-      result.status === "Reversed"
-        ? "  reversal executed: both legs returned"
-        : "  waiting for the other party's bank or a quorum of members to approve (settlement:reverse again)",
-    );
-    return out.result(result);
-  },
-);
+type StepOnEngine = (engine: SettlementEngine) => Promise<ContractTransactionResponse>;
+type StepOnParticipant = (participant: Participant) => Promise<SettlementSubmitted>;
 
-operatorTask(
-  "settlement:unwind",
-  "Ask to unwind an affirmed settlement (both escrowed legs go back), or approve the request",
-  (t) =>
-    t
-      .addParam("id", "Settlement id (0x and 64 hex digits)")
-      .addOptionalParam("reason", "Why (recorded in the UnwindProposed event)", "")
-      .addOptionalParam("participantConfig", PARTICIPANT_FLAG),
-  async (args: ReverseArgs, out, hre) => {
-    const id = parseSettlementId(args.id);
-    requireSigningPath(hre, args);
-    const ctx = await loadContext(hre, args.consortium);
-    const terms = await findTerms(ctx.engine, id, ctx.fromBlock);
-    const requested = (await ctx.engine.unwindApprovals(id)) !== 0n;
-    const reason = args.reason ?? "";
-    const receipt = await withActor(ctx, args, (actor) =>
-      requested
-        ? stepAs(
-            ctx,
-            actor,
-            (engine) => engine.approveUnwind(terms),
-            (participant) => participant.approveUnwind(terms),
-          )
-        : stepAs(
-            ctx,
-            actor,
-            (engine) => engine.proposeUnwind(terms, reason),
-            (participant) => participant.requestUnwind(terms, reason),
-          ),
-    );
-    const action = requested ? "unwind approved" : "unwind proposed";
-    const members = await listMembers(ctx);
-    const approvedBy = membersOf(await ctx.engine.unwindApprovals(id)).map((m) => memberLabel(members, m));
-    const result = { ...(await stepResult(ctx, id, action, receipt)), approvedBy };
-    out.line(`Settlement ${result.id}: ${action}; approved by ${approvedBy.join(", ")}`);
-    out.line(
-      result.status === "Unwound"
-        ? "  unwind executed: both escrowed legs returned"
-        : "  waiting for the other party's bank or a quorum of members to approve (settlement:unwind again)",
-    );
-    return out.result(result);
-  },
-);
+/** A two-party vote on a settlement (reversal, unwind): the first bank proposes, the other or a quorum approves. */
+function voteTask(v: {
+  name: string;
+  description: string;
+  event: string;
+  noun: string;
+  executed: string;
+  status: string;
+  approvals: (engine: SettlementEngine, id: bigint) => Promise<bigint>;
+  approve: (terms: SettlementTerms) => [StepOnEngine, StepOnParticipant];
+  propose: (terms: SettlementTerms, reason: string) => [StepOnEngine, StepOnParticipant];
+}): void {
+  operatorTask(
+    v.name,
+    v.description,
+    (t) =>
+      t
+        .addParam("id", "Settlement id (0x and 64 hex digits)")
+        .addOptionalParam("reason", `Why (recorded in the ${v.event} event)`, "")
+        .addOptionalParam("participantConfig", PARTICIPANT_FLAG),
+    async (args: ReverseArgs, out, hre) => {
+      const id = parseSettlementId(args.id);
+      requireSigningPath(hre, args);
+      const ctx = await loadContext(hre, args.consortium);
+      const terms = await findTerms(ctx.engine, id, ctx.fromBlock);
+      const requested = (await v.approvals(ctx.engine, id)) !== 0n;
+      const [onEngine, onParticipant] = requested ? v.approve(terms) : v.propose(terms, args.reason ?? "");
+      const receipt = await withActor(ctx, args, (actor) => stepAs(ctx, actor, onEngine, onParticipant));
+      const action = `${v.noun} ${requested ? "approved" : "proposed"}`;
+      const members = await listMembers(ctx);
+      const approvedBy = membersOf(await v.approvals(ctx.engine, id)).map((m) => memberLabel(members, m));
+      const result = { ...(await stepResult(ctx, id, action, receipt)), approvedBy };
+      out.line(`Settlement ${result.id}: ${action}; approved by ${approvedBy.join(", ")}`);
+      out.line(
+        result.status === v.status
+          ? `  ${v.noun} executed: ${v.executed}`
+          : `  waiting for the other party's bank or a quorum of members to approve (${v.name} again)`,
+      );
+      return out.result(result);
+    },
+  );
+}
+
+voteTask({
+  name: "settlement:reverse",
+  description: "Ask to reverse a settled settlement inside its window, or approve the request",
+  event: "ReversalProposed",
+  noun: "reversal",
+  executed: "both legs returned",
+  status: "Reversed",
+  approvals: (engine, id) => engine.reversalApprovals(id),
+  approve: (terms) => [(engine) => engine.approveReversal(terms), (participant) => participant.approveReversal(terms)],
+  propose: (terms, reason) => [
+    (engine) => engine.proposeReversal(terms, reason),
+    (participant) => participant.requestReversal(terms, reason),
+  ],
+});
+
+voteTask({
+  name: "settlement:unwind",
+  description: "Ask to unwind an affirmed settlement (both escrowed legs go back), or approve the request",
+  event: "UnwindProposed",
+  noun: "unwind",
+  executed: "both escrowed legs returned",
+  status: "Unwound",
+  approvals: (engine, id) => engine.unwindApprovals(id),
+  approve: (terms) => [(engine) => engine.approveUnwind(terms), (participant) => participant.approveUnwind(terms)],
+  propose: (terms, reason) => [
+    (engine) => engine.proposeUnwind(terms, reason),
+    (participant) => participant.requestUnwind(terms, reason),
+  ],
+});
