@@ -21,7 +21,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
 import { signApproval } from "../../src/approvals";
-import { GateApprovalsPendingError, isGateError } from "../../src/signer/gate";
+import { GateApprovalsPendingError, isGateError } from "../../src/orchestrator";
 import { SettlementEngine__factory } from "../../typechain-types";
 import { instrumentSqlite } from "./pipeline/sqlite-timing";
 import { CASH, setUpConsortium, type BenchConsortium } from "./pipeline/setup";

@@ -45,7 +45,7 @@ import {
   uncompressedPoint,
   type HsmSignerConfigInput,
 } from "../../src/signer";
-import { CallDecoder, PolicyGatedSigner, staticDirectory } from "../../src/signer/gate";
+import { CallDecoder, PolicyGatedSigner, staticDirectory } from "../../src/orchestrator";
 import { findKeyPair, openLoggedInSession, readEcPoint } from "../../src/signer/token";
 import { buildPolicy } from "../../src/demo/banks";
 import { DemoHsm } from "../../src/demo/softhsm";

@@ -11,7 +11,7 @@ import { signApproval } from "../approvals";
 import { formatAmount } from "../config";
 import type { DeploymentRecord } from "../deploy/store";
 import { formatSettlementId, settlementIdOf, statusName, type SettlementTerms } from "../settlement";
-import { GateApprovalsPendingError, isGateError } from "../signer/gate";
+import { GateApprovalsPendingError, isGateError } from "../orchestrator";
 import type { Output } from "../tasks/output";
 import { signedBundleDir, type BankData, type DemoBank } from "./banks";
 import type { DemoClock } from "./clock";

@@ -46,7 +46,7 @@ export const ErrorCode = {
   SigningPayloadMismatch: "SIGNING_PAYLOAD_MISMATCH",
   SigningStoreUnavailable: "SIGNING_STORE_UNAVAILABLE",
   SigningStoreClosed: "SIGNING_STORE_CLOSED",
-  // GateError (src/signer/gate): the policy gate refused to sign, or is waiting for approvals.
+  // GateError (src/orchestrator): the policy gate refused to sign, or is waiting for approvals.
   GateConfigInvalid: "GATE_CONFIG_INVALID",
   GateDenied: "GATE_DENIED",
   GateApprovalsPending: "GATE_APPROVALS_PENDING",

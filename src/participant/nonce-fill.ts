@@ -5,7 +5,7 @@
  * up for the fill's signature only, and taken back when the gate does not sign.
  */
 import type { SigningRecordStore } from "../signer";
-import type { PolicyGatedSigner } from "../signer/gate";
+import type { PolicyGatedSigner } from "../orchestrator";
 
 /** The signed fill of `nonce` for `address`; throws what the gate throws (approvals pending, denied). */
 export async function signNonceFill(

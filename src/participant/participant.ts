@@ -39,7 +39,7 @@ import {
   settlementLegIds,
   type AmlResult,
   type Initiator,
-} from "../signer/gate";
+} from "../orchestrator";
 import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
 import { recoverUnsent, type RecoveryResult, type UnresolvedNonce } from "./recover";
 import { reportVersionChange } from "./version-change";
@@ -472,10 +472,9 @@ export class Participant {
     if (earlier !== undefined) return this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
     const gate = this.gate.withContext({ initiator: context.initiator, intentId: context.operationId });
     const populated = await gate.populateTransaction({ to: call.to, data: call.data, chainId });
-    const raw = await gate.signTransaction(populated);
-    const tx = Transaction.from(raw);
-    this.#submissions.record(key, tx.hash!, raw, tx.nonce);
-    return this.#transmitter.track(key, raw, tx.hash!, tx.nonce, false);
+    const signed = await gate.protectTransaction(populated);
+    this.#submissions.record(key, signed.txHash, signed.serialized, signed.nonce);
+    return this.#transmitter.track(key, signed.serialized, signed.txHash, signed.nonce, false);
   }
 
   async #step(

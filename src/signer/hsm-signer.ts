@@ -54,7 +54,9 @@ export class HsmSigner extends AbstractSigner {
     return new HsmSigner(this.key, provider);
   }
 
-  override async signTransaction(tx: TransactionRequest): Promise<string> {
+  override async signTransaction(tx: TransactionRequest | Transaction): Promise<string> {
+    // A transaction object without a sender (as double-sign protection passes it) is signed as it is, unrebuilt.
+    if (tx instanceof Transaction && tx.from == null) return this.signUnsigned(tx.clone());
     const request = copyRequest(tx);
     const { to, from } = await resolveProperties({
       to: request.to == null ? undefined : resolveAddress(request.to, this),
@@ -65,7 +67,11 @@ export class HsmSigner extends AbstractSigner {
       assertArgument(getAddress(from) === this.address, "transaction from address mismatch", "tx.from", from);
     }
     delete request.from;
-    const unsigned = Transaction.from(request as TransactionLike<string>);
+    return this.signUnsigned(Transaction.from(request as TransactionLike<string>));
+  }
+
+  /** Sets the signature of `unsigned` (checked against the key's address) and returns its serialized form. */
+  private async signUnsigned(unsigned: Transaction): Promise<string> {
     unsigned.signature = await this.key.signDigest(unsigned.unsignedHash);
     return unsigned.serialized;
   }

@@ -9,6 +9,7 @@ import {
   copyRequest,
   getAddress,
   getBigInt,
+  keccak256,
   resolveAddress,
   resolveProperties,
   Transaction,
@@ -33,6 +34,8 @@ export interface ProtectedSignature {
   chainId: bigint;
   /** keccak256 of the unsigned serialized transaction (the recorded payload). */
   payloadHash: string;
+  /** The transaction hash: keccak256 of `serialized`. */
+  txHash: string;
   /** `"retry"` when the identical payload had been recorded for this nonce before. */
   outcome: IntentOutcome;
 }
@@ -70,8 +73,12 @@ export class ProtectedSigner extends AbstractSigner {
     if (to != null) request.to = to;
     delete request.from;
     const nonce = request.nonce ?? null;
+    const fees = request.gasPrice != null || (request.maxFeePerGas != null && request.maxPriorityFeePerGas != null);
+    // Populated already (by the caller, before its decision): nothing is asked of the provider again.
+    if (request.chainId != null && request.gasLimit != null && fees && (to != null || request.to == null)) {
+      return { ...request, nonce } as TransactionLike<string>;
+    }
     if (this.provider == null) {
-      const fees = request.gasPrice != null || (request.maxFeePerGas != null && request.maxPriorityFeePerGas != null);
       const missing = [request.chainId == null && "chainId", request.gasLimit == null && "gasLimit", !fees && "fees"];
       if (missing.some(Boolean)) {
         throw new SigningRequestInvalidError("without a provider every field but the nonce must be given", {
@@ -101,46 +108,38 @@ export class ProtectedSigner extends AbstractSigner {
     const key = await this.getAddress();
     if (populated.chainId == null) throw new SigningRequestInvalidError("transaction has no chain id", { key });
     const chainId = getBigInt(populated.chainId);
-    const build = (nonce: number) => Transaction.from({ ...populated, nonce });
-    // The request without its nonce (a malformed request fails here, before anything is recorded).
-    const requestHash = build(0).unsignedHash;
-    let unsigned: Transaction;
+    // The one transaction object of this signature: built once (a malformed request fails here, before anything
+    // is recorded), hashed at nonce 0 for the request hash, then at the nonce it is given.
+    const unsigned = Transaction.from({ ...populated, nonce: populated.nonce ?? 0 });
+    const requestHash = populated.nonce == null ? unsigned.unsignedHash : atNonce(unsigned, 0);
     let outcome: IntentOutcome = "new";
     if (populated.nonce == null) {
-      const built = new Map<number, Transaction>();
-      const payloadFor = (nonce: number): string => {
-        const tx = build(nonce);
-        built.set(nonce, tx);
-        return tx.unsignedHash;
-      };
+      const payloadFor = (nonce: number): string => atNonce(unsigned, nonce);
       const claimed = await this.allocator.claim(key, chainId, this.provider, { requestHash, payloadFor });
-      const allocated = built.get(claimed.nonce);
-      if (allocated === undefined) throw new SigningRequestInvalidError("no nonce allocated", { key });
-      unsigned = allocated;
+      unsigned.nonce = claimed.nonce;
       outcome = claimed.outcome;
     } else {
       const nonce = populated.nonce;
-      unsigned = build(nonce);
+      unsigned.nonce = nonce;
       const hash = unsigned.unsignedHash;
       outcome = await this.allocator.withKeyLock(key, () =>
         this.allocator.store.recordIntent(key, chainId, nonce, hash, requestHash),
       );
     }
+    const payloadHash = unsigned.unsignedHash;
     let serialized: string;
     try {
       serialized = await this.inner.signTransaction(unsigned);
     } catch (error) {
       // The HSM signer releases nothing when it fails: free the slot so the next transaction takes this nonce.
       if (outcome === "new" && isHsmError(error)) {
-        this.allocator.store.release(key, chainId, unsigned.nonce, unsigned.unsignedHash);
+        this.allocator.store.release(key, chainId, unsigned.nonce, payloadHash);
       }
       throw error;
     }
     const signedHash = Transaction.from(serialized).unsignedHash;
-    if (signedHash !== unsigned.unsignedHash) {
-      throw new SigningPayloadMismatchError(key, unsigned.unsignedHash, signedHash);
-    }
-    return { serialized, nonce: unsigned.nonce, chainId, payloadHash: unsigned.unsignedHash, outcome };
+    if (signedHash !== payloadHash) throw new SigningPayloadMismatchError(key, payloadHash, signedHash);
+    return { serialized, nonce: unsigned.nonce, chainId, payloadHash, txHash: keccak256(serialized), outcome };
   }
 
   /** Signs through `signTransaction` (so the nonce is allocated and recorded) and broadcasts. */
@@ -161,4 +160,10 @@ export class ProtectedSigner extends AbstractSigner {
   ): Promise<string> {
     return this.inner.signTypedData(domain, types, value);
   }
+}
+
+/** The unsigned hash of `tx` at `nonce` (the object keeps that nonce). */
+function atNonce(tx: Transaction, nonce: number): string {
+  tx.nonce = nonce;
+  return tx.unsignedHash;
 }

@@ -22,7 +22,7 @@ import { isFrameworkError } from "../../src/errors";
 import { signApproval } from "../../src/approvals";
 import { parseParticipantConfig, Participant, type ParticipantConfigInput } from "../../src/participant";
 import { SigningRecordStore } from "../../src/signer";
-import { isGateError } from "../../src/signer/gate";
+import { isGateError } from "../../src/orchestrator";
 import { isSharedPolicyError, type SharedPolicyError } from "../../src/policy";
 import type { SettlementTerms } from "../../src/settlement";
 import { DEMO_CONFIG, isolateChain } from "../tasks/helpers";

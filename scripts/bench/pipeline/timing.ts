@@ -16,7 +16,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { performance } from "node:perf_hooks";
 import { ProtectedSigner } from "../../../src/signer";
-import { PolicyGatedSigner } from "../../../src/signer/gate";
+import { PolicyGatedSigner } from "../../../src/orchestrator";
 import type { Participant } from "../../../src/participant";
 
 export const STAGES = ["policy", "approvals", "signing", "submission", "other"] as const;

@@ -3,7 +3,7 @@
  * numbered intent and approval ids of the n-th signature under one key, the per-engine queue that decides and
  * counts signatures under one key one at a time, and the ids of a settlement's two legs.
  */
-import type { PolicyEngine } from "../../policy";
+import type { PolicyEngine } from "../policy";
 import type { DecodedCall } from "./decode";
 
 /**

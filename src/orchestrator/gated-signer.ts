@@ -1,5 +1,5 @@
 /**
- * `PolicyGatedSigner`: wraps any ethers signer (the HSM signer, usually behind double-sign protection) so
+ * `PolicyGatedSigner`: wraps the HSM signer behind double-sign protection (`ProtectedSigner`) so
  * that nothing is signed that the bank's policy did not allow. For a transaction it decodes the calldata
  * (`CallDecoder`), builds the settlement intent (counterparty and asset from the `GateDirectory`, AML result
  * from the bank's screening, the key's tier, the approvals collected for this exact call), asks the
@@ -23,19 +23,18 @@ import {
   getAddress,
   getBigInt,
   resolveAddress,
-  Transaction,
   TypedDataEncoder,
   type Provider,
-  type Signer,
   type TransactionLike,
   type TransactionRequest,
   type TransactionResponse,
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
-import { intentDigest, isApprovalError, type ApprovalStatus, type ApprovalStore } from "../../approvals";
-import type { AuditStore, JsonValue } from "../../audit";
-import type { EngineDecision, PolicyEngine } from "../../policy";
+import { intentDigest, isApprovalError, type ApprovalStatus, type ApprovalStore } from "../approvals";
+import type { AuditStore, JsonValue } from "../audit";
+import type { EngineDecision, PolicyEngine } from "../policy";
+import type { ProtectedSignature, ProtectedSigner } from "../signer";
 import type { CallDecoder, CallToSign, DecodedCall } from "./decode";
 import type { GateDirectory } from "./directory";
 import { callPayloadHash } from "./payload";
@@ -65,7 +64,8 @@ export interface Initiator {
 }
 
 export interface PolicyGatedSignerOptions {
-  inner: Signer;
+  /** Double-sign protection around the key: it allocates the nonce, records it, signs. */
+  inner: ProtectedSigner;
   engine: PolicyEngine;
   decoder: CallDecoder;
   directory: GateDirectory;
@@ -146,6 +146,14 @@ export class PolicyGatedSigner extends AbstractSigner {
 
   /** Decides on `tx` and signs it only if allowed (see the module comment). */
   override async signTransaction(tx: TransactionRequest): Promise<string> {
+    return (await this.protectTransaction(tx)).serialized;
+  }
+
+  /**
+   * `signTransaction` with what double-sign protection made: the signed bytes, their nonce, chain id and
+   * transaction hash, from the one transaction object built for this signature (nothing is parsed back).
+   */
+  async protectTransaction(tx: TransactionRequest): Promise<ProtectedSignature> {
     const request = copyRequest(tx);
     if (request.to == null) throw await this.#refuse("contract creation", "contract creation is never signed");
     const to = getAddress(await resolveAddress(request.to, this));
@@ -192,9 +200,9 @@ export class PolicyGatedSigner extends AbstractSigner {
     }
     if (decoded.kind !== "allowed") throw await this.#refuse(decoded.function, "not decodable", payloadHash);
     await this.#record("decision", payloadHash, { stage: "gate", outcome: "allow", reason: decoded.reason });
-    const serialized = await this.#o.inner.signTransaction(signable);
-    await this.#recordSignature(serialized, payloadHash, null, payloadHash);
-    return serialized;
+    const signed = await this.#o.inner.protectTransaction(signable);
+    await this.#recordSignature(signed, payloadHash, null, payloadHash);
+    return signed;
   }
 
   /**
@@ -202,16 +210,21 @@ export class PolicyGatedSigner extends AbstractSigner {
    * reservation and approvals), an approval it relies on is consumed before the key signs, and the signature
    * is counted under `key` before it is released.
    */
-  async #signIntent(decoded: Judged, request: TransactionRequest, key: string, payloadHash: string): Promise<string> {
+  async #signIntent(
+    decoded: Judged,
+    request: TransactionRequest,
+    key: string,
+    payloadHash: string,
+  ): Promise<ProtectedSignature> {
     const ordinal = this.#o.engine.signatures(key);
     const { decisions, approval } = await this.#decide(decoded, payloadHash, key, ordinal);
     const decision = decisions[0];
-    let serialized: string;
+    let signed: ProtectedSignature;
     try {
       if (approval !== undefined) {
         await this.#o.approvals!.consume(approval, { decisionId: decision.decisionId, payloadHash });
       }
-      serialized = await this.#o.inner.signTransaction(request);
+      signed = await this.#o.inner.protectTransaction(request);
     } catch (error) {
       await this.#releaseNew(decisions);
       if (isApprovalError(error)) {
@@ -223,23 +236,22 @@ export class PolicyGatedSigner extends AbstractSigner {
       }
       throw error;
     }
-    const txHash = Transaction.from(serialized).hash!;
-    this.#o.engine.recordSignature(key, ordinal, decision.intentId!, txHash);
-    await this.#recordSignature(serialized, decision.intentId!, decision.decisionId, payloadHash);
-    return serialized;
+    this.#o.engine.recordSignature(key, ordinal, decision.intentId!, signed.txHash);
+    await this.#recordSignature(signed, decision.intentId!, decision.decisionId, payloadHash);
+    return signed;
   }
 
   async #recordSignature(
-    serialized: string,
+    signed: ProtectedSignature,
     subject: string,
     decisionId: string | null,
     payloadHash: string,
   ): Promise<void> {
-    const signed = Transaction.from(serialized);
+    const serialized = signed.serialized;
     await this.#record("signature", subject, {
       decisionId,
       payloadHash,
-      txHash: signed.hash,
+      txHash: signed.txHash,
       nonce: signed.nonce,
       chainId: Number(signed.chainId),
       signer: await this.getAddress(),

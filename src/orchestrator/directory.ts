@@ -6,7 +6,7 @@
  * look-alike whose `symbol()` returns "aEUR" is an unknown token.
  */
 import { getAddress, type ContractRunner } from "ethers";
-import { Consortium__factory } from "../../../typechain-types";
+import { Consortium__factory } from "../../typechain-types";
 
 export interface GateDirectory {
   /** The policy's id for the holder of `account` (undefined when it is nobody the consortium knows). */

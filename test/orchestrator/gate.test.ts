@@ -21,7 +21,7 @@ import {
   type AmlResult,
   type GateApprovalsPendingError,
   type KeyTier,
-} from "../../src/signer/gate";
+} from "../../src/orchestrator";
 import { enact } from "../contracts/governance/consortium.behavior";
 import {
   deployConsortium,
@@ -34,7 +34,7 @@ import {
 } from "../fixtures";
 import { CHAIN_ID, compliance, complianceKeys, signedBy, unsigned, type BankDocument } from "../policy/bundles";
 import { buildBankPolicy, FRIDAY_11H } from "../policy/helpers";
-import { SoftHsm } from "./softhsm";
+import { SoftHsm } from "../signer/softhsm";
 
 const TOKEN = "gate-alpha";
 /** Above 1,000,000.00 aEUR (cents) a settlement needs two compliance officers; Beta's limit is 3,000,000.00. */

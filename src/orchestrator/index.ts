@@ -1,8 +1,9 @@
 /**
- * The policy gate: a signer that decodes each call with the consortium contracts' interfaces into a
- * settlement intent, asks the bank's policy engine, and signs only what it allowed (or what the approvals it
- * demanded have since allowed). Imported on its own (`src/signer/gate`) because it needs the TypeChain
- * bindings, which exist only after the contracts are compiled.
+ * The signing path of a participant: one call goes through it from calldata to signature. It decodes the call
+ * with the consortium contracts' interfaces into a settlement intent, asks the bank's policy engine, consumes the
+ * approvals the engine demanded, and has double-sign protection (src/signer) claim the nonce and the HSM key
+ * sign, only for what was allowed. One transaction object flows through these layers, built once. It needs the
+ * TypeChain bindings, which exist only after the contracts are compiled.
  */
 export { CallDecoder, type CallDecoderOptions, type CallToSign, type DecodedCall } from "./decode";
 export { callPayloadHash } from "./payload";

@@ -4,7 +4,7 @@
  * allowed, the audit record of a signature could not be written (the signature is withheld), or the gate is
  * misconfigured. The remote signing module maps these codes to HTTP statuses; tasks map them to exit codes.
  */
-import { FrameworkError, type ErrorCode } from "../../errors";
+import { FrameworkError, type ErrorCode } from "../errors";
 
 export type GateErrorCode = Extract<ErrorCode, `GATE_${string}`>;
 

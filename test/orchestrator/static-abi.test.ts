@@ -4,8 +4,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { AbiCoder, getAddress, keccak256, type FunctionFragment, type Interface, type ParamType } from "ethers";
-import { callPayloadHash } from "../../src/signer/gate";
-import { decodeStaticCall } from "../../src/signer/gate/static-abi";
+import { callPayloadHash } from "../../src/orchestrator";
+import { decodeStaticCall } from "../../src/orchestrator/static-abi";
 import { PermissionedToken__factory, SettlementEngine__factory } from "../../typechain-types";
 
 const engine = SettlementEngine__factory.createInterface() as Interface;

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { id, Wallet, ZeroHash, type Interface } from "ethers";
 import { settlementIdOf, formatSettlementId, type SettlementTerms } from "../../src/settlement";
-import { CallDecoder } from "../../src/signer/gate";
+import { CallDecoder } from "../../src/orchestrator";
 import { Consortium__factory, PermissionedToken__factory, SettlementEngine__factory } from "../../typechain-types";
 
 const [ours, theirs, engine, bond, cash, consortium, third] = [1, 2, 3, 4, 5, 6, 7].map(

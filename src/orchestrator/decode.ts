@@ -25,9 +25,9 @@
  *   tokens on instruct and affirm, which pass the gate themselves. Approving any other spender is undecodable.
  */
 import { getAddress, keccak256, type FunctionFragment, type Interface } from "ethers";
-import { Consortium__factory, PermissionedToken__factory, SettlementEngine__factory } from "../../../typechain-types";
-import type { Action } from "../../policy";
-import type { SettlementTerms } from "../../settlement";
+import { Consortium__factory, PermissionedToken__factory, SettlementEngine__factory } from "../../typechain-types";
+import type { Action } from "../policy";
+import type { SettlementTerms } from "../settlement";
 import { decodeStaticCall } from "./static-abi";
 
 /** A call to sign, as the gate sees it. */
