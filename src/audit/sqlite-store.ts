@@ -6,8 +6,18 @@
  */
 import Database from "better-sqlite3";
 import { openDurableSqlite } from "../storage";
-import { AuditAppendError, AuditStoreUnavailableError, isAuditError } from "./errors";
-import { GENESIS_HASH, nextRecord, type PreparedEntry, type AuditHead, type StoredRecord } from "./record";
+import { AuditAppendError, AuditRecordCorruptError, AuditStoreUnavailableError, isAuditError } from "./errors";
+import {
+  GENESIS_HASH,
+  nextRecord,
+  prepareEntry,
+  toAuditRecord,
+  type AuditEntry,
+  type AuditHead,
+  type AuditRecord,
+  type PreparedEntry,
+  type StoredRecord,
+} from "./record";
 import { BaseAuditStore, fromRow, type AuditRow } from "./store";
 
 /** Options of the SQLite store (validated by `openAuditStore`). */
@@ -24,11 +34,14 @@ export class SqliteAuditStore extends BaseAuditStore {
   readonly #headStmt: Database.Statement<[], { seq: number; hash: string }>;
   readonly #readStmt: Database.Statement<[number, number], AuditRow>;
   readonly #append: (entries: readonly PreparedEntry[]) => StoredRecord[];
+  /** False when the connection is shared (`onDatabase`): its owner closes it. */
+  readonly #ownsDb: boolean;
 
-  private constructor(db: Database.Database, options: SqliteAuditStoreOptions) {
+  private constructor(db: Database.Database, options: SqliteAuditStoreOptions, ownsDb = true) {
     super(options.table, options.pageSize);
     const t = this.table;
     this.#db = db;
+    this.#ownsDb = ownsDb;
     db.exec(
       `CREATE TABLE IF NOT EXISTS ${t} (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, at TEXT NOT NULL, ` +
         `subject TEXT, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL UNIQUE)`,
@@ -65,6 +78,30 @@ export class SqliteAuditStore extends BaseAuditStore {
     }
   }
 
+  /**
+   * The log on a connection its caller owns (and closes), so that its appends can join the caller's
+   * transactions (`appendWithin`).
+   */
+  static onDatabase(db: Database.Database, options: Omit<SqliteAuditStoreOptions, "busyTimeoutMs">): SqliteAuditStore {
+    try {
+      return new SqliteAuditStore(db, { ...options, busyTimeoutMs: 0 }, false);
+    } catch (error) {
+      if (isAuditError(error)) throw error;
+      throw new AuditStoreUnavailableError("sqlite", error, options.path);
+    }
+  }
+
+  /**
+   * Appends `entries` now, synchronously, inside the transaction the caller has open on the shared connection
+   * (a savepoint of it): durable when that transaction commits, gone if it rolls back.
+   */
+  appendWithin(entries: readonly AuditEntry[]): AuditRecord[] {
+    this.assertOpen();
+    if (entries.length === 0) return [];
+    const stored = this.#append(entries.map(prepareEntry));
+    return stored.map((r) => toAuditRecord(r, (reason) => new AuditRecordCorruptError(r.seq, reason)));
+  }
+
   protected appendRecords(entries: readonly PreparedEntry[]): Promise<StoredRecord[]> {
     try {
       return Promise.resolve(this.#append(entries));
@@ -83,7 +120,7 @@ export class SqliteAuditStore extends BaseAuditStore {
   }
 
   protected closeBackend(): Promise<void> {
-    this.#db.close();
+    if (this.#ownsDb) this.#db.close();
     return Promise.resolve();
   }
 

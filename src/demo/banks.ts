@@ -168,8 +168,9 @@ export async function openBanks(
       // The demo screens nobody, and says so: without it every call with a counterparty would be denied.
       screening: "none",
       policy: { bundleDir, complianceKeys: compliance.map((w) => w.address), threshold: 2 },
+      // One store: the audit log, the reservations and the signing records, committed once per signature.
       audit: { path: path.join(dir, "audit.sqlite") },
-      engine: { reservationsPath: path.join(dir, "reservations.sqlite") },
+      engine: {},
       sharedParameters: { refreshIntervalSeconds: 1, maxAgeSeconds: 60 },
       approvals: {
         path: path.join(dir, "approvals.sqlite"),
@@ -183,7 +184,6 @@ export async function openBanks(
           })),
         },
       },
-      signingRecords: { path: path.join(dir, "signing-records.sqlite") },
       submission: { path: path.join(dir, "submissions.sqlite") },
     };
     writeFileSync(path.join(dir, "participant.json"), `${JSON.stringify(config, null, 2)}\n`);

@@ -35,6 +35,8 @@ import { intentDigest, isApprovalError, type ApprovalStatus, type ApprovalStore 
 import type { AuditStore, JsonValue } from "../audit";
 import type { EngineDecision, PolicyEngine } from "../policy";
 import type { ProtectedSignature, ProtectedSigner } from "../signer";
+import { WriteSet } from "../storage";
+import type { SigningLedger } from "./ledger";
 import type { CallDecoder, CallToSign, DecodedCall } from "./decode";
 import type { GateDirectory } from "./directory";
 import { callPayloadHash } from "./payload";
@@ -70,6 +72,12 @@ export interface PolicyGatedSignerOptions {
   decoder: CallDecoder;
   directory: GateDirectory;
   audit: AuditStore;
+  /**
+   * The signing path's one store (see `SigningLedger`): with it, everything a signature writes (decision,
+   * reservation, nonce claim, signature records) is committed in one transaction before the signature is
+   * released. Then `engine`, `audit` and `inner`'s records must be the ledger's.
+   */
+  ledger?: SigningLedger;
   /** Where approval requests are opened and votes collected; without it, approval-required is a deny. */
   approvals?: ApprovalStore;
   initiator: Initiator;
@@ -199,10 +207,34 @@ export class PolicyGatedSigner extends AbstractSigner {
       return serialize(this.#o.engine, key, () => this.#signIntent(intent, signable, key, payloadHash));
     }
     if (decoded.kind !== "allowed") throw await this.#refuse(decoded.function, "not decodable", payloadHash);
-    await this.#record("decision", payloadHash, { stage: "gate", outcome: "allow", reason: decoded.reason });
-    const signed = await this.#o.inner.protectTransaction(signable);
-    await this.#recordSignature(signed, payloadHash, null, payloadHash);
-    return signed;
+    const allowed = decoded;
+    return this.#committed(async (writes) => {
+      const decision = { stage: "gate", outcome: "allow", reason: allowed.reason };
+      await this.#record("decision", payloadHash, decision, writes);
+      const signed = await this.#o.inner.protectTransaction(signable, writes);
+      await this.#recordSignature(signed, payloadHash, null, payloadHash, writes);
+      return signed;
+    });
+  }
+
+  /**
+   * Runs one signature's steps with a write set when the gate has a ledger, and commits it once: on success
+   * before the signature is released, on failure before the error is thrown (decisions, and reservations with
+   * their releases, are recorded either way; a nonce claimed for a signature that failed is not).
+   */
+  async #committed<T>(steps: (writes: WriteSet | undefined) => Promise<T>): Promise<T> {
+    const ledger = this.#o.ledger;
+    if (ledger === undefined) return steps(undefined);
+    const writes = new WriteSet();
+    let result: T;
+    try {
+      result = await steps(writes);
+    } catch (error) {
+      await ledger.commit(writes);
+      throw error;
+    }
+    await ledger.commit(writes);
+    return result;
   }
 
   /**
@@ -216,17 +248,27 @@ export class PolicyGatedSigner extends AbstractSigner {
     key: string,
     payloadHash: string,
   ): Promise<ProtectedSignature> {
+    return this.#committed((writes) => this.#signIntentWith(decoded, request, key, payloadHash, writes));
+  }
+
+  async #signIntentWith(
+    decoded: Judged,
+    request: TransactionRequest,
+    key: string,
+    payloadHash: string,
+    writes: WriteSet | undefined,
+  ): Promise<ProtectedSignature> {
     const ordinal = this.#o.engine.signatures(key);
-    const { decisions, approval } = await this.#decide(decoded, payloadHash, key, ordinal);
+    const { decisions, approval } = await this.#decide(decoded, payloadHash, key, ordinal, writes);
     const decision = decisions[0];
     let signed: ProtectedSignature;
     try {
       if (approval !== undefined) {
         await this.#o.approvals!.consume(approval, { decisionId: decision.decisionId, payloadHash });
       }
-      signed = await this.#o.inner.protectTransaction(request);
+      signed = await this.#o.inner.protectTransaction(request, writes);
     } catch (error) {
-      await this.#releaseNew(decisions);
+      await this.#releaseNew(decisions, writes);
       if (isApprovalError(error)) {
         throw new GateDeniedError([`APPROVAL_LAPSED: ${error.message}`], {
           intentId: decision.intentId,
@@ -236,8 +278,9 @@ export class PolicyGatedSigner extends AbstractSigner {
       }
       throw error;
     }
-    this.#o.engine.recordSignature(key, ordinal, decision.intentId!, signed.txHash);
-    await this.#recordSignature(signed, decision.intentId!, decision.decisionId, payloadHash);
+    if (writes === undefined) this.#o.engine.recordSignature(key, ordinal, decision.intentId!, signed.txHash);
+    else this.#o.engine.stageSignature(writes, key, ordinal, decision.intentId!, signed.txHash);
+    await this.#recordSignature(signed, decision.intentId!, decision.decisionId, payloadHash, writes);
     return signed;
   }
 
@@ -246,9 +289,10 @@ export class PolicyGatedSigner extends AbstractSigner {
     subject: string,
     decisionId: string | null,
     payloadHash: string,
+    writes: WriteSet | undefined,
   ): Promise<void> {
     const serialized = signed.serialized;
-    await this.#record("signature", subject, {
+    const payload: Record<string, JsonValue> = {
       decisionId,
       payloadHash,
       txHash: signed.txHash,
@@ -259,7 +303,8 @@ export class PolicyGatedSigner extends AbstractSigner {
       // sent as it is, and the caller's explicit id the call was signed under, if any.
       raw: serialized,
       operationId: this.#context.intentId ?? null,
-    });
+    };
+    await this.#record("signature", subject, payload, writes);
   }
 
   override async signMessage(message: string | Uint8Array): Promise<string> {
@@ -307,6 +352,7 @@ export class PolicyGatedSigner extends AbstractSigner {
     payloadHash: string,
     key: string,
     ordinal: number,
+    writes: WriteSet | undefined,
   ): Promise<{ decisions: EngineDecision[]; approval?: string }> {
     const { intents, step, subject } =
       decoded.kind === "intent"
@@ -321,10 +367,10 @@ export class PolicyGatedSigner extends AbstractSigner {
     const decisions: EngineDecision[] = [];
     let demand: EngineDecision | undefined;
     for (const intent of intents) {
-      const decision = await this.#o.engine.evaluate({ ...intent, approvals: status?.approvals ?? [] });
+      const decision = await this.#o.engine.evaluate({ ...intent, approvals: status?.approvals ?? [] }, writes);
       if (decision.outcome === "allow") decisions.push(decision);
       else if (decision.outcome === "deny" || this.#o.approvals === undefined) {
-        await this.#releaseNew(decisions);
+        await this.#releaseNew(decisions, writes);
         throw new GateDeniedError(decision.reasons, {
           intentId: decision.intentId,
           decisionId: decision.decisionId,
@@ -333,7 +379,7 @@ export class PolicyGatedSigner extends AbstractSigner {
       } else if (demand === undefined || decision.approvals.required > demand.approvals.required) demand = decision;
     }
     if (demand === undefined) return { decisions, ...(status?.state === "approved" ? { approval: step } : {}) };
-    await this.#releaseNew(decisions);
+    await this.#releaseNew(decisions, writes);
     const opened = await this.#o.approvals!.request(subject, demand);
     throw new GateApprovalsPendingError({
       intentId: intents[0].intent_id,
@@ -432,9 +478,9 @@ export class PolicyGatedSigner extends AbstractSigner {
   }
 
   /** Gives back the reservations these decisions made (not those they found held by an earlier signature). */
-  async #releaseNew(decisions: readonly EngineDecision[]): Promise<void> {
+  async #releaseNew(decisions: readonly EngineDecision[], writes: WriteSet | undefined): Promise<void> {
     for (const d of decisions) {
-      if (d.reservation?.state === "reserved") await this.#o.engine.release(d.intentId!, "failed");
+      if (d.reservation?.state === "reserved") await this.#o.engine.release(d.intentId!, "failed", writes);
     }
   }
 
@@ -488,7 +534,12 @@ export class PolicyGatedSigner extends AbstractSigner {
     kind: "decision" | "signature",
     subject: string | undefined,
     payload: Record<string, JsonValue>,
+    writes?: WriteSet,
   ): Promise<void> {
+    if (writes !== undefined) {
+      writes.record({ kind, subject, payload });
+      return;
+    }
     try {
       await this.#o.audit.append({ kind, subject, payload });
     } catch (error) {

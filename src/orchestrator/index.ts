@@ -18,3 +18,4 @@ export {
   type SigningContext,
 } from "./gated-signer";
 export { ASSET_LEG, settlementLegIds } from "./signing-keys";
+export { SigningLedger, type SigningLedgerOptions } from "./ledger";

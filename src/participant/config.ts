@@ -1,7 +1,8 @@
 /**
  * A participant bank's configuration, validated once when it opens: the consortium's addresses, the bank's own
- * identity and accounts, its HSM key, the signed policy bundle and who may sign bundles, its audit log, its
- * reservation, approval and signing-record files, and how transactions are submitted.
+ * identity and accounts, its HSM key, the signed policy bundle and who may sign bundles, its audit log (with the
+ * reservations and signing records in the same SQLite file, or in files of their own), its approval file, and how
+ * transactions are submitted.
  */
 import { getAddress } from "ethers";
 import { z } from "zod";
@@ -71,9 +72,14 @@ export const participantConfigSchema = z
     engine: engineConfigSchema,
     sharedParameters: sharedSourceConfigSchema.optional(),
     approvals: z.object({ path: z.string().min(1), config: approvalConfigSchema }).strict(),
+    /**
+     * A separate file of signing records. Omitted (with `engine.reservationsPath`), the signing records and the
+     * reservations live in the audit log's SQLite file, and each signature is committed there once.
+     */
     signingRecords: z
       .object({ path: z.string().min(1), busyTimeoutMs: z.number().int().positive().default(5000) })
-      .strict(),
+      .strict()
+      .optional(),
     submission: z
       .object({
         /** SQLite file of signed transactions by call, so a retried call rebroadcasts the same bytes. */
@@ -89,6 +95,14 @@ export const participantConfigSchema = z
   .refine((c) => c.anchoring === undefined || c.consortium.auditAnchor !== undefined, {
     message: "periodic anchoring needs consortium.auditAnchor",
     path: ["anchoring"],
+  })
+  .refine((c) => (c.signingRecords === undefined) === (c.engine.reservationsPath === undefined), {
+    message: "give both signingRecords and engine.reservationsPath (separate files), or neither (one store)",
+    path: ["signingRecords"],
+  })
+  .refine((c) => c.signingRecords !== undefined || c.audit.backend === "sqlite", {
+    message: "with the audit log on PostgreSQL, signingRecords and engine.reservationsPath are SQLite files to give",
+    path: ["signingRecords"],
   });
 
 export type ParticipantConfig = z.output<typeof participantConfigSchema>;

@@ -37,6 +37,7 @@ import {
   isGateError,
   PolicyGatedSigner,
   settlementLegIds,
+  SigningLedger,
   type AmlResult,
   type Initiator,
 } from "../orchestrator";
@@ -93,6 +94,8 @@ export class Participant {
   readonly gate: PolicyGatedSigner;
   readonly hsm: HsmSigner;
   readonly #records: SigningRecordStore;
+  /** The one store of audit log, reservations and signing records (undefined: separate files). */
+  readonly #ledger: SigningLedger | undefined;
   readonly #submissions: SubmissionStore;
   readonly #transmitter: Transmitter;
   readonly #settlement: SettlementEngine;
@@ -114,6 +117,7 @@ export class Participant {
     gate: PolicyGatedSigner;
     hsm: HsmSigner;
     records: SigningRecordStore;
+    ledger: SigningLedger | undefined;
     submissions: SubmissionStore;
     address: string;
     chainId: bigint;
@@ -127,6 +131,7 @@ export class Participant {
     this.gate = parts.gate;
     this.hsm = parts.hsm;
     this.#records = parts.records;
+    this.#ledger = parts.ledger;
     this.#submissions = parts.submissions;
     this.#transmitter = new Transmitter(parts.provider, parts.submissions, parts.config.submission);
     this.address = parts.address;
@@ -157,8 +162,15 @@ export class Participant {
     const chainId = Number((await provider.getNetwork()).chainId);
     const closers: (() => Promise<void> | void)[] = [];
     try {
-      const audit = await openAuditStore(config.audit);
-      closers.push(() => audit.close());
+      // One store (the signing ledger: audit log, reservations and signing records in one SQLite file), unless
+      // the configuration names separate files for the reservations and the signing records.
+      const ledger =
+        config.signingRecords === undefined && config.audit.backend === "sqlite"
+          ? SigningLedger.open({ ...config.audit })
+          : undefined;
+      if (ledger !== undefined) closers.push(() => ledger.close());
+      const audit = ledger?.audit ?? (await openAuditStore(config.audit));
+      if (ledger === undefined) closers.push(() => audit.close());
       await recordScreening(audit, options.screening !== undefined ? "function" : (config.screening ?? "missing"));
       const registry = await PolicyRegistry.open({
         complianceKeys: config.policy.complianceKeys,
@@ -187,14 +199,15 @@ export class Participant {
         audit,
         shared: shared?.asGuard(),
         now: options.now,
+        reservations: ledger?.reservations,
       });
       closers.push(() => engine.close());
       const approvals = ApprovalStore.open({ ...config.approvals, audit, now: options.now });
       closers.push(() => approvals.close());
       const hsm = (await HsmSigner.create(config.hsm)).connect(provider);
       closers.push(() => hsm.close());
-      const records = SigningRecordStore.open(config.signingRecords);
-      closers.push(() => records.close());
+      const records = ledger?.records ?? SigningRecordStore.open(config.signingRecords!);
+      if (ledger === undefined) closers.push(() => records.close());
       const submissions = SubmissionStore.open(config.submission.path);
       closers.push(() => submissions.close());
       const address = await hsm.getAddress();
@@ -211,6 +224,7 @@ export class Participant {
         decoder,
         directory: onChainDirectory(c.consortium, provider, c.tokens),
         audit,
+        ledger,
         approvals,
         initiator: config.initiator,
         keyTier: config.keyTier,
@@ -226,6 +240,7 @@ export class Participant {
         gate,
         hsm,
         records,
+        ledger,
         submissions,
         address,
         chainId: BigInt(chainId),
@@ -383,9 +398,12 @@ export class Participant {
     await this.engine.close();
     this.approvals.close();
     await this.hsm.close();
-    this.#records.close();
     this.#submissions.close();
-    await this.audit.close();
+    if (this.#ledger !== undefined) await this.#ledger.close();
+    else {
+      this.#records.close();
+      await this.audit.close();
+    }
   }
 
   // ------------------------------------------------------------------ submission

@@ -9,8 +9,11 @@ import { PolicyEngineError } from "./engine-errors";
 
 export const engineConfigSchema = z
   .object({
-    /** SQLite file of exposure reservations (created if missing; owned by one process). */
-    reservationsPath: z.string().min(1),
+    /**
+     * SQLite file of exposure reservations (created if missing; owned by one process). Required unless the
+     * engine is given its reservation store (the signing path's one store).
+     */
+    reservationsPath: z.string().min(1).optional(),
     /** How long to wait for the reservation file's lock when opening it, in milliseconds. */
     busyTimeoutMs: z.number().int().nonnegative().default(5000),
     /** Seconds a reservation is held before `releaseExpired` gives it back (default: one day). */

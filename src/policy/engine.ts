@@ -9,6 +9,11 @@
  * audit append per batch, so durability costs two commits per batch rather than per decision. Evaluation
  * within a batch is sequential, and usage reserved earlier in the batch counts for the next intent.
  *
+ * A decision asked for with a write set (`evaluate(intent, writes)`, the signing path's one commit per signature)
+ * is not committed here: its reservation is held in memory (counted for every later decision) and staged in the
+ * write set with its audit record, and the decision resolves at once; its `auditSeq` is set when the write set
+ * commits. Dropped, the reservation was never there.
+ *
  * Every failure is a deny or a thrown `PolicyEngineError`, never an allow: no bundle, shared parameters that
  * cannot be read, a reservation conflict, a clock too far off. If the audit append fails, the batch's
  * reservations are undone and every caller in it gets POLICY_ENGINE_AUDIT_FAILED.
@@ -16,6 +21,7 @@
 import { randomUUID } from "node:crypto";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { canonicalJson, type AuditEntry, type AuditStore, type JsonValue } from "../audit";
+import type { WriteSet } from "../storage";
 import { denyDecision, type Decision } from "./decision";
 import { parseEngineConfig, type EngineConfig, type EngineConfigInput } from "./engine-config";
 import { PolicyEngineError } from "./engine-errors";
@@ -50,6 +56,11 @@ export interface PolicyEngineOptions {
   shared?: SharedGuard;
   /** The engine's clock in Unix seconds (tests drive time with it). */
   now?: () => number;
+  /**
+   * Reservations already open (on a connection shared with the signing path's other stores, see `SigningLedger`);
+   * then `config.reservationsPath` is not used. The engine closes it on `close`.
+   */
+  reservations?: ReservationStore;
 }
 
 /** A decision with everything needed to act on it and to find it in the audit log. */
@@ -91,6 +102,16 @@ export class PolicyEngine {
   /** Validates the configuration and opens the reservation store (this process becomes its only owner). */
   static open(options: PolicyEngineOptions): PolicyEngine {
     const config = parseEngineConfig(options.config);
+    if (options.reservations !== undefined) return new PolicyEngine(options, config, options.reservations);
+    if (config.reservationsPath === undefined) {
+      throw new PolicyEngineError(
+        "POLICY_ENGINE_CONFIG_INVALID",
+        "invalid engine configuration: reservationsPath: Required",
+        {
+          issues: ["reservationsPath: Required"],
+        },
+      );
+    }
     return new PolicyEngine(options, config, ReservationStore.open(config.reservationsPath, config.busyTimeoutMs));
   }
 
@@ -99,8 +120,11 @@ export class PolicyEngine {
     return this.#registry;
   }
 
-  /** Decides on `raw`; resolves once the decision (and any reservation) is durable. See the module comment. */
-  async evaluate(raw: unknown): Promise<EngineDecision> {
+  /**
+   * Decides on `raw`; resolves once the decision (and any reservation) is durable, or, with `writes`, once both
+   * are staged there. See the module comment.
+   */
+  async evaluate(raw: unknown, writes?: WriteSet): Promise<EngineDecision> {
     this.#assertOpen();
     const bundle = this.#registry.current();
     const prepared = this.#prepare(raw);
@@ -113,7 +137,7 @@ export class PolicyEngine {
       if (reasons.length > 0) early = denyDecision(reasons);
     }
     return new Promise<EngineDecision>((resolve, reject) => {
-      this.#pending.push({ bundle, intent, early, resolve, reject });
+      this.#pending.push({ bundle, intent, early, resolve, reject, writes });
       this.#schedule();
     });
   }
@@ -135,12 +159,30 @@ export class PolicyEngine {
     this.#reservations.recordSigned(signingKey, ordinal, intentId, txHash);
   }
 
+  /** `recordSignature` staged in `writes` (counted at once by `signatures`). */
+  stageSignature(writes: WriteSet, signingKey: string, ordinal: number, intentId: string, txHash: string): void {
+    this.#assertOpen();
+    writes.stage(this.#reservations.stageSigned(signingKey, ordinal, intentId, txHash));
+  }
+
   /**
    * Gives back the usage reserved for `intentId` (its transaction failed, expired, was cancelled or
    * reversed). Audited before it takes effect; `undefined` (and nothing logged) when nothing was reserved.
+   * With `writes`, the release and its audit record are staged there (the usage is given back at once).
    */
-  async release(intentId: string, reason: ReleaseReason): Promise<Reservation | undefined> {
+  async release(intentId: string, reason: ReleaseReason, writes?: WriteSet): Promise<Reservation | undefined> {
     this.#assertOpen();
+    if (writes !== undefined) {
+      const staged = this.#reservations.stageRelease(intentId, reason);
+      if (staged === undefined) return undefined;
+      writes.stage(staged.write);
+      writes.record({
+        kind: "reservation",
+        subject: intentId,
+        payload: { event: "released", reason, ...reservationJson(staged.released) },
+      });
+      return staged.released;
+    }
     const held = this.#reservations.get(intentId);
     if (held === undefined || held.state !== "reserved") return undefined;
     await this.#audit.append({
@@ -236,17 +278,35 @@ export class PolicyEngine {
       const digest = req.intent === null ? null : inputDigest(req.intent);
       return { req, decisionId, stage, decision, reservation, shadow: shadowOutcome, digest };
     });
+    // Decisions for a write set are staged there, with their reservations; the rest are committed here.
+    const deferred = new Set<string>(results.filter((r) => r.req.writes !== undefined).map((r) => r.decisionId));
+    for (const r of results) {
+      if (r.req.writes === undefined) continue;
+      const writes = r.req.writes;
+      try {
+        writes.stage(this.#reservations.stage(planner.toReserve.filter((t) => t.decisionId === r.decisionId)));
+      } catch (error) {
+        r.req.reject(error);
+        continue;
+      }
+      const decision = engineDecision(r, 0);
+      writes.record(decisionEntry(r), (seq) => (decision.auditSeq = seq));
+      r.req.resolve(decision);
+    }
+    const now = results.filter((r) => !deferred.has(r.decisionId));
+    if (now.length === 0) return;
+    batch = now.map((r) => r.req);
     let added: ReservationWrite[];
     try {
-      added = this.#reservations.reserveAll(planner.toReserve);
+      added = this.#reservations.reserveAll(planner.toReserve.filter((t) => !deferred.has(t.decisionId)));
     } catch (error) {
       batch.forEach((r) => r.reject(error));
       return;
     }
-    const entries: AuditEntry[] = results.map((r) => decisionEntry(r));
+    const entries: AuditEntry[] = now.map((r) => decisionEntry(r));
     try {
       const records = await this.#audit.appendMany(entries);
-      results.forEach((r, i) => r.req.resolve(engineDecision(r, records[i].seq)));
+      now.forEach((r, i) => r.req.resolve(engineDecision(r, records[i].seq)));
     } catch (error) {
       this.#reservations.undo(added);
       const failure = new PolicyEngineError(

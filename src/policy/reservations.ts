@@ -11,9 +11,12 @@
  * One engine process owns the file: it is opened in SQLite's exclusive locking mode, so a second process
  * fails to open it instead of counting against a stale total. That makes the in-memory sums authoritative;
  * each sum is loaded from the file the first time it is needed and kept in step with every write.
+ *
+ * Staged reservations (`stage`, for a signature's one shared commit): counted at once, in memory, as if written
+ * (`get` and `used` see them), and written when the signature's write set commits; dropped, they were never there.
  */
 import type Database from "better-sqlite3";
-import { openDurableSqlite } from "../storage";
+import { openDurableSqlite, type StagedWrite } from "../storage";
 import { PolicyEngineError } from "./engine-errors";
 
 /** Why usage is given back. */
@@ -77,10 +80,16 @@ export class ReservationStore {
   readonly #expired: Database.Statement<[number], Row>;
   readonly #delete: Database.Statement<[string]>;
   readonly #restore: Database.Statement<[Record<string, unknown>]>;
+  /** Reservations staged for a write set not yet committed, by intent id. */
+  readonly #staged = new Map<string, ReservationTerms & { decisionId: string }>();
+  /** Signature ordinals staged, by signing key. */
+  readonly #stagedSigned = new Map<string, number>();
+  readonly #ownsDb: boolean;
   #closed = false;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, ownsDb = true) {
     this.#db = db;
+    this.#ownsDb = ownsDb;
     db.exec(SCHEMA);
     this.#get = db.prepare<[string], Row>("SELECT * FROM reservations WHERE intent_id = ?").safeIntegers();
     this.#sum = db
@@ -125,9 +134,30 @@ export class ReservationStore {
     }
   }
 
-  /** The reservation of `intentId`, or `undefined`. */
+  /**
+   * The store on a connection its caller owns (and closes), taken for this process alone like `open`, so that
+   * staged writes can join the caller's transactions.
+   */
+  static onDatabase(db: Database.Database, path: string): ReservationStore {
+    try {
+      db.pragma("locking_mode = EXCLUSIVE");
+      db.exec("BEGIN IMMEDIATE; COMMIT;");
+      return new ReservationStore(db, false);
+    } catch (error) {
+      throw new PolicyEngineError(
+        "POLICY_RESERVATIONS_UNAVAILABLE",
+        "reservation store unavailable (missing, unwritable, or open in another process)",
+        { path },
+        error,
+      );
+    }
+  }
+
+  /** The reservation of `intentId` (staged or written), or `undefined`. */
   get(intentId: string): Reservation | undefined {
     this.#assertOpen();
+    const staged = this.#staged.get(intentId);
+    if (staged !== undefined) return { ...staged, state: "reserved", releasedReason: null };
     const row = this.#get.get(intentId);
     return row === undefined ? undefined : toReservation(row);
   }
@@ -139,12 +169,12 @@ export class ReservationStore {
     let total = this.#sums.get(key);
     if (total === undefined) {
       total = this.#sum.get(counterparty, asset, day)?.total ?? 0n;
+      for (const t of this.#staged.values()) if (sumKey(t.counterparty, t.asset, t.day) === key) total += t.amount;
       this.#sums.set(key, total);
     }
     if (exceptIntentId === undefined) return total;
-    const own = this.#get.get(exceptIntentId);
-    const mine =
-      own !== undefined && own.state === "reserved" && sumKey(own.counterparty, own.asset, Number(own.day)) === key;
+    const own = this.get(exceptIntentId);
+    const mine = own !== undefined && own.state === "reserved" && sumKey(own.counterparty, own.asset, own.day) === key;
     return mine ? total - own.amount : total;
   }
 
@@ -173,6 +203,81 @@ export class ReservationStore {
     return writes;
   }
 
+  /**
+   * `reserveAll` staged for a write set: checked now against what is written and staged (a conflict throws and
+   * stages nothing), counted at once, written by `apply` inside the write set's transaction.
+   */
+  stage(batch: readonly (ReservationTerms & { decisionId: string })[]): StagedWrite {
+    this.#assertOpen();
+    const fresh: (ReservationTerms & { decisionId: string })[] = [];
+    for (const terms of batch) {
+      const existing = this.get(terms.intentId);
+      if (existing?.state === "reserved") {
+        if (!sameTerms(existing, terms)) throw conflict(terms, existing);
+        continue;
+      }
+      fresh.push(terms);
+    }
+    for (const t of fresh) {
+      this.#staged.set(t.intentId, t);
+      this.#adjust(t.counterparty, t.asset, t.day, t.amount);
+    }
+    const forget = (): void => {
+      for (const t of fresh) this.#staged.delete(t.intentId);
+    };
+    return {
+      apply: () => {
+        for (const terms of fresh) {
+          if (this.#get.get(terms.intentId) !== undefined) this.#delete.run(terms.intentId);
+          this.#insert.run({ ...terms });
+        }
+      },
+      settle: forget,
+      drop: () => {
+        forget();
+        for (const t of fresh) this.#adjust(t.counterparty, t.asset, t.day, -t.amount);
+      },
+    };
+  }
+
+  /**
+   * `release` staged for a write set, of a reservation staged or written: the usage is given back at once, the
+   * row is marked released by `apply` (after the write set's earlier writes, such as the reservation itself).
+   */
+  stageRelease(intentId: string, reason: ReleaseReason): { released: Reservation; write: StagedWrite } | undefined {
+    this.#assertOpen();
+    const held = this.get(intentId);
+    if (held === undefined || held.state !== "reserved") return undefined;
+    this.#adjust(held.counterparty, held.asset, held.day, -held.amount);
+    const staged = this.#staged.get(intentId);
+    this.#staged.delete(intentId);
+    return {
+      released: { ...held, state: "released", releasedReason: reason },
+      write: {
+        apply: () => void this.#release.run(reason, intentId),
+        settle: () => undefined,
+        drop: () => {
+          if (staged !== undefined) this.#staged.set(intentId, staged);
+          this.#adjust(held.counterparty, held.asset, held.day, held.amount);
+        },
+      },
+    };
+  }
+
+  /** `recordSigned` staged for a write set; `signed` counts it at once. */
+  stageSigned(signingKey: string, ordinal: number, intentId: string, txHash: string): StagedWrite {
+    this.#assertOpen();
+    this.#stagedSigned.set(signingKey, ordinal + 1);
+    const forget = (): void => {
+      if (this.#stagedSigned.get(signingKey) === ordinal + 1) this.#stagedSigned.delete(signingKey);
+    };
+    return {
+      apply: () => this.recordSigned(signingKey, ordinal, intentId, txHash),
+      settle: forget,
+      drop: forget,
+    };
+  }
+
   /** Reverts the writes of a batch whose audit append failed, so nothing unaudited stays counted. */
   undo(writes: readonly ReservationWrite[]): void {
     this.#assertOpen();
@@ -191,7 +296,7 @@ export class ReservationStore {
     const row = this.#db
       .prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM signatures WHERE signing_key = ?")
       .get(signingKey);
-    return row?.n ?? 0;
+    return Math.max(row?.n ?? 0, this.#stagedSigned.get(signingKey) ?? 0);
   }
 
   /** Records signature number `ordinal` under `signingKey`; a second record of the same ordinal is refused. */
@@ -230,7 +335,7 @@ export class ReservationStore {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#db.close();
+    if (this.#ownsDb) this.#db.close();
   }
 
   #adjust(counterparty: string, asset: string, day: number, delta: bigint): void {
@@ -247,11 +352,13 @@ export class ReservationStore {
 const sumKey = (counterparty: string, asset: string, day: number): string =>
   `${counterparty}\u0000${asset}\u0000${day}`;
 
-function sameTerms(row: Row, terms: ReservationTerms): boolean {
+type Held = Pick<ReservationTerms, "counterparty" | "asset" | "amount">;
+
+function sameTerms(row: Held, terms: ReservationTerms): boolean {
   return row.counterparty === terms.counterparty && row.asset === terms.asset && row.amount === terms.amount;
 }
 
-function conflict(terms: ReservationTerms, row: Row): PolicyEngineError {
+function conflict(terms: ReservationTerms, row: Held): PolicyEngineError {
   return new PolicyEngineError(
     "POLICY_RESERVATION_CONFLICT",
     `intent ${terms.intentId} was reserved with other terms`,

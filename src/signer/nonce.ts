@@ -9,6 +9,7 @@
  * (group commit): one durable commit and one read of the pending nonce for all of them, in arrival order.
  */
 import { getAddress } from "ethers";
+import type { StagedWrite } from "../storage";
 import { checkNonce, type Allocation, type SigningRecordStore, type SigningRequest } from "./protection";
 
 /** Where the chain's pending nonce comes from (an ethers `Provider` fits). */
@@ -103,6 +104,22 @@ export class NonceAllocator {
       }
       claims.push({ chain, request, resolve, reject });
     });
+  }
+
+  /**
+   * `claim` staged for a write set (see `SigningRecordStore.stageNextIntent`): the chain's pending nonce is read,
+   * then the nonce is chosen and held in memory in one synchronous step, so concurrent claims get distinct nonces
+   * without the key's lock; it is recorded when the write set commits.
+   */
+  async stage(
+    key: string,
+    chainId: bigint,
+    chain: PendingNonceSource | null | undefined,
+    request: SigningRequest,
+  ): Promise<{ allocation: Allocation; write: StagedWrite }> {
+    const address = getAddress(key);
+    const pending = chain == null ? 0 : await chain.getTransactionCount(address, "pending");
+    return this.store.stageNextIntent(address, chainId, pending, request);
   }
 
   /** Records every claim waiting for `group`, one transaction per source of the pending nonce. Never throws. */

@@ -21,6 +21,7 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
+import type { StagedWrite, WriteSet } from "../storage";
 import { isHsmError } from "./errors";
 import type { NonceAllocator } from "./nonce";
 import type { IntentOutcome } from "./protection";
@@ -102,8 +103,11 @@ export class ProtectedSigner extends AbstractSigner {
   /**
    * Populates `tx`, allocates its nonce if absent, records the intent durably under the key's lock, then
    * signs. A different payload for a recorded nonce throws `SigningNonceConflictError` and nothing is signed.
+   *
+   * With `writes`, the nonce is claimed in memory and its record staged in `writes` instead: the caller must not
+   * release the signature before `writes` is committed (dropped, the nonce is free again).
    */
-  async protectTransaction(tx: TransactionRequest): Promise<ProtectedSignature> {
+  async protectTransaction(tx: TransactionRequest, writes?: WriteSet): Promise<ProtectedSignature> {
     const populated = await this.populateTransaction(tx);
     const key = await this.getAddress();
     if (populated.chainId == null) throw new SigningRequestInvalidError("transaction has no chain id", { key });
@@ -113,7 +117,24 @@ export class ProtectedSigner extends AbstractSigner {
     const unsigned = Transaction.from({ ...populated, nonce: populated.nonce ?? 0 });
     const requestHash = populated.nonce == null ? unsigned.unsignedHash : atNonce(unsigned, 0);
     let outcome: IntentOutcome = "new";
-    if (populated.nonce == null) {
+    let staged: StagedWrite | undefined;
+    if (writes !== undefined) {
+      const store = this.allocator.store;
+      const claimed =
+        populated.nonce == null
+          ? await this.allocator.stage(key, chainId, this.provider, {
+              requestHash,
+              payloadFor: (nonce) => atNonce(unsigned, nonce),
+            })
+          : (() => {
+              unsigned.nonce = populated.nonce;
+              const held = store.stageIntent(key, chainId, populated.nonce, unsigned.unsignedHash, requestHash);
+              return { allocation: { nonce: populated.nonce, outcome: held.outcome }, write: held.write };
+            })();
+      unsigned.nonce = claimed.allocation.nonce;
+      outcome = claimed.allocation.outcome;
+      staged = claimed.write;
+    } else if (populated.nonce == null) {
       const payloadFor = (nonce: number): string => atNonce(unsigned, nonce);
       const claimed = await this.allocator.claim(key, chainId, this.provider, { requestHash, payloadFor });
       unsigned.nonce = claimed.nonce;
@@ -132,13 +153,18 @@ export class ProtectedSigner extends AbstractSigner {
       serialized = await this.inner.signTransaction(unsigned);
     } catch (error) {
       // The HSM signer releases nothing when it fails: free the slot so the next transaction takes this nonce.
-      if (outcome === "new" && isHsmError(error)) {
+      if (staged !== undefined) staged.drop();
+      else if (outcome === "new" && isHsmError(error)) {
         this.allocator.store.release(key, chainId, unsigned.nonce, payloadHash);
       }
       throw error;
     }
     const signedHash = Transaction.from(serialized).unsignedHash;
-    if (signedHash !== payloadHash) throw new SigningPayloadMismatchError(key, payloadHash, signedHash);
+    if (signedHash !== payloadHash) {
+      staged?.drop();
+      throw new SigningPayloadMismatchError(key, payloadHash, signedHash);
+    }
+    if (staged !== undefined) writes!.stage(staged);
     return { serialized, nonce: unsigned.nonce, chainId, payloadHash, txHash: keccak256(serialized), outcome };
   }
 

@@ -5,9 +5,15 @@
  * before any signature exists. Each intent is written in an IMMEDIATE transaction (read, then insert)
  * that holds the database write lock, and (key_address, chain_id, nonce) is UNIQUE, so even a second
  * process on the same file cannot record a second payload for a used nonce.
+ *
+ * Staged claims (`stageNextIntent`, `stageIntent`) serve a signature whose records are committed once, in one
+ * transaction with its decision (see `SigningLedger` in src/orchestrator): the nonce is claimed in memory, so no
+ * other claim of this process takes it, and written when that transaction commits. This needs one process to own
+ * the file (the ledger opens it in exclusive mode). The signature made under a staged claim is released only after
+ * the commit: a crash before it loses a signature that never left the process, and its nonce is free again.
  */
 import Database from "better-sqlite3";
-import { openDurableSqlite } from "../storage";
+import { openDurableSqlite, type StagedWrite } from "../storage";
 import { getAddress } from "ethers";
 import { z } from "zod";
 import {
@@ -75,6 +81,9 @@ interface Row {
 
 const HASH = /^0x[0-9a-f]{64}$/;
 
+/** A staged write that writes nothing (a retry finds its record already written). */
+const NOTHING: StagedWrite = { apply: () => undefined, settle: () => undefined, drop: () => undefined };
+
 export class SigningRecordStore {
   readonly path: string;
   #db: Database.Database | undefined;
@@ -95,10 +104,18 @@ export class SigningRecordStore {
     requests: readonly SigningRequest[],
   ) => (Allocation | { error: unknown })[];
   readonly #release: Database.Statement<[string, string, string, number, string]>;
+  /** Claims staged for a write set not yet committed: by `key/chainId`, the payload hash of each nonce. */
+  readonly #staged = new Map<string, Map<number, string>>();
+  /** Chooses (or finds) the nonce of a staged claim; see `stageNextIntent`. */
+  readonly #choose: (key: string, chainId: string, minimum: number, request: SigningRequest) => Allocation;
+  readonly #write: (key: string, chainId: string, nonce: number, hash: string, request: string | null) => void;
+  readonly #findAny: Database.Statement<[string, string, number], Row>;
+  readonly #ownsDb: boolean;
 
-  private constructor(db: Database.Database, path: string) {
+  private constructor(db: Database.Database, path: string, ownsDb = true) {
     this.path = path;
     this.#db = db;
+    this.#ownsDb = ownsDb;
     db.exec(
       "CREATE TABLE IF NOT EXISTS signing_records (key_address TEXT NOT NULL, chain_id TEXT NOT NULL, " +
         "nonce INTEGER NOT NULL, payload_hash TEXT NOT NULL, recorded_at TEXT NOT NULL, " +
@@ -131,6 +148,7 @@ export class SigningRecordStore {
     const findAny = db.prepare<[string, string, number], Row>(
       "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce = ?",
     );
+    this.#findAny = findAny;
     const retried = db.prepare<[string, string, string, number], Row>(
       "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND request_hash = ? AND nonce >= ? " +
         "AND released_at IS NULL ORDER BY nonce LIMIT 1",
@@ -142,6 +160,10 @@ export class SigningRecordStore {
     const released = db.prepare<[string, string, number], Row>(
       "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce >= ? " +
         "AND released_at IS NOT NULL ORDER BY nonce LIMIT 1",
+    );
+    const releasedAll = db.prepare<[string, string, number], Row>(
+      "SELECT * FROM signing_records WHERE key_address = ? AND chain_id = ? AND nonce >= ? " +
+        "AND released_at IS NOT NULL ORDER BY nonce",
     );
     const reuse = db.prepare(
       "UPDATE signing_records SET payload_hash = ?, request_hash = ?, recorded_at = ?, released_at = NULL " +
@@ -218,6 +240,36 @@ export class SigningRecordStore {
       }),
     );
     this.#recordNextMany = (key, chainId, minimum, requests) => many.immediate(key, chainId, minimum, requests);
+    // A staged claim chooses as `next` does, reading what is written and skipping what is staged, and writes
+    // nothing: a live record of this request, else the lowest released slot, else past the highest nonce.
+    this.#choose = (key, chainId, minimum, request) => {
+      const staged = this.#staged.get(`${key}/${chainId}`);
+      const requestHash = checkHash(request.requestHash);
+      const same = retried.get(key, chainId, requestHash, minimum);
+      if (same !== undefined && same.payload_hash === checkHash(request.payloadFor(same.nonce))) {
+        return { nonce: same.nonce, outcome: "retry" };
+      }
+      for (const row of legacy.iterate(key, chainId, minimum)) {
+        if (row.payload_hash === checkHash(request.payloadFor(row.nonce)))
+          return { nonce: row.nonce, outcome: "retry" };
+      }
+      for (const row of releasedAll.iterate(key, chainId, minimum)) {
+        if (staged?.has(row.nonce) !== true) return { nonce: row.nonce, outcome: "new" };
+      }
+      const written = this.#highest.get(key, chainId)?.highest ?? -1;
+      const highest = Math.max(written, ...(staged === undefined ? [] : staged.keys()));
+      const nonce = Math.max(minimum, highest + 1);
+      checkNonce(nonce);
+      return { nonce, outcome: "new" };
+    };
+    this.#write = (key, chainId, nonce, hash, request) => {
+      const existing = findAny.get(key, chainId, nonce);
+      if (existing === undefined) insert.run(key, chainId, nonce, hash, request, new Date().toISOString());
+      else if (existing.released_at !== null) reuse.run(hash, request, new Date().toISOString(), key, chainId, nonce);
+      else if (existing.payload_hash !== hash) {
+        throw new SigningNonceConflictError(key, BigInt(chainId), nonce, existing.payload_hash, hash);
+      }
+    };
   }
 
   /** Opens (creating if needed) the records in the file at `options.path`. */
@@ -235,6 +287,90 @@ export class SigningRecordStore {
       db?.close();
       throw new SigningStoreUnavailableError(options.path, error);
     }
+  }
+
+  /**
+   * The store on a connection its caller owns (and closes), so that staged claims can join the caller's
+   * transactions. The caller makes its process the connection's only owner (exclusive locking mode).
+   */
+  static onDatabase(db: Database.Database, path: string): SigningRecordStore {
+    try {
+      return new SigningRecordStore(db, path, false);
+    } catch (error) {
+      throw new SigningStoreUnavailableError(path, error);
+    }
+  }
+
+  /**
+   * `claimNextIntent` staged for a write set: the nonce is chosen now (as `claimNextIntent` would, skipping the
+   * nonces other staged claims hold) and held in memory; `write.apply` records it inside the write set's
+   * transaction. A retry of a recorded request gets its nonce back and stages nothing.
+   */
+  stageNextIntent(
+    key: string,
+    chainId: bigint,
+    minimum: number,
+    request: SigningRequest,
+  ): { allocation: Allocation; payloadHash: string; write: StagedWrite } {
+    const address = getAddress(key);
+    checkNonce(minimum);
+    this.#open();
+    const chain = chainId.toString();
+    let allocation: Allocation;
+    try {
+      allocation = this.#choose(address, chain, minimum, request);
+    } catch (error) {
+      if (isSigningError(error)) throw error;
+      throw new SigningStoreUnavailableError(this.path, error);
+    }
+    const payloadHash = checkHash(request.payloadFor(allocation.nonce));
+    if (allocation.outcome === "retry") return { allocation, payloadHash, write: NOTHING };
+    const requestHash = checkHash(request.requestHash);
+    return { allocation, payloadHash, write: this.#hold(address, chain, allocation.nonce, payloadHash, requestHash) };
+  }
+
+  /**
+   * `recordIntent` staged for a write set: `"retry"` (nothing staged) for the payload recorded at `nonce`,
+   * `SigningNonceConflictError` for another payload recorded or staged there; otherwise the nonce is held.
+   */
+  stageIntent(
+    key: string,
+    chainId: bigint,
+    nonce: number,
+    payloadHash: string,
+    requestHash?: string,
+  ): { outcome: IntentOutcome; write: StagedWrite } {
+    const address = getAddress(key);
+    const hash = checkHash(payloadHash);
+    const request = requestHash === undefined ? null : checkHash(requestHash);
+    checkNonce(nonce);
+    this.#open();
+    const chain = chainId.toString();
+    const staged = this.#staged.get(`${address}/${chain}`)?.get(nonce);
+    if (staged !== undefined) throw new SigningNonceConflictError(address, chainId, nonce, staged, hash);
+    const existing = this.#findAny.get(address, chain, nonce);
+    if (existing !== undefined && existing.released_at === null) {
+      if (existing.payload_hash === hash) return { outcome: "retry", write: NOTHING };
+      throw new SigningNonceConflictError(address, chainId, nonce, existing.payload_hash, hash);
+    }
+    return { outcome: "new", write: this.#hold(address, chain, nonce, hash, request) };
+  }
+
+  /** Holds `nonce` in memory for a staged claim; the write records it, settling or dropping forgets it. */
+  #hold(key: string, chainId: string, nonce: number, hash: string, request: string | null): StagedWrite {
+    const group = `${key}/${chainId}`;
+    let held = this.#staged.get(group);
+    if (held === undefined) this.#staged.set(group, (held = new Map<number, string>()));
+    held.set(nonce, hash);
+    const forget = (): void => {
+      if (held.get(nonce) === hash) held.delete(nonce);
+      if (held.size === 0 && this.#staged.get(group) === held) this.#staged.delete(group);
+    };
+    return {
+      apply: () => this.#write(key, chainId, nonce, hash, request),
+      settle: forget,
+      drop: forget,
+    };
   }
 
   /**
@@ -346,7 +482,7 @@ export class SigningRecordStore {
 
   /** Closes the database; later calls throw `SigningStoreClosedError`. Idempotent. */
   close(): void {
-    this.#db?.close();
+    if (this.#ownsDb) this.#db?.close();
     this.#db = undefined;
   }
 

@@ -236,7 +236,10 @@ describe("Participant", function () {
       await readFile(path.join(alpha.dir, "participant.json"), "utf8"),
     ) as ParticipantConfigInput;
     await alpha.participant.close();
-    const records = SigningRecordStore.open(parseParticipantConfig(config).signingRecords);
+    // The signing records are in the bank's one store (the audit log's file) unless the configuration names a file.
+    const parsed = parseParticipantConfig(config);
+    const file = parsed.signingRecords?.path ?? (parsed.audit.backend === "sqlite" ? parsed.audit.path : "");
+    const records = SigningRecordStore.open({ path: file });
     records.recordIntent(alpha.address, chainId, gap, id("a payload the crash never signed"));
     records.recordIntent(alpha.address, chainId, gap + 1, id("another"));
     records.close();
