@@ -5,6 +5,7 @@
  * misconfigured. The remote signing module maps these codes to HTTP statuses; tasks map them to exit codes.
  */
 import { FrameworkError, type ErrorCode } from "../errors";
+import { reasonText, type DenyReason } from "./reasons";
 
 export type GateErrorCode = Extract<ErrorCode, `GATE_${string}`>;
 
@@ -21,15 +22,16 @@ export function isGateError(error: unknown, code?: GateErrorCode): error is Gate
   return error instanceof GateError && (code === undefined || error.code === code);
 }
 
-/** The policy denied the call. */
+/** The policy denied the call: `reasons` typed, `details.reasons` their "CODE: message" texts. */
 export class GateDeniedError extends GateError {
   constructor(
-    readonly reasons: readonly string[],
+    readonly reasons: readonly DenyReason[],
     details: { intentId: string | null; decisionId: string | null; action?: string },
   ) {
-    super("GATE_DENIED", `the policy denied ${details.action ?? "the call"}: ${reasons.join("; ")}`, {
+    const texts = reasons.map(reasonText);
+    super("GATE_DENIED", `the policy denied ${details.action ?? "the call"}: ${texts.join("; ")}`, {
       ...details,
-      reasons: [...reasons],
+      reasons: texts,
     });
   }
 }

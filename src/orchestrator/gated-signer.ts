@@ -41,6 +41,7 @@ import type { CallDecoder, CallToSign, DecodedCall } from "./decode";
 import type { GateDirectory } from "./directory";
 import { callPayloadHash } from "./payload";
 import { GateApprovalsPendingError, GateDeniedError, GateError } from "./errors";
+import { parseReason, reasonText, type DenyReason } from "./reasons";
 import { ASSET_LEG, numbered, serialize, signingKeyOf } from "./signing-keys";
 
 export type KeyTier = "hot" | "warm" | "cold";
@@ -163,20 +164,27 @@ export class PolicyGatedSigner extends AbstractSigner {
    */
   async protectTransaction(tx: TransactionRequest): Promise<ProtectedSignature> {
     const request = copyRequest(tx);
-    if (request.to == null) throw await this.#refuse("contract creation", "contract creation is never signed");
+    if (request.to == null) {
+      const reason = { code: "CONTRACT_CREATION", message: "contract creation is never signed" };
+      throw await this.#refuse("contract creation", "GATE_UNDECODABLE", reason);
+    }
     const to = getAddress(await resolveAddress(request.to, this));
     const chainId = await this.#chainId();
     const call: CallToSign = { to, data: request.data ?? "0x", value: getBigInt(request.value ?? 0) };
     const payloadHash = callPayloadHash(chainId, to, call.value, call.data);
     if (request.chainId != null && getBigInt(request.chainId) !== chainId) {
-      const reason = `CHAIN_ID_MISMATCH: the call names chain ${request.chainId}, the configured network is ${chainId}`;
-      throw await this.#refuse("transaction", reason, payloadHash);
+      const reason = {
+        code: "CHAIN_ID_MISMATCH",
+        message: `the call names chain ${request.chainId}, the configured network is ${chainId}`,
+      };
+      throw await this.#refuse("transaction", "GATE_DENIED", reason, payloadHash);
     }
     const signable = { ...request, to, chainId };
     if (to === (await this.getAddress()) && call.value === 0n && call.data === "0x") {
       // A zero-value transfer to itself fills a nonce: only with the nonce named, and only as operations allow.
       if (request.nonce == null) {
-        throw await this.#refuse("nonce fill", "NONCE_FILL_WITHOUT_NONCE: a nonce fill names its nonce", payloadHash);
+        const reason = { code: "NONCE_FILL_WITHOUT_NONCE", message: "a nonce fill names its nonce" };
+        throw await this.#refuse("nonce fill", "GATE_UNDECODABLE", reason, payloadHash);
       }
       const judged: Judged = { kind: "nonce_fill", action: "fill_nonce", function: "fillNonce", nonce: request.nonce };
       const key = signingKeyOf(judged, this.#context.intentId, payloadHash);
@@ -192,21 +200,25 @@ export class PolicyGatedSigner extends AbstractSigner {
       }
       decoded = this.#o.decoder.byTarget(call);
     }
-    if (decoded.kind === "undecodable") throw await this.#refuse(call.data.slice(0, 10), decoded.reason, payloadHash);
-    if (decoded.kind === "refused") throw await this.#refuse(decoded.function, decoded.reason, payloadHash);
+    if (decoded.kind === "undecodable") {
+      throw await this.#refuse(call.data.slice(0, 10), "GATE_UNDECODABLE", parseReason(decoded.reason), payloadHash);
+    }
+    if (decoded.kind === "refused") {
+      throw await this.#refuse(decoded.function, "GATE_DENIED", parseReason(decoded.reason, "REFUSED"), payloadHash);
+    }
     if (decoded.kind === "allowed" && call.value !== 0n) {
-      throw await this.#refuse(
-        decoded.function,
-        "VALUE_NOT_ALLOWED: value is never sent with an allowed call",
-        payloadHash,
-      );
+      const reason = { code: "VALUE_NOT_ALLOWED", message: "value is never sent with an allowed call" };
+      throw await this.#refuse(decoded.function, "GATE_DENIED", reason, payloadHash);
     }
     if (decoded.kind === "intent") {
       const intent = decoded;
       const key = signingKeyOf(intent, this.#context.intentId, payloadHash);
       return serialize(this.#o.engine, key, () => this.#signIntent(intent, signable, key, payloadHash));
     }
-    if (decoded.kind !== "allowed") throw await this.#refuse(decoded.function, "not decodable", payloadHash);
+    if (decoded.kind !== "allowed") {
+      const reason = { code: "UNDECODABLE", message: "not decodable" };
+      throw await this.#refuse(decoded.function, "GATE_UNDECODABLE", reason, payloadHash);
+    }
     const allowed = decoded;
     return this.#committed(async (writes) => {
       const decision = { stage: "gate", outcome: "allow", reason: allowed.reason };
@@ -270,7 +282,7 @@ export class PolicyGatedSigner extends AbstractSigner {
     } catch (error) {
       await this.#releaseNew(decisions, writes);
       if (isApprovalError(error)) {
-        throw new GateDeniedError([`APPROVAL_LAPSED: ${error.message}`], {
+        throw new GateDeniedError([{ code: "APPROVAL_LAPSED", message: error.message }], {
           intentId: decision.intentId,
           decisionId: decision.decisionId,
           action: decoded.action,
@@ -308,7 +320,10 @@ export class PolicyGatedSigner extends AbstractSigner {
   }
 
   override async signMessage(message: string | Uint8Array): Promise<string> {
-    if (this.#o.allowMessages !== true) throw await this.#refuse("message", "messages are not signed through the gate");
+    if (this.#o.allowMessages !== true) {
+      const reason = { code: "MESSAGE_NOT_ALLOWED", message: "messages are not signed through the gate" };
+      throw await this.#refuse("message", "GATE_UNDECODABLE", reason);
+    }
     const signature = await this.#o.inner.signMessage(message);
     await this.#record("signature", undefined, { kind: "message", signature });
     return signature;
@@ -331,7 +346,10 @@ export class PolicyGatedSigner extends AbstractSigner {
           (d.verifyingContract === undefined ||
             (contract !== undefined && getAddress(d.verifyingContract) === contract)),
       );
-    if (!allowed) throw await this.#refuse("typed data", `EIP-712 domain ${String(domain.name)} is not allowed`);
+    if (!allowed) {
+      const reason = { code: "TYPED_DATA_NOT_ALLOWED", message: `EIP-712 domain ${String(domain.name)} is not allowed` };
+      throw await this.#refuse("typed data", "GATE_UNDECODABLE", reason);
+    }
     const signature = await this.#o.inner.signTypedData(domain, types, value);
     await this.#record("signature", undefined, {
       kind: "typedData",
@@ -371,7 +389,7 @@ export class PolicyGatedSigner extends AbstractSigner {
       if (decision.outcome === "allow") decisions.push(decision);
       else if (decision.outcome === "deny" || this.#o.approvals === undefined) {
         await this.#releaseNew(decisions, writes);
-        throw new GateDeniedError(decision.reasons, {
+        throw new GateDeniedError(decision.reasons.map((r) => parseReason(r, "POLICY_DENIED")), {
           intentId: decision.intentId,
           decisionId: decision.decisionId,
           action: decoded.action,
@@ -400,8 +418,11 @@ export class PolicyGatedSigner extends AbstractSigner {
     try {
       data = await directory.proposalData(proposalId);
     } catch (error) {
-      const reason = `UNKNOWN_PROPOSAL: proposal ${proposalId} could not be read (${(error as Error).message})`;
-      throw await this.#refuse("proposal", reason, payloadHash);
+      const reason = {
+        code: "UNKNOWN_PROPOSAL",
+        message: `proposal ${proposalId} could not be read (${(error as Error).message})`,
+      };
+      throw await this.#refuse("proposal", "GATE_DENIED", reason, payloadHash);
     }
     return this.#o.decoder.policyGoverned(data);
   }
@@ -443,11 +464,11 @@ export class PolicyGatedSigner extends AbstractSigner {
       ...legs.map((l) => directory.symbolOf(l.token)),
     ]);
     if (assets.includes(undefined) || (decoded.counterpartyAccount !== undefined && counterparty === undefined)) {
-      throw await this.#refuse(
-        decoded.function,
-        "UNKNOWN_PARTY_OR_ASSET: the call names an unknown account or a token not in the bank's configured list",
-        payloadHash,
-      );
+      const reason = {
+        code: "UNKNOWN_PARTY_OR_ASSET",
+        message: "the call names an unknown account or a token not in the bank's configured list",
+      };
+      throw await this.#refuse(decoded.function, "GATE_DENIED", reason, payloadHash);
     }
     const signer = await this.getAddress();
     const tier = typeof this.#o.keyTier === "string" ? this.#o.keyTier : this.#o.keyTier.tierOf(signer);
@@ -489,7 +510,8 @@ export class PolicyGatedSigner extends AbstractSigner {
     const screening = this.#o.screening;
     if (screening !== undefined) return screening(counterparty);
     if (counterparty === undefined) return "clear";
-    throw new GateDeniedError(["SCREENING_NOT_CONFIGURED: the bank has configured no AML screening"], {
+    const reason = { code: "SCREENING_NOT_CONFIGURED", message: "the bank has configured no AML screening" };
+    throw new GateDeniedError([reason], {
       intentId: null,
       decisionId: null,
       action,
@@ -518,14 +540,22 @@ export class PolicyGatedSigner extends AbstractSigner {
     return (await provider.getNetwork()).chainId;
   }
 
-  /** Audits the refusal of an undecodable or disallowed call and returns the error to throw. */
-  async #refuse(what: string, reason: string, payloadHash?: string): Promise<GateError> {
-    await this.#record("decision", payloadHash, { stage: "gate", outcome: "deny", call: what, reason });
-    const denial = ["NOT_A_PARTY", "UNKNOWN_", "CHAIN_ID_", "VALUE_NOT_ALLOWED"].some((p) => reason.startsWith(p));
-    const code = denial ? "GATE_DENIED" : "GATE_UNDECODABLE";
-    return new GateError(code, `refused to sign ${what}: ${reason}`, {
+  /**
+   * Audits the refusal of an undecodable (`GATE_UNDECODABLE`) or disallowed (`GATE_DENIED`) call and returns the
+   * error to throw.
+   */
+  async #refuse(
+    what: string,
+    code: "GATE_DENIED" | "GATE_UNDECODABLE",
+    reason: DenyReason,
+    payloadHash?: string,
+  ): Promise<GateError> {
+    const text = reasonText(reason);
+    await this.#record("decision", payloadHash, { stage: "gate", outcome: "deny", call: what, reason: text });
+    return new GateError(code, `refused to sign ${what}: ${text}`, {
       call: what,
-      reason,
+      reason: text,
+      code: reason.code,
       payloadHash: payloadHash ?? null,
     });
   }

@@ -19,3 +19,4 @@ export {
 } from "./gated-signer";
 export { ASSET_LEG, settlementLegIds } from "./signing-keys";
 export { SigningLedger, type SigningLedgerOptions } from "./ledger";
+export { parseReason, reasonText, type DenyReason } from "./reasons";

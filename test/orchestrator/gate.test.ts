@@ -20,6 +20,7 @@ import {
   PolicyGatedSigner,
   type AmlResult,
   type GateApprovalsPendingError,
+  type GateDeniedError,
   type KeyTier,
 } from "../../src/orchestrator";
 import { enact } from "../contracts/governance/consortium.behavior";
@@ -220,7 +221,7 @@ describe("PolicyGatedSigner", function () {
     const before = await ethers.provider.getTransactionCount(g.hsmAddress);
     const error = await rejectionOf(g.f.engine.connect(g.gate).instruct(terms));
     expect(isGateError(error, "GATE_DENIED"), String(error)).to.be.true;
-    expect((error as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include(
+    expect((error as GateDeniedError).reasons.map((r) => r.code)).to.include(
       "SETTLEMENT_LIMIT_EXCEEDED",
     );
     expect(await ethers.provider.getTransactionCount(g.hsmAddress)).to.equal(before);
@@ -230,10 +231,10 @@ describe("PolicyGatedSigner", function () {
   it("denies a suspended counterparty, an AML hit, and a settlement the bank is not a party to", async function () {
     const suspended = await dvpTerms(g.f, g.f.banks[2], g.f.banks[0], 10n, 1_000_00n);
     const e1 = await rejectionOf(g.f.engine.connect(g.gate).instruct(suspended));
-    expect((e1 as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include("COUNTERPARTY_NOT_ALLOWED");
+    expect((e1 as GateDeniedError).reasons.map((r) => r.code)).to.include("COUNTERPARTY_NOT_ALLOWED");
     g.aml.set(LEIS[1], "hit");
     const e2 = await rejectionOf(g.f.engine.connect(g.gate).instruct(await buyFromBeta(g.f, 10n, 1_000_00n)));
-    expect((e2 as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include("AML_HIT");
+    expect((e2 as GateDeniedError).reasons.map((r) => r.code)).to.include("AML_HIT");
     const others = await dvpTerms(g.f, g.f.banks[1], g.f.banks[2], 10n, 1_000_00n);
     // The chain would refuse it too, so it is signed directly, without a gas estimate.
     const data = g.f.engine.interface.encodeFunctionData("instruct", [others]);
@@ -371,7 +372,7 @@ describe("PolicyGatedSigner", function () {
     }
     expect(signed).to.have.length(22);
     expect(isGateError(refusal, "GATE_DENIED"), String(refusal)).to.be.true;
-    expect((refusal as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include("DAILY_LIMIT_EXCEEDED");
+    expect((refusal as GateDeniedError).reasons.map((r) => r.code)).to.include("DAILY_LIMIT_EXCEEDED");
     const signatures = (await records(g.audit)).filter((r) => r.kind === "signature");
     expect(new Set(signatures.map((r) => r.subject)).size).to.equal(22);
     let reserved = 0n;
@@ -428,7 +429,7 @@ describe("PolicyGatedSigner", function () {
     const over = await buyFromBeta(g.f, 30_000n, 1_000_00n);
     const denied = await rejectionOf(g.f.engine.connect(g.gate).instruct(over));
     expect(isGateError(denied, "GATE_DENIED"), String(denied)).to.be.true;
-    expect((denied as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include(
+    expect((denied as GateDeniedError).reasons.map((r) => r.code)).to.include(
       "SETTLEMENT_LIMIT_EXCEEDED",
     );
     const terms = await buyFromBeta(g.f, 100n, 1_000_00n);
@@ -495,7 +496,7 @@ describe("PolicyGatedSigner", function () {
     const over = await buyFromBeta(g.f, 30_000n, 1_000_00n);
     const denied = await rejectionOf(g.gate.signTransaction(affirmAndSettle(over)));
     expect(isGateError(denied, "GATE_DENIED"), String(denied)).to.be.true;
-    expect((denied as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include(
+    expect((denied as GateDeniedError).reasons.map((r) => r.code)).to.include(
       "SETTLEMENT_LIMIT_EXCEEDED",
     );
     const terms = await buyFromBeta(g.f, 100n, 1_000_00n);
