@@ -39,7 +39,7 @@ const N = positiveInt("BENCH_N", 500);
 const WARMUP = positiveInt("BENCH_WARMUP", 10);
 const APPROVAL_EVERY = positiveInt("BENCH_APPROVAL_EVERY", 10);
 const ROUNDS = positiveInt("BENCH_ROUNDS", 6);
-const GOAL = 0.5;
+const GOAL = 0.8;
 const ROOT = hre.config.paths.root;
 const RUN_DIR = path.join(ROOT, "reports", "bench-pipeline-run");
 

@@ -3,8 +3,8 @@
  * to one CPU with taskset): raw PKCS#11 signing of a digest (C_SignInit + C_Sign with CKM_ECDSA on one session,
  * no ethers), `HsmSigner.signTransaction` of a populated legacy transaction (low-S normalisation and recovery
  * check included), the full gated path (`PolicyGatedSigner` around `ProtectedSigner` around `HsmSigner`:
- * decode, policy decision with durable reservation and audit record, durable signing record, sign, verify,
- * audit of the signature) for settlement instructions that are all allowed, and an ethers `Wallet` signing the
+ * decode, policy decision, nonce claim, sign, verify, then one durable commit of reservation, signing record and
+ * audit records) for settlement instructions that are all allowed, and an ethers `Wallet` signing the
  * same transactions as the HSM signer. The key is generated in a throw-away SoftHSM token; no chain is needed.
  * Goals are reported, never asserted: the exit code is non-zero only on an error.
  *
@@ -30,7 +30,6 @@ import {
   type TransactionRequest,
 } from "ethers";
 import * as pkcs11 from "pkcs11js";
-import { openAuditStore } from "../../src/audit";
 import { createBundle, PolicyEngine, PolicyRegistry, signBundle } from "../../src/policy";
 import {
   acquireLibrary,
@@ -41,15 +40,14 @@ import {
   NonceAllocator,
   pkcs11EcdsaSign,
   ProtectedSigner,
-  SigningRecordStore,
   uncompressedPoint,
   type HsmSignerConfigInput,
 } from "../../src/signer";
-import { CallDecoder, PolicyGatedSigner, staticDirectory } from "../../src/orchestrator";
+import { CallDecoder, PolicyGatedSigner, SigningLedger, staticDirectory } from "../../src/orchestrator";
 import { findKeyPair, openLoggedInSession, readEcPoint } from "../../src/signer/token";
 import { buildPolicy } from "../../src/demo/banks";
 import { DemoHsm } from "../../src/demo/softhsm";
-import { openDurableSqlite } from "../../src/storage";
+import { openDurableSqlite, type WriteSet } from "../../src/storage";
 import { f, fsType, k, positiveInt } from "./common";
 import { SettlementEngine__factory } from "../../typechain-types";
 
@@ -267,57 +265,56 @@ async function signerPaths(config: HsmSignerConfigInput, address: string, closer
 }
 
 /**
- * 3. The gated path around the same HSM key, over a signed bank policy bundle and SQLite audit, reservation and
- * signing-record files in `tmp`, sequential and with CONCURRENCY in flight; its parts timed by wrapping the engine,
- * the audit store, the signing records and the inner HSM signer. Checks that every call was allowed and reserved,
- * that the nonces are distinct and recorded, that signatures recover to the key and that the audit log verifies.
+ * 3. The gated path around the same HSM key, over a signed bank policy bundle and the signing ledger (audit log,
+ * reservations and signing records in one SQLite file in `tmp`, one durable commit per signature, group-committed
+ * when calls are in flight), sequential and with CONCURRENCY in flight. Its stages are timed by wrapping the
+ * decoder, the engine, the HSM key (its PKCS#11 step, and the proof around it) and the ledger's commit. Checks that
+ * every call was allowed and reserved, that the nonces are distinct and recorded, that signatures recover to the
+ * key and that the audit log verifies.
  */
-async function gatedPaths(tmp: string, hsm: HsmSigner, closers: Closers) {
+async function gatedPaths(tmp: string, config: HsmSignerConfigInput, closers: Closers) {
   const compliance = [1, 2, 3].map((n) => new Wallet(id(`bench-signer:compliance-${n}`)));
   const bundle = await bankBundle(path.join(tmp, "policy"), compliance);
-  const audit = await openAuditStore({ path: path.join(tmp, "audit.sqlite") });
-  closers.push(() => audit.close());
+  const ledger = SigningLedger.open({ path: path.join(tmp, "ledger.sqlite") });
+  closers.push(() => ledger.close());
+  const audit = ledger.audit;
   const complianceKeys = compliance.map((w) => w.address);
   const registry = await PolicyRegistry.open({ complianceKeys, threshold: 2, chainId: CHAIN_ID, audit });
   await registry.activate(bundle);
-  const reservationsPath = path.join(tmp, "reservations.sqlite");
-  const engine = PolicyEngine.open({ config: { reservationsPath }, registry, audit, now: () => NOW });
+  const reservations = ledger.reservations;
+  const engine = PolicyEngine.open({ config: {}, registry, audit, reservations, now: () => NOW });
   closers.push(() => engine.close());
-  const records = SigningRecordStore.open({ path: path.join(tmp, "records.sqlite") });
-  closers.push(() => records.close());
+  const records = ledger.records;
 
   const m = {
-    evaluate: new Meter(),
-    decisionAudit: new Meter(),
-    record: new Meter(),
+    decode: new Meter(),
+    decide: new Meter(),
     hsm: new Meter(),
-    signatureAudit: new Meter(),
-    /** The audit store's durable commits (each serves every append queued in one turn of the event loop). */
-    auditCommit: new Meter(),
+    signDigest: new Meter(),
+    commit: new Meter(),
   };
+  // The same key on a pool of its own, its PKCS#11 step timed apart from the proof (low-S, recovery check).
+  const hsm = await HsmSigner.create(config, { rawSign: m.hsm.wrap(pkcs11EcdsaSign) });
+  closers.push(() => hsm.close());
+  hsm.key.signDigest = m.signDigest.wrap(hsm.key.signDigest.bind(hsm.key));
   const outcomes: Record<string, number> = {};
   const evaluate = engine.evaluate.bind(engine);
-  engine.evaluate = m.evaluate.wrap(async (intent: unknown) => {
-    const decision = await evaluate(intent);
+  engine.evaluate = m.decide.wrap(async (intent: unknown, writes?: WriteSet) => {
+    const decision = await evaluate(intent, writes);
     const key = `${decision.outcome}/${decision.reservation?.state ?? "none"}`;
     outcomes[key] = (outcomes[key] ?? 0) + 1;
     return decision;
   });
-  audit.appendMany = m.decisionAudit.wrap(audit.appendMany.bind(audit));
-  audit.append = m.signatureAudit.wrap(audit.append.bind(audit));
-  // The protected commit step of the store (synchronous inside for SQLite), timed to count group commits.
-  const backend = audit as unknown as { appendRecords: (...args: unknown[]) => unknown };
-  backend.appendRecords = m.auditCommit.wrap(backend.appendRecords.bind(audit));
-  records.claimNextIntents = m.record.wrap(records.claimNextIntents.bind(records));
-  const inner = hsm.connect(null); // the same key and sessions, timed on its own
-  inner.signTransaction = m.hsm.wrap(inner.signTransaction.bind(inner));
+  ledger.commit = m.commit.wrap(ledger.commit.bind(ledger));
   const decoder = new CallDecoder({ engine: A.engine, tokens: [A.cash, A.bond], accounts: [A.ours] });
+  decoder.decode = m.decode.wrap(decoder.decode.bind(decoder));
   const gate = new PolicyGatedSigner({
-    inner: new ProtectedSigner(inner, new NonceAllocator(records)),
+    inner: new ProtectedSigner(hsm, new NonceAllocator(records)),
     engine,
     decoder,
     directory: staticDirectory({ [A.theirs]: BANK_B }, { [A.cash]: "EURT", [A.bond]: "BOND-DE-2030" }),
     audit,
+    ledger,
     initiator: { id: "trader-1", roles: ["trader"] },
     keyTier: "hot",
     screening: () => "clear",
@@ -332,13 +329,14 @@ async function gatedPaths(tmp: string, hsm: HsmSigner, closers: Closers) {
     const requests = range(WARMUP + N).map((i) => instruct(`${prefix}-${i}`));
     await measure(requests.slice(0, WARMUP), (r) => gate.signTransaction(r), concurrency);
     Object.values(m).forEach((meter) => meter.reset());
+    const commitsBefore = ledger.commits;
     const stats = await measure(
       requests.slice(WARMUP),
-      async (r) => out.push(await gate.signTransaction(r)),
+      async (r) => out.push((await gate.protectTransaction(r)).serialized),
       concurrency,
     );
     const parts = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { calls: v.calls, us: v.usPer(N) }]));
-    return { ...stats, parts: parts as Parts };
+    return { ...stats, parts: parts as Parts, commits: ledger.commits - commitsBefore };
   };
   const gatedSeq = await gated("gated-seq", 1);
   const gatedConc = await gated("gated-conc", CONCURRENCY);
@@ -367,7 +365,7 @@ async function main(): Promise<void> {
     const config = softHsm(tmp);
     const address = generateSecp256k1Key(config).address;
     const signers = await signerPaths(config, address, closers);
-    const gated = await gatedPaths(tmp, signers.hsm, closers);
+    const gated = await gatedPaths(tmp, config, closers);
     const durable = await durableCommit(tmp);
 
     const cpus = os.cpus();
@@ -409,10 +407,7 @@ async function main(): Promise<void> {
   }
 }
 
-type Parts = Record<
-  "evaluate" | "decisionAudit" | "record" | "hsm" | "signatureAudit" | "auditCommit",
-  { calls: number; us: number }
->;
+type Parts = Record<"decode" | "decide" | "hsm" | "signDigest" | "commit", { calls: number; us: number }>;
 interface Results {
   machine: Record<string, string>;
   config: { n: number; warmup: number; pieceN: number; concurrency: number; hsmSessions: number };
@@ -422,8 +417,8 @@ interface Results {
   rawAsync: Stats;
   hsmSeq: Stats;
   hsmConc: Stats;
-  gatedSeq: Stats & { parts: Parts };
-  gatedConc: Stats & { parts: Parts };
+  gatedSeq: Stats & { parts: Parts; commits: number };
+  gatedConc: Stats & { parts: Parts; commits: number };
   wallet: Stats;
   pieces: Record<"checkedSignature" | "decode" | "durableCommit", Stats>;
 }
@@ -442,27 +437,21 @@ function render(r: Results): string {
     `${s.perSecond >= GOAL.gatedShareOfRaw * raw.perSecond ? "met" : "NOT met"}`;
   const wall = (s: Stats): number => 1e6 / s.perSecond;
   const c = r.config.concurrency;
-  const sp = gs.parts;
-  const hsmSign = Math.min(r.rawAsync.meanUs, sp.hsm.us);
-  const parts: [string, number][] = [
-    ["HSM signing (C_SignInit + C_SignAsync, row 1' mean)", hsmSign],
-    ["HsmSigner in JS: low-S + recovery check, serialisation", sp.hsm.us - hsmSign],
-    ["engine.evaluate: policy, reservation commit, batching", sp.evaluate.us - sp.decisionAudit.us],
-    ["engine.evaluate: decision audit commit", sp.decisionAudit.us],
-    ["signing record commit (ProtectedSigner)", sp.record.us],
-    ["signature audit commit (gate)", sp.signatureAudit.us],
-    [
-      `the rest: decode (${f(p.decode.meanUs)} alone), intent, payload hash, population, transaction builds and re-parsing`,
-      wall(gs) - sp.evaluate.us - sp.record.us - sp.hsm.us - sp.signatureAudit.us,
-    ],
-  ];
-  parts.sort((a, b) => b[1] - a[1]);
-  const commits = sp.decisionAudit.us + sp.record.us + sp.signatureAudit.us + p.durableCommit.meanUs;
-  const cp = gc.parts;
-  const batches = cp.decisionAudit.calls;
-  // One reservation commit per engine batch, the audit store's group commits, one signing-record commit per claim group.
-  const commitsPer = (batches + cp.auditCommit.calls + cp.record.calls) / gc.n;
-  const blocked = cp.auditCommit.us + cp.record.us;
+  /** Mean µs per signature of each stage; `rest` is the wall time per signature left after the timed stages. */
+  const stages = (st: Stats & { parts: Parts }): [string, number][] => {
+    const sp = st.parts;
+    const timed: [string, number][] = [
+      ["decode (calldata to intent)", sp.decode.us],
+      ["decide (policy on both legs, reservation held in memory)", sp.decide.us],
+      ["HSM sign (C_SignInit + C_SignAsync)", sp.hsm.us],
+      ["proof (low-S, recovery check against the key)", sp.signDigest.us - sp.hsm.us],
+      ["commit (the one durable transaction, group-committed)", sp.commit.us],
+    ];
+    const rest = wall(st) - timed.reduce((sum, [, us]) => sum + us, 0);
+    return [...timed, ["rest (intent, payload hash, nonce claim, transaction build and serialisation)", rest]];
+  };
+  const stageRows = (st: Stats & { parts: Parts }): string[] =>
+    stages(st).map(([name, us]) => `| ${name} | ${f(us)} | ${pct(us, wall(st))} |`);
   return [
     `Machine: ${r.machine.cpu}; Node ${r.machine.node}; ${r.machine.platform}; files on ${r.machine.disk}; ` +
       `${r.machine.load} (other processes share the CPUs); ${r.machine.hsm}.`,
@@ -486,23 +475,21 @@ function render(r: Results): string {
     `Goal: gated >= ${GOAL.gatedShareOfRaw} x raw PKCS#11 (${k(raw.perSecond)}/s): sequential ${met(gs)}; ` +
       `${c} in flight ${met(gc)}.`,
     "",
-    `Where a sequential gated signature's ${f(wall(gs))} µs go (mean per signature, timed inside the run):`,
+    `Stages of a sequential gated signature (${f(wall(gs))} µs wall per signature; mean per signature, timed ` +
+      `inside the run; ${f(gs.commits / gs.n, 2)} durable commits per signature):`,
     "",
-    "| part | µs | share |",
+    "| stage | µs | share |",
     "|---|---:|---:|",
-    ...parts.map(([name, us]) => `| ${name} | ${f(us)} | ${pct(us, wall(gs))} |`),
+    ...stageRows(gs),
     "",
-    `Durable commits (three timed, plus the reservation's at a bare commit's ${f(p.durableCommit.meanUs)} µs mean) ` +
-      `take ~${f(commits)} µs (${pct(commits, wall(gs))}); the rest is CPU on the one core. For the goal a gated ` +
-      `signature may take ${f(1e6 / (GOAL.gatedShareOfRaw * raw.perSecond))} µs in all; the HSM signer alone, ` +
-      `ungated, reaches ${f(r.hsmSeq.perSecond / raw.perSecond, 2)}x raw, its recovery check costing ` +
+    `${c} in flight: ${f(wall(gc))} µs wall and ${f(gc.cpuUsPerOp)} µs of CPU per signature; ${gc.commits} durable ` +
+      `commits for ${gc.n} signatures (${f(gc.commits / gc.n, 2)} per signature: the write sets that reach the ` +
+      `commit point in one turn of the event loop share one).`,
+    "",
+    `A bare durable commit costs ${f(p.durableCommit.meanUs)} µs; for the goal a gated signature may take ` +
+      `${f(1e6 / (GOAL.gatedShareOfRaw * raw.perSecond))} µs in all; the HSM signer alone, ungated, reaches ` +
+      `${f(r.hsmSeq.perSecond / raw.perSecond, 2)}x raw, its recovery check costing ` +
       `${f(p.checkedSignature.meanUs)} µs (${f(p.checkedSignature.meanUs / raw.meanUs)}x a raw signature).`,
-    `${c} in flight: decisions are evaluated in batches of ${f(gc.n / Math.max(1, batches))}; audit appends share ` +
-      `${f(cp.auditCommit.calls)} group commits and nonce claims ${f(cp.record.calls)} (for ${gc.n} signatures), ` +
-      `${f(commitsPer, 2)} durable commits per signature with the reservations'; the event loop is blocked in ` +
-      `those synchronous commits ${f(blocked)} µs of the ${f(wall(gc))} µs per signature (${pct(blocked, wall(gc))}; ` +
-      `reservation commits not timed), and the process used ${f(gc.cpuUsPerOp)} µs of CPU per signature ` +
-      `(${pct(gc.cpuUsPerOp, wall(gc))} of the wall time).`,
   ].join("\n");
 }
 

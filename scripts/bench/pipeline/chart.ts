@@ -9,6 +9,7 @@ const COLORS: Record<Stage, string> = {
   policy: "#4e79a7",
   approvals: "#f28e2b",
   signing: "#e15759",
+  commit: "#edc948",
   submission: "#76b7b2",
   other: "#bab0ac",
 };

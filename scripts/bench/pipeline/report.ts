@@ -136,7 +136,7 @@ function tables(r: Report): Table[] {
   const p = r.pipeline;
   const stages: Table = {
     head: ["pipeline stage", "mean ms", "p50 ms", "p99 ms", "share of mean"],
-    rows: (["policy", "approvals", "signing", "hsm", "submission", "other", "audit"] as const).map((s) => [
+    rows: (["policy", "approvals", "signing", "hsm", "commit", "submission", "other", "audit"] as const).map((s) => [
       STAGE_LABELS[s],
       ms(p.stages![s].mean),
       ms(p.stages![s].p50),

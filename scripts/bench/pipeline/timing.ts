@@ -3,12 +3,14 @@
  * wrapped at their seams for the duration of the run. Each intent runs in its own AsyncLocalStorage context,
  * so a wrapped call adds its time to the intent that made it (also when intents run concurrently):
  *
- * - policy:    `participant.engine.evaluate` (Wasm decision, durable reservation, audit record of the decision)
+ * - policy:    `participant.engine.evaluate` (Wasm decision; reservation and audit record staged for the commit)
  * - approvals: `participant.approvals.status` and `.request`; for an intent that needs approvals, also its whole
  *              first round (up to GATE_APPROVALS_PENDING) and the officers' signed votes (`submitApproval`)
- * - signing:   `ProtectedSigner.prototype.signTransaction` (nonce allocation and double-sign record, HSM
- *              signature and its check); `hsm` is the part in `participant.hsm.signTransaction` alone
- * - submission: from `PolicyGatedSigner.prototype.signTransaction` resolving to the receipt (submission record,
+ * - signing:   `ProtectedSigner.prototype.protectTransaction` (nonce claim, HSM signature and its check); `hsm`
+ *              is the part in `participant.hsm.signTransaction` alone
+ * - commit:    `SigningLedger.prototype.commit` (the one durable transaction of decision, reservation, nonce
+ *              claim and signature records)
+ * - submission: from `PolicyGatedSigner.prototype.protectTransaction` resolving to the receipt (submission record,
  *              broadcast, mining, receipt)
  * - other:     the rest of end to end (calldata encoding, populate with estimateGas, decode, directory look-ups,
  *              audit record of the signature)
@@ -16,10 +18,10 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { performance } from "node:perf_hooks";
 import { ProtectedSigner } from "../../../src/signer";
-import { PolicyGatedSigner } from "../../../src/orchestrator";
+import { PolicyGatedSigner, SigningLedger } from "../../../src/orchestrator";
 import type { Participant } from "../../../src/participant";
 
-export const STAGES = ["policy", "approvals", "signing", "submission", "other"] as const;
+export const STAGES = ["policy", "approvals", "signing", "commit", "submission", "other"] as const;
 export type Stage = (typeof STAGES)[number];
 /** The stages, and two measures inside them: the HSM signer alone, and audit log appends across stages. */
 export type Breakdown = Stage | "hsm" | "audit";
@@ -27,7 +29,8 @@ export type Breakdown = Stage | "hsm" | "audit";
 export const STAGE_LABELS: Record<Breakdown, string> = {
   policy: "policy decision (engine.evaluate: Wasm, reservation, audit)",
   approvals: "approvals (look-up; pending round + 2 officer votes)",
-  signing: "signing (nonce + double-sign record + HSM)",
+  signing: "signing (nonce claim + HSM)",
+  commit: "commit (one durable transaction per signature)",
   hsm: "  of which HsmSigner.signTransaction",
   submission: "submission + receipt",
   other: "other (populate/estimateGas, decode, directory, audit)",
@@ -49,7 +52,7 @@ export interface IntentClock {
 }
 
 export const newClock = (): IntentClock => ({
-  stages: { policy: 0, approvals: 0, signing: 0, submission: 0, other: 0 },
+  stages: { policy: 0, approvals: 0, signing: 0, commit: 0, submission: 0, other: 0 },
   hsm: 0,
   audit: 0,
   rpc: {},
@@ -100,8 +103,9 @@ const add =
 /** Wraps the seams of the signer classes (shared by every participant); returns the undo. */
 export function instrumentSigners(): () => void {
   const undo = [
-    wrap(ProtectedSigner.prototype, "signTransaction", add("signing")),
-    wrap(PolicyGatedSigner.prototype, "signTransaction", (clock) => (clock.signedAt = performance.now())),
+    wrap(ProtectedSigner.prototype, "protectTransaction", add("signing")),
+    wrap(SigningLedger.prototype, "commit", add("commit")),
+    wrap(PolicyGatedSigner.prototype, "protectTransaction", (clock) => (clock.signedAt = performance.now())),
   ];
   return () => undo.reverse().forEach((u) => u());
 }
@@ -131,7 +135,8 @@ export function instrumentRpc(provider: object): () => void {
 export function finish(clock: IntentClock, start: number, end: number): number {
   const total = end - start;
   clock.stages.submission = clock.signedAt === undefined ? 0 : end - clock.signedAt;
-  const counted = clock.stages.policy + clock.stages.approvals + clock.stages.signing + clock.stages.submission;
+  const { policy, approvals, signing, commit, submission } = clock.stages;
+  const counted = policy + approvals + signing + commit + submission;
   clock.stages.other = Math.max(0, total - counted);
   return total;
 }
