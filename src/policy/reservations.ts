@@ -80,6 +80,8 @@ export class ReservationStore {
   readonly #expired: Database.Statement<[number], Row>;
   readonly #delete: Database.Statement<[string]>;
   readonly #restore: Database.Statement<[Record<string, unknown>]>;
+  readonly #signedCount: Database.Statement<[string], { n: number }>;
+  readonly #insertSigned: Database.Statement<[string, number, string, string]>;
   /** Reservations staged for a write set not yet committed, by intent id. */
   readonly #staged = new Map<string, ReservationTerms & { decisionId: string }>();
   /** Signature ordinals staged, by signing key. */
@@ -108,6 +110,10 @@ export class ReservationStore {
       .prepare<[number], Row>("SELECT * FROM reservations WHERE state = 'reserved' AND expires_at <= ?")
       .safeIntegers();
     this.#delete = db.prepare("DELETE FROM reservations WHERE intent_id = ?");
+    this.#signedCount = db.prepare("SELECT COUNT(*) AS n FROM signatures WHERE signing_key = ?");
+    this.#insertSigned = db.prepare(
+      "INSERT INTO signatures (signing_key, ordinal, intent_id, tx_hash) VALUES (?, ?, ?, ?)",
+    );
     this.#restore = db.prepare(
       "INSERT INTO reservations (intent_id, counterparty, asset, amount, day, expires_at, state, decision_id, released_reason) " +
         "VALUES (@intentId, @counterparty, @asset, @amount, @day, @expiresAt, @state, @decisionId, @releasedReason)",
@@ -293,9 +299,7 @@ export class ReservationStore {
   /** How many signatures were made under `signingKey` (the ordinal of the next one). */
   signed(signingKey: string): number {
     this.#assertOpen();
-    const row = this.#db
-      .prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM signatures WHERE signing_key = ?")
-      .get(signingKey);
+    const row = this.#signedCount.get(signingKey);
     return Math.max(row?.n ?? 0, this.#stagedSigned.get(signingKey) ?? 0);
   }
 
@@ -303,9 +307,7 @@ export class ReservationStore {
   recordSigned(signingKey: string, ordinal: number, intentId: string, txHash: string): void {
     this.#assertOpen();
     try {
-      this.#db
-        .prepare("INSERT INTO signatures (signing_key, ordinal, intent_id, tx_hash) VALUES (?, ?, ?, ?)")
-        .run(signingKey, ordinal, intentId, txHash);
+      this.#insertSigned.run(signingKey, ordinal, intentId, txHash);
     } catch (error) {
       throw new PolicyEngineError(
         "POLICY_RESERVATION_CONFLICT",

@@ -27,7 +27,7 @@ export type Stage = (typeof STAGES)[number];
 export type Breakdown = Stage | "hsm" | "audit";
 
 export const STAGE_LABELS: Record<Breakdown, string> = {
-  policy: "policy decision (engine.evaluate: Wasm, reservation, audit)",
+  policy: "policy decision (engine.evaluate: Wasm; reservation staged)",
   approvals: "approvals (look-up; pending round + 2 officer votes)",
   signing: "signing (nonce claim + HSM)",
   commit: "commit (one durable transaction per signature)",
