@@ -347,7 +347,10 @@ export class PolicyGatedSigner extends AbstractSigner {
             (contract !== undefined && getAddress(d.verifyingContract) === contract)),
       );
     if (!allowed) {
-      const reason = { code: "TYPED_DATA_NOT_ALLOWED", message: `EIP-712 domain ${String(domain.name)} is not allowed` };
+      const reason = {
+        code: "TYPED_DATA_NOT_ALLOWED",
+        message: `EIP-712 domain ${String(domain.name)} is not allowed`,
+      };
       throw await this.#refuse("typed data", "GATE_UNDECODABLE", reason);
     }
     const signature = await this.#o.inner.signTypedData(domain, types, value);
@@ -389,11 +392,14 @@ export class PolicyGatedSigner extends AbstractSigner {
       if (decision.outcome === "allow") decisions.push(decision);
       else if (decision.outcome === "deny" || this.#o.approvals === undefined) {
         await this.#releaseNew(decisions, writes);
-        throw new GateDeniedError(decision.reasons.map((r) => parseReason(r, "POLICY_DENIED")), {
-          intentId: decision.intentId,
-          decisionId: decision.decisionId,
-          action: decoded.action,
-        });
+        throw new GateDeniedError(
+          decision.reasons.map((r) => parseReason(r, "POLICY_DENIED")),
+          {
+            intentId: decision.intentId,
+            decisionId: decision.decisionId,
+            action: decoded.action,
+          },
+        );
       } else if (demand === undefined || decision.approvals.required > demand.approvals.required) demand = decision;
     }
     if (demand === undefined) return { decisions, ...(status?.state === "approved" ? { approval: step } : {}) };

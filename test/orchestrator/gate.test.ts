@@ -221,9 +221,7 @@ describe("PolicyGatedSigner", function () {
     const before = await ethers.provider.getTransactionCount(g.hsmAddress);
     const error = await rejectionOf(g.f.engine.connect(g.gate).instruct(terms));
     expect(isGateError(error, "GATE_DENIED"), String(error)).to.be.true;
-    expect((error as GateDeniedError).reasons.map((r) => r.code)).to.include(
-      "SETTLEMENT_LIMIT_EXCEEDED",
-    );
+    expect((error as GateDeniedError).reasons.map((r) => r.code)).to.include("SETTLEMENT_LIMIT_EXCEEDED");
     expect(await ethers.provider.getTransactionCount(g.hsmAddress)).to.equal(before);
     expect((await records(g.audit)).filter((r) => r.kind === "signature")).to.have.length(0);
   });
@@ -429,9 +427,7 @@ describe("PolicyGatedSigner", function () {
     const over = await buyFromBeta(g.f, 30_000n, 1_000_00n);
     const denied = await rejectionOf(g.f.engine.connect(g.gate).instruct(over));
     expect(isGateError(denied, "GATE_DENIED"), String(denied)).to.be.true;
-    expect((denied as GateDeniedError).reasons.map((r) => r.code)).to.include(
-      "SETTLEMENT_LIMIT_EXCEEDED",
-    );
+    expect((denied as GateDeniedError).reasons.map((r) => r.code)).to.include("SETTLEMENT_LIMIT_EXCEEDED");
     const terms = await buyFromBeta(g.f, 100n, 1_000_00n);
     await (await g.f.engine.connect(g.gate).instruct(terms)).wait();
     const signature = (await records(g.audit)).find((r) => r.kind === "signature")!;
@@ -496,9 +492,7 @@ describe("PolicyGatedSigner", function () {
     const over = await buyFromBeta(g.f, 30_000n, 1_000_00n);
     const denied = await rejectionOf(g.gate.signTransaction(affirmAndSettle(over)));
     expect(isGateError(denied, "GATE_DENIED"), String(denied)).to.be.true;
-    expect((denied as GateDeniedError).reasons.map((r) => r.code)).to.include(
-      "SETTLEMENT_LIMIT_EXCEEDED",
-    );
+    expect((denied as GateDeniedError).reasons.map((r) => r.code)).to.include("SETTLEMENT_LIMIT_EXCEEDED");
     const terms = await buyFromBeta(g.f, 100n, 1_000_00n);
     await g.gate.signTransaction(await g.gate.populateTransaction(affirmAndSettle(terms)));
     const signature = (await records(g.audit)).filter((r) => r.kind === "signature").at(-1)!;
