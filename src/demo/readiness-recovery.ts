@@ -10,7 +10,7 @@ import { encodeBytes32String } from "ethers";
 import { z } from "zod";
 import { ErrorCode, isFrameworkError, schemaIssues, TaskInputError } from "../errors";
 import type { SettlementTerms } from "../settlement";
-import { acquireLibrary, isHsmError, type Pkcs11Library } from "../signer";
+import { acquireLibrary, type Pkcs11Library } from "../signer";
 import { findSlot } from "../signer/token";
 import type { DemoBank } from "./banks";
 import type { DemoRun } from "./scenes";
@@ -255,7 +255,7 @@ async function measureOutage(
         await beta.participant.settle(terms);
         result.reason = "a settle was mined while the token was offline";
       } catch (error) {
-        if (isHsmError(error, "HSM_UNAVAILABLE")) refused.push(round(performance.now() - attempt));
+        if (isFrameworkError(error, "HSM_UNAVAILABLE")) refused.push(round(performance.now() - attempt));
         else result.reason = `unexpected failure while the token was offline: ${failureText(error)}`;
       }
       await sleep(retryIntervalMs);

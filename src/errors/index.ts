@@ -182,14 +182,17 @@ export interface FrameworkErrorOptions {
   cause?: unknown;
 }
 
-/** Base class of every error the framework raises on purpose. */
-export class FrameworkError extends Error {
+/**
+ * Base class of every error the framework raises on purpose. `C` narrows the codes a subclass may carry: a
+ * module's error class is `class AuditError extends FrameworkError<AuditErrorCode> {}`, nothing more.
+ */
+export class FrameworkError<C extends ErrorCode = ErrorCode> extends Error {
   /** Stable, machine-readable code (see `ErrorCode`). */
-  readonly code: ErrorCode;
+  readonly code: C;
   /** Structured facts about the failure. */
   readonly details: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, options: FrameworkErrorOptions = {}) {
+  constructor(code: C, message: string, options: FrameworkErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -197,7 +200,7 @@ export class FrameworkError extends Error {
   }
 
   /** A JSON-friendly view: code, message and details (bigints as decimal strings). */
-  toJSON(): { code: ErrorCode; message: string; details: Record<string, unknown> } {
+  toJSON(): { code: C; message: string; details: Record<string, unknown> } {
     return { code: this.code, message: this.message, details: jsonSafe(this.details) as Record<string, unknown> };
   }
 }
@@ -246,9 +249,24 @@ export class ContractRevertError extends FrameworkError {
   }
 }
 
-/** True when `error` is a framework error (optionally with the given code). */
-export function isFrameworkError(error: unknown, code?: ErrorCode): error is FrameworkError {
-  return error instanceof FrameworkError && (code === undefined || error.code === code);
+/**
+ * The one guard for every framework error: true when `error` is a `FrameworkError`, and, when `code` is given,
+ * carries that code or one of that list (`codeFamily("AUDIT_")` lists a module's codes). Narrows `error.code`.
+ */
+export function isFrameworkError<C extends ErrorCode = ErrorCode>(
+  error: unknown,
+  code?: C | readonly C[],
+): error is FrameworkError<C> {
+  if (!(error instanceof FrameworkError)) return false;
+  if (code === undefined) return true;
+  return typeof code === "string" ? error.code === code : code.includes(error.code as C);
+}
+
+/** The codes that start with `prefix`, the codes of one module (`codeFamily("GATE_")`), in `ErrorCode` order. */
+export function codeFamily<P extends string>(prefix: P): readonly Extract<ErrorCode, `${P}${string}`>[] {
+  return Object.values(ErrorCode).filter((code): code is Extract<ErrorCode, `${P}${string}`> =>
+    code.startsWith(prefix),
+  );
 }
 
 /** Converts bigints to decimal strings, recursively, so a value survives `JSON.stringify`. */

@@ -1,6 +1,6 @@
 /**
  * Why a signed policy bundle is refused: one `PolicyError` subclass whose stable `code` names the failure.
- * The registry records the code in the audit log; callers branch with `isPolicyError(error, code)`.
+ * The registry records the code in the audit log; callers branch with `isFrameworkError(error, code)`.
  */
 import type { ErrorCode } from "../errors";
 import { PolicyError } from "./errors";
@@ -29,9 +29,4 @@ export class PolicyBundleError extends PolicyError {
   constructor(code: PolicyBundleErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
     super(code, message, details, cause);
   }
-}
-
-/** True when `error` is a bundle error (optionally with the given code). */
-export function isPolicyBundleError(error: unknown, code?: PolicyBundleErrorCode): error is PolicyBundleError {
-  return error instanceof PolicyBundleError && (code === undefined || error.code === code);
 }

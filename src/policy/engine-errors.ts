@@ -15,8 +15,3 @@ export class PolicyEngineError extends PolicyError {
     super(code, message, details, cause);
   }
 }
-
-/** True when `error` is an engine error (optionally with the given code). */
-export function isPolicyEngineError(error: unknown, code?: PolicyEngineErrorCode): error is PolicyEngineError {
-  return error instanceof PolicyEngineError && (code === undefined || error.code === code);
-}

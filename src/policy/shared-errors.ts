@@ -24,8 +24,3 @@ export class SharedPolicyError extends PolicyError {
     super(code, message, details, cause);
   }
 }
-
-/** True when `error` is a shared-parameter error (optionally with the given code). */
-export function isSharedPolicyError(error: unknown, code?: SharedPolicyErrorCode): error is SharedPolicyError {
-  return error instanceof SharedPolicyError && (code === undefined || error.code === code);
-}

@@ -8,18 +8,13 @@ import { FrameworkError, type ErrorCode } from "../errors";
 /** Stable codes of every error the module and its client raise (the RSM_* members of `ErrorCode`). */
 export type RsmErrorCode = Extract<ErrorCode, `RSM_${string}`>;
 
-/** Base class of every module error. Branch with `isRsmError(error, code)`. */
+/** Base class of every module error. Branch with `isFrameworkError(error, code)`. */
 export class RsmError extends FrameworkError {
   declare readonly code: RsmErrorCode;
 
   constructor(code: RsmErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
     super(code, message, { details: { ...details }, cause });
   }
-}
-
-/** True when `error` is a module error (optionally with the given code). */
-export function isRsmError(error: unknown, code?: RsmErrorCode): error is RsmError {
-  return error instanceof RsmError && (code === undefined || error.code === code);
 }
 
 /** The configuration does not match the schema (details list paths and messages, never values). */

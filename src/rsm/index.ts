@@ -40,7 +40,6 @@ export {
 } from "./config";
 export { RemoteSigner } from "./client";
 export {
-  isRsmError,
   RsmConfigError,
   RsmError,
   RsmKeyUnavailableError,

@@ -7,7 +7,7 @@
  */
 import type { Signer } from "ethers";
 import type { AuditStore, JsonValue } from "../audit";
-import { isFrameworkError } from "../errors";
+import { codeFamily, isFrameworkError } from "../errors";
 import {
   loadServiceKeys,
   MAX_CLOCK_SKEW_SECONDS,
@@ -15,7 +15,7 @@ import {
   type RsmServiceConfig,
   type RsmServiceConfigInput,
 } from "./config";
-import { isRsmError, RsmRequestError, RsmSigningError } from "./errors";
+import { RsmRequestError, RsmSigningError } from "./errors";
 import { checkSignedResult, decodeMessage, decodeTypedData, transactionRequest } from "./payload";
 import type { RequestClaims } from "./protocol";
 import { ReplayStore } from "./replay";
@@ -125,7 +125,10 @@ export class RemoteSigningModule {
     const reason = isFrameworkError(error) ? error.message : undefined;
     const jti = claims?.jti ?? (error instanceof RsmRequestError ? error.jti : undefined);
     const iss =
-      claims?.iss ?? (isRsmError(error) && typeof error.details.iss === "string" ? error.details.iss : undefined);
+      claims?.iss ??
+      (isFrameworkError(error, codeFamily("RSM_")) && typeof error.details.iss === "string"
+        ? error.details.iss
+        : undefined);
     const facts = { code, reason, jti, iss, kind: claims?.kind, signer: claims?.signer };
     this.#log({ event: "refused", ...facts });
     if (this.#audit === undefined) return;

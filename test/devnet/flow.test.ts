@@ -17,7 +17,6 @@ import type { DemoEvidence } from "../../src/demo/evidence";
 import {
   findClient,
   initDevnet,
-  isDevnetError,
   liveNodes,
   readDevnetState,
   startDevnet,
@@ -26,6 +25,7 @@ import {
 } from "../../src/devnet";
 import { SettlementEngine__factory } from "../../typechain-types";
 import { Status } from "../fixtures";
+import { isFrameworkError } from "../../src/errors";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -51,7 +51,7 @@ describe("devnet: the demo's banks settle through HSM keys, policy gates and aud
     try {
       await findClient("auto");
     } catch (error) {
-      if (!isDevnetError(error, "DEVNET_CLIENT_NOT_FOUND")) throw error;
+      if (!isFrameworkError(error, "DEVNET_CLIENT_NOT_FOUND")) throw error;
       console.log(`    devnet flow suite skipped: ${error.message}`);
       this.skip();
     }

@@ -18,7 +18,6 @@ import { defaultDeploymentStore } from "../../src/deploy/store";
 import {
   findClient,
   initDevnet,
-  isDevnetError,
   liveNodes,
   readDevnetState,
   rpcCall,
@@ -32,6 +31,7 @@ import {
 import { settlementIdOf } from "../../src/settlement/terms";
 import { SettlementEngine__factory } from "../../typechain-types";
 import { Status } from "../fixtures";
+import { isFrameworkError } from "../../src/errors";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -112,7 +112,7 @@ describe("devnet: four validators on a real QBFT client", function () {
     try {
       client = await findClient("auto");
     } catch (error) {
-      if (!isDevnetError(error, "DEVNET_CLIENT_NOT_FOUND")) throw error;
+      if (!isFrameworkError(error, "DEVNET_CLIENT_NOT_FOUND")) throw error;
       console.log(`    devnet suite skipped: ${error.message}`);
       this.skip();
     }

@@ -15,16 +15,8 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import type { ReadinessEvidence } from "../../src/demo/readiness";
-import {
-  findClient,
-  initDevnet,
-  isDevnetError,
-  liveNodes,
-  readDevnetState,
-  rpcCall,
-  startDevnet,
-  stopDevnet,
-} from "../../src/devnet";
+import { findClient, initDevnet, liveNodes, readDevnetState, rpcCall, startDevnet, stopDevnet } from "../../src/devnet";
+import { isFrameworkError } from "../../src/errors";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -51,7 +43,7 @@ describe("devnet: readiness question 3 measured on four validators against a sta
     try {
       await findClient("auto");
     } catch (error) {
-      if (!isDevnetError(error, "DEVNET_CLIENT_NOT_FOUND")) throw error;
+      if (!isFrameworkError(error, "DEVNET_CLIENT_NOT_FOUND")) throw error;
       console.log(`    devnet readiness suite skipped: ${error.message}`);
       this.skip();
     }

@@ -19,7 +19,6 @@ import {
   DEV_MNEMONIC,
   findClient,
   initDevnet,
-  isDevnetError,
   liveNodes,
   readDevnetState,
   rpcCall,
@@ -32,6 +31,7 @@ import {
 } from "../../src/devnet";
 import { Consortium__factory, ValidatorSet__factory, type Consortium } from "../../typechain-types";
 import { LEIS, NAMES } from "../fixtures";
+import { isFrameworkError } from "../../src/errors";
 
 const CHAIN_ID = 7312;
 const SPEC = {
@@ -134,7 +134,7 @@ describe("devnet: the consortium governs the validator set on a real QBFT client
     try {
       client = await findClient("auto");
     } catch (error) {
-      if (!isDevnetError(error, "DEVNET_CLIENT_NOT_FOUND")) throw error;
+      if (!isFrameworkError(error, "DEVNET_CLIENT_NOT_FOUND")) throw error;
       console.log(`    validator governance suite skipped: ${error.message}`);
       this.skip();
     }

@@ -11,8 +11,8 @@ import {
   type Provider,
 } from "ethers";
 import { ethers, network } from "hardhat";
-import { FrameworkError } from "../../src/errors";
-import { isRsmError, RsmRemoteRefusedError } from "../../src/rsm";
+import { FrameworkError, isFrameworkError } from "../../src/errors";
+import { RsmRemoteRefusedError } from "../../src/rsm";
 import type { HsmSigner } from "../../src/signer";
 import { MAIL } from "../signer/vectors";
 import { MIDDLEWARE_ID, RsmHarness } from "./helpers";
@@ -159,6 +159,6 @@ describe("remote signing module: signing through the HSM", function () {
     expect(rsm.module.hasSeen(MIDDLEWARE_ID, jti)).to.be.true;
     const replay = await rsm.post(jwe);
     expect([replay.status, replay.code]).to.deep.equal([409, "RSM_REPLAY"]);
-    expect(isRsmError(new RsmRemoteRefusedError(409, "RSM_REPLAY", "", jti), "RSM_REMOTE_REFUSED")).to.be.true;
+    expect(isFrameworkError(new RsmRemoteRefusedError(409, "RSM_REPLAY", "", jti), "RSM_REMOTE_REFUSED")).to.be.true;
   });
 });

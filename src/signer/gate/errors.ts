@@ -16,11 +16,6 @@ export class GateError extends FrameworkError {
   }
 }
 
-/** True when `error` is a gate error (optionally with the given code). */
-export function isGateError(error: unknown, code?: GateErrorCode): error is GateError {
-  return error instanceof GateError && (code === undefined || error.code === code);
-}
-
 /** The policy denied the call. */
 export class GateDeniedError extends GateError {
   constructor(
