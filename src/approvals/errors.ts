@@ -8,10 +8,4 @@ import { FrameworkError, type ErrorCode } from "../errors";
 export type ApprovalErrorCode = Extract<ErrorCode, `APPROVAL_${string}`>;
 
 /** Base class of every approval error. Branch with `isFrameworkError(error, code)`. */
-export class ApprovalError extends FrameworkError {
-  declare readonly code: ApprovalErrorCode;
-
-  constructor(code: ApprovalErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
+export class ApprovalError extends FrameworkError<ApprovalErrorCode> {}

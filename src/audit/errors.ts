@@ -8,11 +8,7 @@ import { FrameworkError, type ErrorCode } from "../errors";
 export type AuditErrorCode = Extract<ErrorCode, `AUDIT_${string}`>;
 
 /** Base class of every audit error. Branch with `isFrameworkError(error, code)`. */
-export class AuditError extends FrameworkError {
-  constructor(code: AuditErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
+export class AuditError extends FrameworkError<AuditErrorCode> {}
 
 /** The store configuration does not match the schema (details list paths and messages, never values). */
 export class AuditConfigError extends AuditError {

@@ -8,11 +8,7 @@ import { FrameworkError, type ErrorCode } from "../errors";
 export type CustodyErrorCode = Extract<ErrorCode, `CUSTODY_${string}`>;
 
 /** Base class of every custody error. Branch with `isFrameworkError(error, code)`. */
-export class CustodyError extends FrameworkError {
-  constructor(code: CustodyErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
+export class CustodyError extends FrameworkError<CustodyErrorCode> {}
 
 /** The custody configuration does not match the schema (details list paths and messages, never values). */
 export class CustodyConfigError extends CustodyError {

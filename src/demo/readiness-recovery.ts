@@ -33,7 +33,7 @@ export function parseReadinessSettings(input: unknown): ReadinessSettings {
   if (!parsed.success) {
     const issues = schemaIssues(parsed.error);
     throw new TaskInputError(ErrorCode.InputInvalid, issues.map((i) => `${i.path}: ${i.message}`).join("; "), {
-      details: { issues },
+      issues,
     });
   }
   return parsed.data;
@@ -53,7 +53,7 @@ export function parseRecoveryObjective(text: string): number {
     throw new TaskInputError(
       ErrorCode.InputInvalid,
       `--rto ${JSON.stringify(text)}: give a recovery time such as 30s, 2m or 1h (more than zero, at most a day)`,
-      { details: { rto: text } },
+      { rto: text },
     );
   }
   return ms;

@@ -8,8 +8,4 @@ import { FrameworkError, type ErrorCode } from "../errors";
 export type DevnetErrorCode = Extract<ErrorCode, `DEVNET_${string}`>;
 
 /** Base class of every devnet error. Branch with `isFrameworkError(error, code)`. */
-export class DevnetError extends FrameworkError {
-  constructor(code: DevnetErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
+export class DevnetError extends FrameworkError<DevnetErrorCode> {}

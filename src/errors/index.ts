@@ -174,17 +174,11 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Options shared by every framework error. */
-export interface FrameworkErrorOptions {
-  /** Structured, JSON-friendly facts about the failure (file, path, id, ...). */
-  details?: Record<string, unknown>;
-  /** The lower-level error this one explains. */
-  cause?: unknown;
-}
-
 /**
- * Base class of every error the framework raises on purpose. `C` narrows the codes a subclass may carry: a
- * module's error class is `class AuditError extends FrameworkError<AuditErrorCode> {}`, nothing more.
+ * Base class of every error the framework raises on purpose, and the one constructor convention of them all:
+ * `new XError(code, message, details?, cause?)`. `C` narrows the codes a subclass may carry, so a module's
+ * error class is one line (`class AuditError extends FrameworkError<AuditErrorCode> {}`). A subclass for one
+ * failure takes its facts and builds the message (`new AuditStoreClosedError()`), with the cause last.
  */
 export class FrameworkError<C extends ErrorCode = ErrorCode> extends Error {
   /** Stable, machine-readable code (see `ErrorCode`). */
@@ -192,11 +186,11 @@ export class FrameworkError<C extends ErrorCode = ErrorCode> extends Error {
   /** Structured facts about the failure. */
   readonly details: Record<string, unknown>;
 
-  constructor(code: C, message: string, options: FrameworkErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: C, message: string, details: Readonly<Record<string, unknown>> = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
-    this.details = options.details ?? {};
+    this.details = { ...details };
   }
 
   /** A JSON-friendly view: code, message and details (bigints as decimal strings). */
@@ -232,18 +226,15 @@ export class ContractRevertError extends FrameworkError {
   readonly errorName: string;
   readonly args: readonly RevertArgument[];
 
-  constructor(errorName: string, args: readonly RevertArgument[], options: FrameworkErrorOptions = {}) {
+  constructor(errorName: string, args: readonly RevertArgument[], cause?: unknown) {
     const rendered = `${errorName}(${args.map((a) => `${a.name}=${a.value}${a.label ? ` (${a.label})` : ""}`).join(", ")})`;
     const labelled = args.filter((a) => a.label !== undefined);
-    super(ErrorCode.ContractReverted, rendered, {
-      ...options,
-      details: {
-        error: errorName,
-        args: Object.fromEntries(args.map((a) => [a.name, a.value])),
-        ...(labelled.length === 0 ? {} : { labels: Object.fromEntries(labelled.map((a) => [a.name, a.label])) }),
-        ...options.details,
-      },
-    });
+    const details = {
+      error: errorName,
+      args: Object.fromEntries(args.map((a) => [a.name, a.value])),
+      ...(labelled.length === 0 ? {} : { labels: Object.fromEntries(labelled.map((a) => [a.name, a.label])) }),
+    };
+    super(ErrorCode.ContractReverted, rendered, details, cause);
     this.errorName = errorName;
     this.args = args;
   }

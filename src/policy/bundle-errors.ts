@@ -23,10 +23,4 @@ import { PolicyError } from "./errors";
 export type PolicyBundleErrorCode = Extract<ErrorCode, `POLICY_BUNDLE_${string}`>;
 
 /** A bundle was refused, or the bundle configuration is invalid. */
-export class PolicyBundleError extends PolicyError {
-  declare readonly code: PolicyBundleErrorCode;
-
-  constructor(code: PolicyBundleErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, details, cause);
-  }
-}
+export class PolicyBundleError extends PolicyError<PolicyBundleErrorCode> {}

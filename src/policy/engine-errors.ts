@@ -8,10 +8,4 @@ import { PolicyError } from "./errors";
 
 export type PolicyEngineErrorCode = Extract<ErrorCode, `POLICY_ENGINE_${string}` | `POLICY_RESERVATION${string}`>;
 
-export class PolicyEngineError extends PolicyError {
-  declare readonly code: PolicyEngineErrorCode;
-
-  constructor(code: PolicyEngineErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, details, cause);
-  }
-}
+export class PolicyEngineError extends PolicyError<PolicyEngineErrorCode> {}

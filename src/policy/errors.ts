@@ -12,11 +12,7 @@ import { FrameworkError, type ErrorCode } from "../errors";
 export type PolicyErrorCode = Extract<ErrorCode, `POLICY_${string}`>;
 
 /** Base class of every policy error. Branch with `isFrameworkError(error, code)`. */
-export class PolicyError extends FrameworkError {
-  constructor(code: PolicyErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details, cause });
-  }
-}
+export class PolicyError<C extends PolicyErrorCode = PolicyErrorCode> extends FrameworkError<C> {}
 
 /** The Wasm module or its data could not be loaded. */
 export class PolicyLoadError extends PolicyError {

@@ -17,10 +17,4 @@ import { PolicyError } from "./errors";
 export type SharedPolicyErrorCode = Extract<ErrorCode, `POLICY_SHARED_${string}`>;
 
 /** The shared parameters could not be read, are too old, or the bank's policy data does not fit them. */
-export class SharedPolicyError extends PolicyError {
-  declare readonly code: SharedPolicyErrorCode;
-
-  constructor(code: SharedPolicyErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, details, cause);
-  }
-}
+export class SharedPolicyError extends PolicyError<SharedPolicyErrorCode> {}

@@ -100,7 +100,7 @@ export class RemoteSigningModule {
       this.#replay.consume(iss, jti, claims.exp + this.#retention, now);
       const result = await this.#invoke(signer, claims);
       const checked = checkSignedResult(claims, claims.signer, result);
-      if (!checked.ok) throw new RsmSigningError("RSM_SIGNER_OUTPUT_INVALID", checked.reason, jti);
+      if (!checked.ok) throw new RsmSigningError("RSM_SIGNER_OUTPUT_INVALID", checked.reason, { jti });
       const facts = { jti, iss, kind, signer: claims.signer, digest: checked.digest };
       const response = await signResponse(
         { ...facts, iss: moduleId, aud: iss, iat: this.#now(), result },
@@ -151,7 +151,7 @@ export class RemoteSigningModule {
       return await signer.signTypedData(domain, types, value);
     } catch (error) {
       if (isFrameworkError(error)) throw error;
-      throw new RsmSigningError("RSM_SIGNING_FAILED", "the signer failed", claims.jti, error);
+      throw new RsmSigningError("RSM_SIGNING_FAILED", "the signer failed", { jti: claims.jti }, error);
     }
   }
 

@@ -11,11 +11,7 @@ export type HsmErrorCode = Extract<ErrorCode, `HSM_${string}`>;
 export type HsmErrorDetails = Readonly<Record<string, unknown>>;
 
 /** Base class of every signer error. Branch with `isFrameworkError(error, code)`. */
-export class HsmError extends FrameworkError {
-  constructor(code: HsmErrorCode, message: string, details: HsmErrorDetails = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
+export class HsmError extends FrameworkError<HsmErrorCode> {}
 
 /** The configuration does not match the schema (details list paths and messages, never values). */
 export class HsmConfigError extends HsmError {

@@ -8,11 +8,7 @@ import { FrameworkError, type ErrorCode } from "../errors";
 export type SigningErrorCode = Extract<ErrorCode, `SIGNING_${string}`>;
 
 /** Base class of every protection error. Branch with `isFrameworkError(error, code)`. */
-export class SigningError extends FrameworkError {
-  constructor(code: SigningErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
+export class SigningError extends FrameworkError<SigningErrorCode> {}
 
 /** The store options do not match the schema (details list paths and messages). */
 export class SigningConfigError extends SigningError {

@@ -28,7 +28,7 @@ commandTask(
       throw new TaskInputError(
         ErrorCode.InputInvalid,
         `--custody-config ${args.custodyConfig}: ${config.model} custody has no omnibus ledger to reconcile`,
-        { details: { file: args.custodyConfig, model: config.model } },
+        { file: args.custodyConfig, model: config.model },
       );
     }
     const ledger = OmnibusLedger.open({ ...config.ledger, mustExist: true });

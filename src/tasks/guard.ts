@@ -8,7 +8,7 @@
  */
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { ContractRevertError, ErrorCode, FrameworkError, jsonSafe, TransactionError } from "../errors";
+import { ContractRevertError, ErrorCode, isFrameworkError, jsonSafe, TransactionError } from "../errors";
 import { withNames } from "./names";
 import { revertDecoder } from "./revert";
 
@@ -124,13 +124,13 @@ export function oneLine(text: string): string {
 /** The `TaskError` that reports `error`. */
 export function toTaskError(error: unknown, hre: HardhatRuntimeEnvironment): TaskError {
   if (error instanceof TaskError) return error;
-  if (error instanceof FrameworkError) return new TaskError(error.code, error.message, error.details, error);
+  if (isFrameworkError(error)) return new TaskError(error.code, error.message, error.details, error);
   const decoded = decodeRevert(error, hre);
   if (decoded !== undefined) return new TaskError(decoded.code, decoded.message, decoded.details, decoded);
   const cause = error instanceof Error ? error : undefined;
   const shortMessage = (error as { shortMessage?: unknown } | null)?.shortMessage;
   if (typeof shortMessage === "string") {
-    const failed = new TransactionError(ErrorCode.TransactionFailed, shortMessage, { cause: error });
+    const failed = new TransactionError(ErrorCode.TransactionFailed, shortMessage, {}, error);
     return new TaskError(failed.code, failed.message, failed.details, failed);
   }
   const message = cause === undefined ? String(error) : cause.message.split("\n")[0];

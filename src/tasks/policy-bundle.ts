@@ -59,10 +59,12 @@ commandTask(
       } catch (error) {
         const output = (error as { stderr?: unknown }).stderr;
         const stderr = (typeof output === "string" ? output : "").trim();
-        throw new TaskInputError(ErrorCode.InputInvalid, `the policy does not build: ${stderr.split("\n").pop()}`, {
-          details: { stderr },
-          cause: error,
-        });
+        throw new TaskInputError(
+          ErrorCode.InputInvalid,
+          `the policy does not build: ${stderr.split("\n").pop()}`,
+          { stderr },
+          error,
+        );
       }
       const files = await readPolicyFiles(build);
       const data = bankData === undefined ? (files.data as Record<string, unknown>) : { bank: bankData };
@@ -97,16 +99,15 @@ commandTask(
       new ConfigError(
         ErrorCode.ConfigInvalid,
         `no signing key in ${"env" in source ? `$${source.env}` : source.file}`,
-        {
-          cause,
-        },
+        {},
+        cause,
       );
     let signer: Wallet;
     try {
       signer = new Wallet(readSecret(source, unavailable));
     } catch (error) {
       if (error instanceof ConfigError) throw error;
-      throw new ConfigError(ErrorCode.ConfigInvalid, "the signing key is not a private key", {}); // never echo it
+      throw new ConfigError(ErrorCode.ConfigInvalid, "the signing key is not a private key"); // never echo it
     }
     const chainId = await chainIdOf(hre, args.chainId);
     const bundle = await readBundle(args.bundle);

@@ -60,10 +60,12 @@ commandTask(
       conflicts = findConflicts(data, shared, { approvalTtlSeconds });
     } catch (error) {
       if (!isFrameworkError(error, "POLICY_SHARED_DATA_INVALID")) throw error;
-      throw new ConfigError(ErrorCode.ConfigInvalid, `${args.policyData}: ${error.message}`, {
-        details: { file: args.policyData, ...error.details },
-        cause: error,
-      });
+      throw new ConfigError(
+        ErrorCode.ConfigInvalid,
+        `${args.policyData}: ${error.message}`,
+        { file: args.policyData, ...error.details },
+        error,
+      );
     }
     const report: ConflictsReport = {
       network: ctx.network,
@@ -119,9 +121,6 @@ async function approvalTtl(file: string): Promise<number> {
     return parseApprovalConfig(json).requestTtlSeconds;
   } catch (error) {
     if (!isFrameworkError(error, "APPROVAL_CONFIG_INVALID")) throw error;
-    throw new ConfigError(ErrorCode.ConfigInvalid, `${file}: ${error.message}`, {
-      details: { file, ...error.details },
-      cause: error,
-    });
+    throw new ConfigError(ErrorCode.ConfigInvalid, `${file}: ${error.message}`, { file, ...error.details }, error);
   }
 }

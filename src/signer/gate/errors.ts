@@ -8,13 +8,7 @@ import { FrameworkError, type ErrorCode } from "../../errors";
 
 export type GateErrorCode = Extract<ErrorCode, `GATE_${string}`>;
 
-export class GateError extends FrameworkError {
-  declare readonly code: GateErrorCode;
-
-  constructor(code: GateErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details, cause });
-  }
-}
+export class GateError extends FrameworkError<GateErrorCode> {}
 
 /** The policy denied the call. */
 export class GateDeniedError extends GateError {
