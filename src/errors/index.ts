@@ -1,8 +1,8 @@
 /**
  * Typed errors for the whole framework. Every error the off-chain layer raises on purpose is a
  * `FrameworkError` with a stable string `code`, structured `details` and an optional `cause`; callers branch on
- * the code, never on the message. Codes are mapped to exit codes or HTTP statuses only at the edge (Hardhat
- * tasks, HTTP handlers), never here.
+ * the code, never on the message (`isFrameworkError(error, code)`). Every code has one exit status and one HTTP
+ * status in `ERROR_STATUS` (status.ts); only the edges (Hardhat tasks, HTTP handlers) read them.
  */
 
 /** Every stable error code, grouped by the subclass that carries it. */
@@ -259,6 +259,8 @@ export function codeFamily<P extends string>(prefix: P): readonly Extract<ErrorC
     code.startsWith(prefix),
   );
 }
+
+export { ERROR_STATUS, exitStatus, httpStatus, type ErrorStatus } from "./status";
 
 /** Converts bigints to decimal strings, recursively, so a value survives `JSON.stringify`. */
 export function jsonSafe(value: unknown): unknown {

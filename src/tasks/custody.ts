@@ -8,7 +8,7 @@ import { loadCustodyConfig, OmnibusLedger, reconcile, type ReconciliationReport 
 import { commandTask } from "./define";
 import { short } from "./output";
 
-/** Exit status of a reconciliation that found a mismatch (the data-error status of guard.ts's EXIT_CODES). */
+/** Exit status of a reconciliation that found a mismatch (the data-error status of `ERROR_STATUS` in src/errors). */
 export const RECONCILE_MISMATCH_EXIT = 65;
 
 const TASK = "custody:reconcile";

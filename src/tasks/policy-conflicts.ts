@@ -1,7 +1,7 @@
 /**
  * `policy:conflicts`: holds a bank's policy data (and, if given, its approval configuration) against the shared
  * parameters of the recorded consortium, read from the chain, and prints every conflict. With at least one it
- * fails with POLICY_SHARED_CONFLICTS, carrying the whole report in its details (exit status 1); with none it
+ * fails with POLICY_SHARED_CONFLICTS, carrying the whole report in its details (exit status 65); with none it
  * succeeds. A missing file is CONFIG_NOT_FOUND, a malformed one CONFIG_INVALID or CONFIG_MALFORMED.
  */
 import { parseApprovalConfig } from "../approvals/config";
