@@ -1,13 +1,11 @@
 // Every error code has one exit status and one HTTP status, in one table; the command line and the remote
 // signing module's HTTP service answer with the table's statuses, not statuses of their own.
 import { expect } from "chai";
-import { AbstractSigner, type Provider } from "ethers";
 import hre from "hardhat";
 import { ERROR_STATUS, ErrorCode, FrameworkError, exitStatus, httpStatus } from "../../src/errors";
 import { RsmRemoteRefusedError } from "../../src/rsm";
-import type { HsmSigner } from "../../src/signer";
 import { guarded } from "../../src/tasks/guard";
-import { RsmHarness } from "../rsm/helpers";
+import { RefusingSigner, RsmHarness } from "../rsm/helpers";
 
 /** sysexits.h: usage, data, no input, unavailable, software, cannot create, temporary, permission, config. */
 const SYSEXITS = [64, 65, 66, 69, 70, 73, 75, 77, 78];
@@ -31,39 +29,6 @@ async function commandLineExit(name: string, action: () => Promise<unknown>): Pr
     process.stderr.write = write.err;
     process.argv = argv;
     process.exitCode = before;
-  }
-}
-
-/** The HSM's key behind a signer that refuses every signature with the framework error `code`. */
-class RefusingSigner extends AbstractSigner {
-  code: ErrorCode = "GATE_DENIED";
-
-  constructor(readonly key: HsmSigner) {
-    super(null);
-  }
-
-  override getAddress(): Promise<string> {
-    return this.key.getAddress();
-  }
-
-  override connect(_provider: null | Provider): RefusingSigner {
-    return this;
-  }
-
-  override signTransaction(): Promise<string> {
-    return this.refuse();
-  }
-
-  override signMessage(): Promise<string> {
-    return this.refuse();
-  }
-
-  override signTypedData(): Promise<string> {
-    return this.refuse();
-  }
-
-  private refuse(): Promise<string> {
-    return Promise.reject(new FrameworkError(this.code, `refused with ${this.code}`));
   }
 }
 
@@ -124,7 +89,7 @@ describe("errors: one exit status and one HTTP status per code", function () {
 
     before(async function () {
       rsm = await RsmHarness.create("errors-status");
-      signer = new RefusingSigner(rsm.hsmSigner);
+      signer = new RefusingSigner(rsm.hsmSigner, "GATE_DENIED", "refused");
       await rsm.stop();
       await rsm.start({}, [signer]);
     });
@@ -145,6 +110,7 @@ describe("errors: one exit status and one HTTP status per code", function () {
       const statuses: number[] = [];
       for (const code of codes) {
         signer.code = code;
+        signer.reason = `refused with ${code}`;
         const refused = await rsm
           .client()
           .signMessage(`refused with ${code}`)
