@@ -175,6 +175,13 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
+ * Structured, JSON-friendly facts about a failure (file, path, id, ...). `details` and `cause` are not facts:
+ * refusing them as keys makes a call in the options form (`{ details, cause }`) a compile error instead of
+ * details nested one level too deep.
+ */
+export type ErrorDetails = Readonly<Record<string, unknown>> & { readonly details?: never; readonly cause?: never };
+
+/**
  * Base class of every error the framework raises on purpose, and the one constructor convention of them all:
  * `new XError(code, message, details?, cause?)`. `C` narrows the codes a subclass may carry, so a module's
  * error class is one line (`class AuditError extends FrameworkError<AuditErrorCode> {}`). A subclass for one
@@ -186,7 +193,7 @@ export class FrameworkError<C extends ErrorCode = ErrorCode> extends Error {
   /** Structured facts about the failure. */
   readonly details: Record<string, unknown>;
 
-  constructor(code: C, message: string, details: Readonly<Record<string, unknown>> = {}, cause?: unknown) {
+  constructor(code: C, message: string, details: ErrorDetails = {}, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
