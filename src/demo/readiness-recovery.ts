@@ -116,7 +116,7 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** A small DvP the measurements settle: 10 B30 from `seller` to `buyer` for 1,000.00 aEUR. */
-function probeTerms(run: DemoRun, ref: string, seller: DemoBank, buyer: DemoBank): SettlementTerms {
+export function probeTerms(run: DemoRun, ref: string, seller: DemoBank, buyer: DemoBank): SettlementTerms {
   const token = (symbol: string) => run.record.tokens.find((t) => t.symbol === symbol)!.address;
   return {
     tradeRef: encodeBytes32String(ref),
