@@ -18,4 +18,12 @@ export { intentDigest, signApproval, type ApprovalStatus, type SignedApproval } 
 export { verifyJsonl, type AuditRecord, type VerifyResult } from "./audit";
 export { createBundle, signBundle, writeBundle, readBundle, type PolicyBundle } from "./policy";
 export { GateApprovalsPendingError, GateDeniedError, type Initiator } from "./signer/gate";
-export { codeFamily, FrameworkError, isFrameworkError, ErrorCode } from "./errors";
+export {
+  codeFamily,
+  ERROR_STATUS,
+  ErrorCode,
+  FrameworkError,
+  httpStatus,
+  isFrameworkError,
+  type ErrorStatus,
+} from "./errors";
