@@ -33,7 +33,12 @@ export function readDocument(xml: string, rootPath = "Document"): XmlDocument {
     const { msg, line, col } = valid.err;
     throw new Iso20022MessageError("ISO20022_MALFORMED", rootPath, `not well-formed XML (${line}:${col}): ${msg}`);
   }
-  const parsed = parser.parse(xml) as XmlObject;
+  let parsed: XmlObject;
+  try {
+    parsed = parser.parse(xml) as XmlObject;
+  } catch (error) {
+    throw new Iso20022MessageError("ISO20022_MALFORMED", rootPath, "not readable as XML", error);
+  }
   const roots = Object.keys(parsed).filter((k) => !k.startsWith("?"));
   const rootName = roots.length === 1 ? roots[0] : undefined;
   const prefix = rootName?.includes(":") === true ? rootName.slice(0, rootName.indexOf(":")) : undefined;
@@ -95,7 +100,8 @@ export class XmlElement {
     const value = this.#single(name);
     if (value === undefined) return undefined;
     const text = typeof value === "string" ? value : value["#text"];
-    if (typeof text !== "string" || text === "") {
+    const structured = typeof value !== "string" && Object.keys(value).some((k) => k !== "#text" && !k.startsWith("@"));
+    if (typeof text !== "string" || text === "" || structured) {
       throw new Iso20022MessageError("ISO20022_ELEMENT_INVALID", this.pathOf(name), "expected a non-empty value");
     }
     return text;

@@ -110,6 +110,12 @@ describe("sese.023 into settlement terms", function () {
         `${R}/TxId`,
       ],
       [
+        "a value mixed with elements",
+        (x) => x.replace("<TxId>ALPHA-20261201-0042", "<TxId>ALPHA-20261201-0042<Extra>1</Extra>"),
+        "ISO20022_ELEMENT_INVALID",
+        `${R}/TxId`,
+      ],
+      [
         "an unknown movement",
         (x) => x.replace(">RECE<", ">RECV<"),
         "ISO20022_ELEMENT_INVALID",
