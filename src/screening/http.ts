@@ -22,6 +22,8 @@ export const HttpScreeningConfigSchema = z
     /** Wait before the first retry; doubled before each next one, up to `maxBackoffMs`. */
     backoffMs: z.number().int().min(0).max(60_000),
     maxBackoffMs: z.number().int().min(0).max(300_000),
+    /** Largest answer read; a longer one is a malformed answer (the rest is not read). */
+    maxAnswerBytes: z.number().int().min(256).max(1_048_576).default(65_536),
   })
   .strict();
 export type HttpScreeningConfig = z.input<typeof HttpScreeningConfigSchema>;
@@ -101,8 +103,11 @@ export class HttpScreeningProvider implements ScreeningProvider {
           body,
           signal: abort.signal,
         });
-        text = await response.text();
+        text = await readBounded(response, this.#config.maxAnswerBytes);
       } catch (error) {
+        if (error instanceof AnswerTooLarge) {
+          return fail("SCREENING_ANSWER_INVALID", `answered more than ${error.limit} bytes`, false);
+        }
         return abort.signal.aborted
           ? fail("SCREENING_TIMEOUT", `did not answer within ${timeoutMs} ms`, true, { timeoutMs }, error)
           : fail("SCREENING_UNAVAILABLE", "is unreachable", true, {}, error);
@@ -127,4 +132,24 @@ export class HttpScreeningProvider implements ScreeningProvider {
       clearTimeout(timer);
     }
   }
+}
+
+class AnswerTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`answer larger than ${limit} bytes`);
+  }
+}
+
+/** The body of `response` as UTF-8, refused past `limit` bytes without reading further. */
+async function readBounded(response: Response, limit: number): Promise<string> {
+  if (response.body === null) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    // Leaving the loop cancels the stream: the rest of the answer is not read.
+    if (size > limit) throw new AnswerTooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

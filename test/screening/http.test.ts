@@ -85,6 +85,18 @@ describe("HTTP screening provider (fails closed)", function () {
     expect(s.hits()).to.equal(2);
   });
 
+  it("denies with SCREENING_TIMEOUT when the service stalls in the middle of its answer", async function () {
+    const { s, p } = await provider(
+      (_q, _b, r) => {
+        r.writeHead(200, { "content-type": "application/json" });
+        r.write('{"result":"cle');
+      },
+      { timeoutMs: 150, retries: 0 },
+    );
+    expect(outage(await p.screen(subject)).code).to.equal("SCREENING_TIMEOUT");
+    expect(s.hits()).to.equal(1);
+  });
+
   it("denies with SCREENING_UNAVAILABLE when the service is down", async function () {
     const { s, p } = await provider(() => undefined);
     await s.close();
@@ -119,6 +131,7 @@ describe("HTTP screening provider (fails closed)", function () {
     ["a hit without matches", (r) => json(r, 200, { result: "hit", matches: [] })],
     ["a clear that lists a match", (r) => json(r, 200, { ...HIT, result: "clear" })],
     ["an unknown field", (r) => json(r, 200, { result: "clear", matches: [], score: 0 })],
+    ["an answer over its size limit", (r) => json(r, 200, { result: "clear", matches: [], pad: "x".repeat(70_000) })],
   ];
   for (const [what, answer] of garbage) {
     it(`denies with SCREENING_ANSWER_INVALID on ${what}, never clear`, async function () {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { ParticipantOptions } from "../../src/participant";
 import { isGateError, type GateDeniedError } from "../../src/signer/gate/errors";
 import {
   policyInputOf,
@@ -39,6 +40,8 @@ describe("a screening provider as the participant's screening option", function 
 
   it("answers the provider's level for a counterparty LEI, and clear for a call without counterparty", async function () {
     const screening = toParticipantScreening(new SanctionsListProvider({ path: file }));
+    const option: ParticipantOptions["screening"] = screening;
+    expect(option).to.equal(screening);
     expect(await screening("549300SANCTIONED0043")).to.equal("hit");
     expect(await screening("529900BETABANK000022")).to.equal("clear");
     expect(await screening(undefined)).to.equal("clear");
