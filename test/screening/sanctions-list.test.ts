@@ -97,6 +97,16 @@ describe("sanctions-list provider (SDN-style CSV)", function () {
     expect(await provider.size()).to.equal(1);
   });
 
+  it("fails closed when the file is rewritten in place with a damaged list, never keeping the old one", async function () {
+    expect((await provider.screen({ counterparty: { id: "549300SANCTIONED0043" } })).status).to.equal("hit");
+    writeFileSync(file, `${HEADER}9100,"BETA BANK SA\n`);
+    const error = outage(await provider.screen({ counterparty: { id: "549300SANCTIONED0043" } }));
+    expect(error.code).to.equal("SCREENING_LIST_UNAVAILABLE");
+    writeFileSync(file, `${HEADER}9100,"BETA BANK SA",-0-,TEST,529900BETABANK000022,-0-\n`);
+    expect((await provider.screen({ counterparty: { id: "549300SANCTIONED0043" } })).status).to.equal("clear");
+    expect((await provider.screen({ counterparty: { id: "529900BETABANK000022" } })).status).to.equal("hit");
+  });
+
   it("fails closed when the file is missing, even after a good read", async function () {
     expect((await provider.screen({ counterparty: { id: "x" } })).status).to.equal("clear");
     unlinkSync(file);
