@@ -152,6 +152,19 @@ export const ErrorCode = {
   RsmResponseInvalid: "RSM_RESPONSE_INVALID",
   RsmRemoteRefused: "RSM_REMOTE_REFUSED",
   RsmTransportFailed: "RSM_TRANSPORT_FAILED",
+  // Iso20022Error (src/iso20022): a sese.023 instruction, or the mapping it is read with, was refused.
+  Iso20022MappingInvalid: "ISO20022_MAPPING_INVALID",
+  Iso20022Malformed: "ISO20022_MALFORMED",
+  Iso20022Unsupported: "ISO20022_UNSUPPORTED",
+  Iso20022ElementMissing: "ISO20022_ELEMENT_MISSING",
+  Iso20022ElementInvalid: "ISO20022_ELEMENT_INVALID",
+  Iso20022Unmapped: "ISO20022_UNMAPPED",
+  // ScreeningError (src/screening): a screening provider is misconfigured or could not answer (fails closed).
+  ScreeningConfigInvalid: "SCREENING_CONFIG_INVALID",
+  ScreeningListUnavailable: "SCREENING_LIST_UNAVAILABLE",
+  ScreeningUnavailable: "SCREENING_UNAVAILABLE",
+  ScreeningTimeout: "SCREENING_TIMEOUT",
+  ScreeningAnswerInvalid: "SCREENING_ANSWER_INVALID",
   // DevnetError (src/devnet): the devnet's spec, keys, ports, client, files or processes.
   DevnetSpecInvalid: "DEVNET_SPEC_INVALID",
   DevnetKeyInvalid: "DEVNET_KEY_INVALID",
