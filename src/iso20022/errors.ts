@@ -7,19 +7,8 @@ import { FrameworkError, type ErrorCode, type SchemaIssue } from "../errors";
 
 export type Iso20022ErrorCode = Extract<ErrorCode, `ISO20022_${string}`>;
 
-/** Base class of every module error. Branch with `isIso20022Error(error, code)`. */
-export class Iso20022Error extends FrameworkError {
-  declare readonly code: Iso20022ErrorCode;
-
-  constructor(code: Iso20022ErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details, cause });
-  }
-}
-
-/** True when `error` is a module error (optionally with the given code). */
-export function isIso20022Error(error: unknown, code?: Iso20022ErrorCode): error is Iso20022Error {
-  return error instanceof Iso20022Error && (code === undefined || error.code === code);
-}
+/** Base class of every module error. Branch with `isFrameworkError(error, code)`. */
+export class Iso20022Error extends FrameworkError<Iso20022ErrorCode> {}
 
 /** The mapping configuration does not match its schema (paths and messages, never values). */
 export class Iso20022MappingError extends Iso20022Error {

@@ -2,7 +2,7 @@
  * ISO 20022 settlement instructions: `sese.023` read into the engine's settlement terms through a validated
  * mapping configuration, `sese.024` status advices and `sese.025` confirmations written from a settlement.
  */
-export { Iso20022Error, Iso20022MappingError, Iso20022MessageError, isIso20022Error } from "./errors";
+export { Iso20022Error, Iso20022MappingError, Iso20022MessageError } from "./errors";
 export type { Iso20022ErrorCode } from "./errors";
 export { MappingConfigSchema, parseMappingConfig } from "./mapping";
 export type {

@@ -7,19 +7,8 @@ import { FrameworkError, type ErrorCode, type SchemaIssue } from "../errors";
 
 export type ScreeningErrorCode = Extract<ErrorCode, `SCREENING_${string}`>;
 
-/** Base class of every module error. Branch with `isScreeningError(error, code)`. */
-export class ScreeningError extends FrameworkError {
-  declare readonly code: ScreeningErrorCode;
-
-  constructor(code: ScreeningErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details, cause });
-  }
-}
-
-/** True when `error` is a module error (optionally with the given code). */
-export function isScreeningError(error: unknown, code?: ScreeningErrorCode): error is ScreeningError {
-  return error instanceof ScreeningError && (code === undefined || error.code === code);
-}
+/** Base class of every module error. Branch with `isFrameworkError(error, code)`. */
+export class ScreeningError extends FrameworkError<ScreeningErrorCode> {}
 
 /** A provider's configuration does not match its schema (paths and messages, never values). */
 export class ScreeningConfigError extends ScreeningError {

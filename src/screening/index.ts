@@ -3,7 +3,7 @@
  * style CSV) and a screening service over HTTP, both failing closed, and the adapter to the participant's
  * `screening` option. Travel-rule data passes through to the policy input unchanged.
  */
-export { isScreeningError, ScreeningConfigError, ScreeningError } from "./errors";
+export { ScreeningConfigError, ScreeningError } from "./errors";
 export type { ScreeningErrorCode } from "./errors";
 export { HttpScreeningConfigSchema, HttpScreeningProvider, ScreeningAnswerSchema } from "./http";
 export type { HttpScreeningConfig } from "./http";

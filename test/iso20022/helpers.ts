@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { isIso20022Error, parseMappingConfig, type MappingConfig } from "../../src/iso20022";
+import { Iso20022Error, parseMappingConfig, type MappingConfig } from "../../src/iso20022";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 
@@ -20,7 +20,7 @@ export function refusal(run: () => unknown, code: string, element: string) {
   try {
     run();
   } catch (error) {
-    if (!isIso20022Error(error)) throw error;
+    if (!(error instanceof Iso20022Error)) throw error;
     expect({ code: error.code, element: error.details.element }).to.deep.equal({ code, element });
     return error;
   }

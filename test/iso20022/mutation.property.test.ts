@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { decodeBytes32String, getAddress, ZeroAddress } from "ethers";
 import fc from "fast-check";
 import {
-  isIso20022Error,
+  Iso20022Error,
   readSese023,
   toBaseUnits,
   type MappedInstruction,
@@ -153,7 +153,7 @@ describe("sese.023 under mutation (fast-check)", function () {
           try {
             first = readSese023(xml, m);
           } catch (error) {
-            if (!isIso20022Error(error)) throw error;
+            if (!(error instanceof Iso20022Error)) throw error;
             expect(error.details.element).to.be.a("string").and.not.equal("");
             expect(error.details.reason).to.be.a("string").and.not.equal("");
             refused++;

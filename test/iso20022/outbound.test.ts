@@ -1,3 +1,4 @@
+import { isFrameworkError } from "../../src/errors";
 import { expect } from "chai";
 import { encodeBytes32String } from "ethers";
 import { XMLParser } from "fast-xml-parser";
@@ -5,7 +6,7 @@ import {
   adviceOf,
   buildSese024,
   buildSese025,
-  isIso20022Error,
+  Iso20022Error,
   readSese023,
   rejectionOf,
   SESE024_NAMESPACE,
@@ -106,7 +107,7 @@ describe("sese.024 and sese.025 from a settlement", function () {
       });
       expect.fail("built a confirmation for an unmapped asset");
     } catch (error) {
-      expect(isIso20022Error(error, "ISO20022_UNMAPPED")).to.equal(true);
+      expect(isFrameworkError(error, "ISO20022_UNMAPPED")).to.equal(true);
       expect((error as { details: { element: string } }).details.element).to.equal("terms.asset");
     }
   });
@@ -137,7 +138,7 @@ describe("sese.024 and sese.025 from a settlement", function () {
     } catch (e) {
       error = e;
     }
-    if (!isIso20022Error(error)) throw error;
+    if (!(error instanceof Iso20022Error)) throw error;
     const status = rejectionOf(error);
     expect(status).to.deep.equal({
       kind: "rejected",

@@ -7,7 +7,8 @@ import {
   type HttpScreeningConfig,
   type ScreeningResult,
 } from "../../src/screening";
-import { isGateError, type GateDeniedError } from "../../src/signer/gate/errors";
+import { isFrameworkError } from "../../src/errors";
+import type { GateDeniedError } from "../../src/signer/gate/errors";
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
 
@@ -154,7 +155,7 @@ describe("HTTP screening provider (fails closed)", function () {
         () => expect.fail("a call was screened during an outage"),
         (e: unknown) => e,
       );
-      if (!isGateError(error, "GATE_DENIED")) throw error;
+      if (!isFrameworkError(error, "GATE_DENIED")) throw error;
       expect((error as GateDeniedError).reasons[0]).to.match(new RegExp(`^${code}: screening service`));
     });
   }

@@ -3,7 +3,8 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ParticipantOptions } from "../../src/participant";
-import { isGateError, type GateDeniedError } from "../../src/signer/gate/errors";
+import { isFrameworkError } from "../../src/errors";
+import type { GateDeniedError } from "../../src/signer/gate/errors";
 import {
   policyInputOf,
   SanctionsListProvider,
@@ -21,7 +22,7 @@ async function denial(p: Promise<unknown>): Promise<GateDeniedError> {
     () => expect.fail("expected a denial"),
     (e: unknown) => e,
   );
-  if (!isGateError(error, "GATE_DENIED")) throw error;
+  if (!isFrameworkError(error, "GATE_DENIED")) throw error;
   return error as GateDeniedError;
 }
 
