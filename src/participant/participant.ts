@@ -259,6 +259,11 @@ export class Participant {
     }
   }
 
+  /** The gate of the key that signs for `account`: a custody client's key, or the bank's own (`gate`). */
+  gateFor(account: string): Promise<PolicyGatedSigner> {
+    return this.#gates.for(account);
+  }
+
   /** The active policy bundle's version and hash. */
   get policyVersion(): PolicyVersion | null {
     return this.engine.registry.active;
@@ -432,15 +437,21 @@ export class Participant {
    * matched by chain, target, value and calldata, or the operation id, never by gas or fee), and every pending
    * transaction whose nonce is still open is broadcast again. Returns the transactions recovered.
    */
-  recoverUnsent(): Promise<RecoveryResult> {
-    return recoverUnsent({
+  async recoverUnsent(): Promise<RecoveryResult> {
+    const parts = {
       audit: this.audit,
       submissions: this.#submissions,
       records: this.#records,
       provider: this.provider,
-      address: this.address,
       chainId: this.#chainId,
-    });
+    };
+    const result = await recoverUnsent({ ...parts, address: this.address });
+    // Custody client keys: their calls' transactions are recovered the same way (their nonces are theirs).
+    for (const client of this.signers.clientAccounts()) {
+      const { recovered } = await recoverUnsent({ ...parts, address: client, keyPrefix: `${client}:` });
+      result.recovered.push(...recovered);
+    }
+    return result;
   }
 
   /** Nonces that start-up recovery could not fill by rebroadcasting and that no fill has taken yet. */

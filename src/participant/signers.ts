@@ -89,6 +89,11 @@ export class ParticipantSigners {
     return this.directory?.entries().map((k) => k.address) ?? [];
   }
 
+  /** The accounts of custody's client keys (segregated custody; none otherwise). */
+  clientAccounts(): string[] {
+    return this.directory?.entries().flatMap((k) => (k.clientId === undefined ? [] : [k.address])) ?? [];
+  }
+
   /** The custody tier of the key at `address`: custody's for its keys, the configured `keyTier` for the bank's. */
   readonly keyTier = {
     tierOf: (address: string): KeyTier =>

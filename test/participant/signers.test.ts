@@ -2,7 +2,7 @@
 // Gamma Bank reopened with segregated client keys from its custody directory, with an omnibus ledger, and with
 // its key behind a remote signing module served over HTTP on 127.0.0.1.
 import { expect } from "chai";
-import { encodeBytes32String, MaxUint256 } from "ethers";
+import { encodeBytes32String, MaxUint256, Transaction } from "ethers";
 import hre from "hardhat";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -32,6 +32,8 @@ describe("Participant signers: custody keys and the remote signer", function () 
   let record: DeploymentRecord;
   let clock: DemoClock;
   let client: string;
+  /** Gamma Bank's participant configuration with segregated custody of client c1's key. */
+  let segregated: (config: ParticipantConfigInput) => ParticipantConfigInput;
   let n = 0;
 
   before(async function () {
@@ -41,6 +43,13 @@ describe("Participant signers: custody keys and the remote signer", function () 
       client = generateSecp256k1Key(demoHsm.config("gamma", "client-c1")).address;
       return [[], [], [client]];
     }));
+    const file = await custodyFile("custody-segregated.json", {
+      model: "segregated",
+      bank: "Gamma Bank",
+      hsm: { modulePath: SOFTHSM_MODULE, pin: GAMMA_PIN },
+      clients: { c1: { address: client, tier: "warm", hsm: { tokenLabel: "gamma", keyLabel: "client-c1" } } },
+    });
+    segregated = (config) => ({ ...config, custody: { config: file } });
   });
 
   after(async function () {
@@ -86,13 +95,7 @@ describe("Participant signers: custody keys and the remote signer", function () 
 
   it("signs a client's side of a DvP with the client's own key from the custody directory", async function () {
     const [, beta, gamma] = banks;
-    const file = await custodyFile("custody-segregated.json", {
-      model: "segregated",
-      bank: "Gamma Bank",
-      hsm: { modulePath: SOFTHSM_MODULE, pin: GAMMA_PIN },
-      clients: { c1: { address: client, tier: "warm", hsm: { tokenLabel: "gamma", keyLabel: "client-c1" } } },
-    });
-    const participant = await reopenBank(gamma, clock, (config) => ({ ...config, custody: { config: file } }));
+    const participant = await reopenBank(gamma, clock, segregated);
     await hre.network.provider.request({ method: "hardhat_setBalance", params: [client, "0x56BC75E2D63100000"] });
     const approve = PermissionedToken__factory.createInterface().encodeFunctionData("approve", [
       record.engine,
@@ -115,6 +118,21 @@ describe("Participant signers: custody keys and the remote signer", function () 
     // The bank's own key still signs for the bank's own account.
     const own = await participant.affirm(await instructed(beta, dvp(beta.address, gamma.address, 6n, 600_00n)));
     expect(own.receipt.from).to.equal(gamma.address);
+  });
+
+  it("finds at start a client key's transaction signed but never recorded as sent, and sends those bytes", async function () {
+    const [, beta, gamma] = banks;
+    const data = PermissionedToken__factory.createInterface().encodeFunctionData("transfer", [beta.address, 1_23n]);
+    const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+    // The crash window: the client's gate signed (and audited) the call, the process died before recording it as sent.
+    const gate = await (await reopenBank(gamma, clock, segregated)).gateFor(client);
+    const populated = await gate.populateTransaction({ to: token("aEUR"), data, chainId });
+    const signed = Transaction.from(await gate.signTransaction(populated));
+    const participant = await reopenBank(gamma, clock, segregated);
+    const sent = await participant.send({ to: token("aEUR"), data }, { from: client });
+    expect(sent).to.include({ retried: true, txHash: signed.hash, nonce: signed.nonce });
+    expect(sent.receipt.from).to.equal(client);
+    expect(await hre.ethers.provider.getTransactionCount(client)).to.equal(signed.nonce + 1);
   });
 
   it("books an omnibus settlement in the ledger once it is final, exactly once across retries and restarts", async function () {
