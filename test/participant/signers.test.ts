@@ -12,10 +12,11 @@ import type { DemoBank } from "../../src/demo/banks";
 import type { DemoClock } from "../../src/demo/clock";
 import { SOFTHSM_MODULE, type DemoHsm } from "../../src/demo/softhsm";
 import type { DeploymentRecord } from "../../src/deploy";
-import { isFrameworkError } from "../../src/errors";
+import { isFrameworkError, type FrameworkError } from "../../src/errors";
 import type { ParticipantConfigInput } from "../../src/participant";
-import type { SettlementTerms } from "../../src/settlement";
+import { formatSettlementId, settlementIdOf, type SettlementTerms } from "../../src/settlement";
 import { generateSecp256k1Key, HsmSigner } from "../../src/signer";
+import { isGateError } from "../../src/signer/gate";
 import { PermissionedToken__factory } from "../../typechain-types";
 import { RsmHarness } from "../rsm/helpers";
 import { isolateChain } from "../tasks/helpers";
@@ -133,6 +134,59 @@ describe("Participant signers: custody keys and the remote signer", function () 
     expect(sent).to.include({ retried: true, txHash: signed.hash, nonce: signed.nonce });
     expect(sent.receipt.from).to.equal(client);
     expect(await hre.ethers.provider.getTransactionCount(client)).to.equal(signed.nonce + 1);
+  });
+
+  it("takes a client key's tier from the custody directory: a cold client key signs only with approvals", async function () {
+    const [, beta, gamma] = banks;
+    const file = await custodyFile("custody-cold.json", {
+      model: "segregated",
+      bank: "Gamma Bank",
+      hsm: { modulePath: SOFTHSM_MODULE, pin: GAMMA_PIN },
+      clients: { c1: { address: client, tier: "cold", hsm: { tokenLabel: "gamma", keyLabel: "client-c1" } } },
+    });
+    const participant = await reopenBank(gamma, clock, (config) => ({ ...config, custody: { config: file } }));
+    const terms = await instructed(beta, dvp(beta.address, client, 9n, 900_00n));
+    const pending = await participant.affirm(terms).then(
+      () => expect.fail("expected approvals to be asked"),
+      (error: unknown) => error,
+    );
+    expect(isGateError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.equal(true);
+    // The bank's own key is warm (its configuration's keyTier): only custody's directory makes this key cold.
+    expect((pending as FrameworkError).details).to.deep.include({ required: 2, roles: ["custody_officer"] });
+    expect(await signatureSigners(gamma, formatSettlementId(settlementIdOf(terms)))).to.deep.equal([]);
+  });
+
+  it("refuses a configuration with both a local HSM key and a remote signer, or an omnibus address not its key", async function () {
+    const [alpha, , gamma] = banks;
+    const omnibus = await custodyFile("custody-elsewhere.json", {
+      model: "omnibus",
+      bank: "Gamma Bank",
+      omnibus: { address: alpha.address, tier: "hot" },
+      ledger: { path: "elsewhere-ledger.sqlite" },
+    });
+    const rsm = await RsmHarness.around(await HsmSigner.create(hsm.config("gamma", "settlement")));
+    try {
+      const both = reopenBank(gamma, clock, (config) => ({
+        ...config,
+        signer: { kind: "remote", ...rsm.clientConfig() },
+      }));
+      const error = await both.then(
+        () => expect.fail("expected CONFIG_INVALID"),
+        (e: unknown) => e,
+      );
+      expect(isFrameworkError(error, "CONFIG_INVALID"), String(error)).to.equal(true);
+      expect((error as Error).message).to.match(/hsm: needs exactly one of hsm or signer/);
+      const elsewhere = reopenBank(gamma, clock, (config) => ({ ...config, custody: { config: omnibus } }));
+      const refused = await elsewhere.then(
+        () => expect.fail("expected CONFIG_INVALID"),
+        (e: unknown) => e,
+      );
+      expect(isFrameworkError(refused, "CONFIG_INVALID"), String(refused)).to.equal(true);
+      expect((refused as Error).message).to.include(`omnibus address ${alpha.address} is not the bank's key`);
+    } finally {
+      await reopenBank(gamma, clock);
+      await rsm.destroy();
+    }
   });
 
   it("books an omnibus settlement in the ledger once it is final, exactly once across retries and restarts", async function () {
