@@ -356,7 +356,7 @@ export class Participant {
 
   // ------------------------------------------------------------------ tokens and governance
 
-  /** Lets the settlement engine escrow this bank's tokens (once per token). */
+  /** Lets the settlement engine escrow this bank's tokens (once per token and key). */
   async approveEngine(): Promise<Submitted[]> {
     const done: Submitted[] = [];
     for (const token of this.config.consortium.tokens) {
@@ -364,7 +364,10 @@ export class Participant {
         this.config.consortium.engine,
         MaxUint256,
       ]);
-      done.push(await this.send({ to: token.address, data }));
+      // The bank's key, then each custody client key (their legs are locked in their own accounts).
+      for (const from of [undefined, ...this.signers.clientAccounts()]) {
+        done.push(await this.send({ to: token.address, data }, { from }));
+      }
     }
     return done;
   }

@@ -2,7 +2,7 @@
 // Gamma Bank reopened with segregated client keys from its custody directory, with an omnibus ledger, and with
 // its key behind a remote signing module served over HTTP on 127.0.0.1.
 import { expect } from "chai";
-import { encodeBytes32String, MaxUint256, Transaction } from "ethers";
+import { encodeBytes32String, Transaction } from "ethers";
 import hre from "hardhat";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -98,14 +98,8 @@ describe("Participant signers: custody keys and the remote signer", function () 
     const [, beta, gamma] = banks;
     const participant = await reopenBank(gamma, clock, segregated);
     await hre.network.provider.request({ method: "hardhat_setBalance", params: [client, "0x56BC75E2D63100000"] });
-    const approve = PermissionedToken__factory.createInterface().encodeFunctionData("approve", [
-      record.engine,
-      MaxUint256,
-    ]);
-    for (const symbol of ["B30", "aEUR"]) {
-      const approved = await participant.send({ to: token(symbol), data: approve }, { from: client });
-      expect(approved.receipt.from).to.equal(client);
-    }
+    const approvals = await participant.approveEngine();
+    expect(approvals.filter((a) => !a.retried).map((a) => a.receipt.from)).to.deep.equal([client, client]);
     const terms = dvp(beta.address, client, 5n, 500_00n);
     await beta.participant.instruct(terms);
     const affirmed = await participant.affirm(terms);
