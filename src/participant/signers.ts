@@ -102,7 +102,12 @@ export class ParticipantSigners {
 
   /** The party of `terms` held by a custody client key (seller first), or undefined: the bank's key signs. */
   clientAccountOf(terms: Pick<SettlementTerms, "seller" | "buyer">): string | undefined {
-    return [terms.seller, terms.buyer].find((a) => this.#clientOf(a) !== undefined);
+    return [terms.seller, terms.buyer].find((a) => this.isClientAccount(a));
+  }
+
+  /** True when `address` is the account of a custody client key (segregated custody). */
+  isClientAccount(address: string): boolean {
+    return this.#clientOf(address) !== undefined;
   }
 
   /** The signer of `address`: a segregated client's key, or the bank's own key for anything else. */
@@ -140,7 +145,7 @@ export class KeyGates {
 
   /** The gate of the key that signs for `account` (the bank's own gate when custody holds no client key for it). */
   for(account: string | undefined): Promise<PolicyGatedSigner> {
-    if (account === undefined || this.#signers.clientAccountOf({ seller: account, buyer: account }) === undefined) {
+    if (account === undefined || !this.#signers.isClientAccount(account)) {
       return Promise.resolve(this.own);
     }
     const key = getAddress(account);

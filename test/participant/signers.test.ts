@@ -5,9 +5,10 @@ import { expect } from "chai";
 import { encodeBytes32String, Transaction } from "ethers";
 import hre from "hardhat";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { CustodyConfigInput } from "../../src/custody";
+import { createKeystore, type CustodyConfigInput } from "../../src/custody";
 import type { DemoBank } from "../../src/demo/banks";
 import type { DemoClock } from "../../src/demo/clock";
 import { SOFTHSM_MODULE, type DemoHsm } from "../../src/demo/softhsm";
@@ -18,6 +19,7 @@ import { formatSettlementId, settlementIdOf, type SettlementTerms } from "../../
 import { generateSecp256k1Key, HsmSigner } from "../../src/signer";
 import { isGateError } from "../../src/signer/gate";
 import { PermissionedToken__factory } from "../../typechain-types";
+import { dropEnv, envWith } from "../custody/helpers";
 import { RsmHarness } from "../rsm/helpers";
 import { isolateChain } from "../tasks/helpers";
 import { openDemoConsortium, reopenBank } from "./helpers";
@@ -33,28 +35,39 @@ describe("Participant signers: custody keys and the remote signer", function () 
   let record: DeploymentRecord;
   let clock: DemoClock;
   let client: string;
-  /** Gamma Bank's participant configuration with segregated custody of client c1's key. */
+  /** A hot client of Gamma Bank whose key is derived (HD index 0) from the bank's encrypted seed. */
+  let hdClient: string;
+  let passphraseEnv: string;
+  /** Gamma Bank's participant configuration with segregated custody of clients c1 (HSM) and c2 (HD). */
   let segregated: (config: ParticipantConfigInput) => ParticipantConfigInput;
   let n = 0;
 
   before(async function () {
     dir = await mkdtemp(path.join(tmpdir(), "participant-signers-"));
+    passphraseEnv = envWith(randomBytes(12).toString("hex"));
+    const keystore = { path: path.join(dir, "gamma-seed.json"), passphrase: { env: passphraseEnv } };
+    hdClient = (await createKeystore(keystore)).firstAddress;
     ({ hsm, record, clock, banks } = await openDemoConsortium(dir, (demoHsm) => {
-      // A client of Gamma Bank with its own HSM key, registered as one of Gamma's accounts.
+      // A client of Gamma Bank with its own HSM key; both clients' keys act for Gamma and hold its clients' tokens.
       client = generateSecp256k1Key(demoHsm.config("gamma", "client-c1")).address;
-      return [[], [], [client]];
+      return [[], [], [client, hdClient]];
     }));
     const file = await custodyFile("custody-segregated.json", {
       model: "segregated",
       bank: "Gamma Bank",
       hsm: { modulePath: SOFTHSM_MODULE, pin: GAMMA_PIN },
-      clients: { c1: { address: client, tier: "warm", hsm: { tokenLabel: "gamma", keyLabel: "client-c1" } } },
+      keystore,
+      clients: {
+        c1: { address: client, tier: "warm", hsm: { tokenLabel: "gamma", keyLabel: "client-c1" } },
+        c2: { address: hdClient, tier: "hot", hd: { index: 0 } },
+      },
     });
     segregated = (config) => ({ ...config, custody: { config: file } });
   });
 
   after(async function () {
     for (const b of banks) await b.participant.close();
+    dropEnv(passphraseEnv);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -94,12 +107,15 @@ describe("Participant signers: custody keys and the remote signer", function () 
     return terms;
   }
 
-  it("signs a client's side of a DvP with the client's own key from the custody directory", async function () {
+  it("signs a client's side of a DvP with the client's own key from the custody directory, HSM or HD", async function () {
     const [, beta, gamma] = banks;
     const participant = await reopenBank(gamma, clock, segregated);
-    await hre.network.provider.request({ method: "hardhat_setBalance", params: [client, "0x56BC75E2D63100000"] });
+    for (const key of [client, hdClient]) {
+      await hre.network.provider.request({ method: "hardhat_setBalance", params: [key, "0x56BC75E2D63100000"] });
+    }
     const approvals = await participant.approveEngine();
-    expect(approvals.filter((a) => !a.retried).map((a) => a.receipt.from)).to.deep.equal([client, client]);
+    const approvers = approvals.filter((a) => !a.retried).map((a) => a.receipt.from);
+    expect(approvers).to.deep.equal([client, hdClient, client, hdClient]);
     const terms = dvp(beta.address, client, 5n, 500_00n);
     await beta.participant.instruct(terms);
     const affirmed = await participant.affirm(terms);
@@ -110,6 +126,9 @@ describe("Participant signers: custody keys and the remote signer", function () 
     expect(await engine.statusOf(settled.settlementId)).to.equal(3n);
     const b30 = await hre.ethers.getContractAt("PermissionedToken", token("B30"));
     expect(await b30.balanceOf(client)).to.equal(50_005n);
+    const hot = await participant.affirm(await instructed(beta, dvp(beta.address, hdClient, 4n, 400_00n)));
+    expect(hot.receipt.from).to.equal(hdClient);
+    expect(await signatureSigners(gamma, hot.settlementId)).to.deep.equal([hdClient]);
     // The bank's own key still signs for the bank's own account.
     const own = await participant.affirm(await instructed(beta, dvp(beta.address, gamma.address, 6n, 600_00n)));
     expect(own.receipt.from).to.equal(gamma.address);
