@@ -69,7 +69,7 @@ export class ParticipantSigners {
         throw new ConfigError(
           ErrorCode.ConfigInvalid,
           `custody's omnibus address ${custody.omnibus.address} is not the bank's key ${address}`,
-          { details: { omnibus: custody.omnibus.address, key: address } },
+          { omnibus: custody.omnibus.address, key: address },
         );
       }
       return new ParticipantSigners(own, address, custody, config);

@@ -17,7 +17,6 @@ import { isFrameworkError, type FrameworkError } from "../../src/errors";
 import type { ParticipantConfigInput } from "../../src/participant";
 import { formatSettlementId, settlementIdOf, type SettlementTerms } from "../../src/settlement";
 import { generateSecp256k1Key, HsmSigner } from "../../src/signer";
-import { isGateError } from "../../src/signer/gate";
 import { PermissionedToken__factory } from "../../typechain-types";
 import { dropEnv, envWith } from "../custody/helpers";
 import { RsmHarness } from "../rsm/helpers";
@@ -163,7 +162,7 @@ describe("Participant signers: custody keys and the remote signer", function () 
       () => expect.fail("expected approvals to be asked"),
       (error: unknown) => error,
     );
-    expect(isGateError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.equal(true);
+    expect(isFrameworkError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.equal(true);
     // The bank's own key is warm (its configuration's keyTier): only custody's directory makes this key cold.
     expect((pending as FrameworkError).details).to.deep.include({ required: 2, roles: ["custody_officer"] });
     expect(await signatureSigners(gamma, formatSettlementId(settlementIdOf(terms)))).to.deep.equal([]);
