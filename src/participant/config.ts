@@ -53,6 +53,7 @@ export const participantConfigSchema = z
       .object({ config: z.string().min(1) })
       .strict()
       .optional(),
+    /** The custody tier of the bank's own key (the custody directory gives its own keys' tiers). */
     keyTier: z.enum(["hot", "warm", "cold"]).default("warm"),
     /**
      * `"none"` says explicitly that the bank screens no counterparty (every one screens clear; the choice is
