@@ -85,7 +85,8 @@ export class RsmHarness {
 
   private constructor(
     readonly dir: string,
-    readonly hsm: SoftHsm,
+    /** The harness's own SoftHSM, or null when the module serves a key of the caller's (`around`). */
+    readonly hsm: SoftHsm | null,
     readonly hsmSigner: HsmSigner,
     readonly keys: RsmKeySet,
     readonly audit: SqliteAuditStore,
@@ -96,6 +97,19 @@ export class RsmHarness {
     const hsm = SoftHsm.create([token]);
     generateSecp256k1Key(hsm.config(token, { label: "rsm-key" }));
     const signer = await HsmSigner.create(hsm.config(token, { label: "rsm-key" }));
+    return RsmHarness.build(hsm, signer, config);
+  }
+
+  /** A module in front of the caller's HSM signer (its token and key stay the caller's; the signer is closed). */
+  static around(signer: HsmSigner, config: Partial<RsmServiceConfigInput> = {}): Promise<RsmHarness> {
+    return RsmHarness.build(null, signer, config);
+  }
+
+  private static async build(
+    hsm: SoftHsm | null,
+    signer: HsmSigner,
+    config: Partial<RsmServiceConfigInput>,
+  ): Promise<RsmHarness> {
     const dir = mkdtempSync(path.join(tmpdir(), "rsm-test-"));
     const audit = SqliteAuditStore.open({
       path: path.join(dir, "audit.db"),
@@ -216,7 +230,7 @@ export class RsmHarness {
     await this.audit.close();
     await this.hsmSigner.close();
     for (const env of this.#envs) delete process.env[env];
-    this.hsm.destroy();
+    this.hsm?.destroy();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
