@@ -17,11 +17,13 @@ export { formatSettlementId, settlementIdOf, statusName, type SettlementTerms } 
 export { intentDigest, signApproval, type ApprovalStatus, type SignedApproval } from "./approvals";
 export { verifyJsonl, type AuditRecord, type VerifyResult } from "./audit";
 export { createBundle, signBundle, writeBundle, readBundle, type PolicyBundle } from "./policy";
+export { GateApprovalsPendingError, GateDeniedError, type DenyReason, type Initiator } from "./orchestrator";
 export {
-  GateApprovalsPendingError,
-  GateDeniedError,
-  isGateError,
-  type DenyReason,
-  type Initiator,
-} from "./orchestrator";
-export { FrameworkError, isFrameworkError, ErrorCode } from "./errors";
+  codeFamily,
+  ERROR_STATUS,
+  ErrorCode,
+  FrameworkError,
+  httpStatus,
+  isFrameworkError,
+  type ErrorStatus,
+} from "./errors";

@@ -6,7 +6,7 @@
  */
 import Database from "better-sqlite3";
 import { openDurableSqlite } from "../storage";
-import { AuditAppendError, AuditRecordCorruptError, AuditStoreUnavailableError, isAuditError } from "./errors";
+import { AuditAppendError, AuditRecordCorruptError, AuditStoreUnavailableError } from "./errors";
 import {
   GENESIS_HASH,
   nextRecord,
@@ -19,6 +19,7 @@ import {
   type StoredRecord,
 } from "./record";
 import { BaseAuditStore, fromRow, type AuditRow } from "./store";
+import { codeFamily, isFrameworkError } from "../errors";
 
 /** Options of the SQLite store (validated by `openAuditStore`). */
 export interface SqliteAuditStoreOptions {
@@ -73,7 +74,7 @@ export class SqliteAuditStore extends BaseAuditStore {
       return new SqliteAuditStore(db, options);
     } catch (error) {
       db?.close();
-      if (isAuditError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("AUDIT_"))) throw error;
       throw new AuditStoreUnavailableError("sqlite", error, options.path);
     }
   }
@@ -86,7 +87,7 @@ export class SqliteAuditStore extends BaseAuditStore {
     try {
       return new SqliteAuditStore(db, { ...options, busyTimeoutMs: 0 }, false);
     } catch (error) {
-      if (isAuditError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("AUDIT_"))) throw error;
       throw new AuditStoreUnavailableError("sqlite", error, options.path);
     }
   }
@@ -106,7 +107,7 @@ export class SqliteAuditStore extends BaseAuditStore {
     try {
       return Promise.resolve(this.#append(entries));
     } catch (error) {
-      if (isAuditError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("AUDIT_"))) throw error;
       throw new AuditAppendError(entries[0].kind, error);
     }
   }

@@ -31,7 +31,7 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
-import { intentDigest, isApprovalError, type ApprovalStatus, type ApprovalStore } from "../approvals";
+import { intentDigest, type ApprovalStatus, type ApprovalStore } from "../approvals";
 import type { AuditStore, JsonValue } from "../audit";
 import type { EngineDecision, PolicyEngine } from "../policy";
 import type { ProtectedSignature, ProtectedSigner } from "../signer";
@@ -43,6 +43,7 @@ import { callPayloadHash } from "./payload";
 import { GateApprovalsPendingError, GateDeniedError, GateError } from "./errors";
 import { parseReason, reasonText, type DenyReason } from "./reasons";
 import { ASSET_LEG, numbered, serialize, signingKeyOf } from "./signing-keys";
+import { codeFamily, isFrameworkError } from "../errors";
 
 export type KeyTier = "hot" | "warm" | "cold";
 
@@ -281,7 +282,7 @@ export class PolicyGatedSigner extends AbstractSigner {
       signed = await this.#o.inner.protectTransaction(request, writes);
     } catch (error) {
       await this.#releaseNew(decisions, writes);
-      if (isApprovalError(error)) {
+      if (isFrameworkError(error, codeFamily("APPROVAL_"))) {
         throw new GateDeniedError([{ code: "APPROVAL_LAPSED", message: error.message }], {
           intentId: decision.intentId,
           decisionId: decision.decisionId,
@@ -533,7 +534,7 @@ export class PolicyGatedSigner extends AbstractSigner {
         ? status
         : undefined;
     } catch (error) {
-      if (isApprovalError(error, "APPROVAL_REQUEST_NOT_FOUND")) return undefined;
+      if (isFrameworkError(error, "APPROVAL_REQUEST_NOT_FOUND")) return undefined;
       throw error;
     }
   }

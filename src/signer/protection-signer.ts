@@ -22,10 +22,10 @@ import {
   type TypedDataField,
 } from "ethers";
 import type { StagedWrite, WriteSet } from "../storage";
-import { isHsmError } from "./errors";
 import type { NonceAllocator } from "./nonce";
 import type { IntentOutcome } from "./protection";
 import { SigningPayloadMismatchError, SigningRequestInvalidError } from "./protection-errors";
+import { codeFamily, isFrameworkError } from "../errors";
 
 /** A signature released by `ProtectedSigner.protectTransaction`, with what was recorded for it. */
 export interface ProtectedSignature {
@@ -154,7 +154,7 @@ export class ProtectedSigner extends AbstractSigner {
     } catch (error) {
       // The HSM signer releases nothing when it fails: free the slot so the next transaction takes this nonce.
       if (staged !== undefined) staged.drop();
-      else if (outcome === "new" && isHsmError(error)) {
+      else if (outcome === "new" && isFrameworkError(error, codeFamily("HSM_"))) {
         this.allocator.store.release(key, chainId, unsigned.nonce, payloadHash);
       }
       throw error;

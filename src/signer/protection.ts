@@ -17,14 +17,13 @@ import { openDurableSqlite, type StagedWrite } from "../storage";
 import { getAddress } from "ethers";
 import { z } from "zod";
 import {
-  isSigningError,
   SigningConfigError,
   SigningNonceConflictError,
   SigningRequestInvalidError,
   SigningStoreClosedError,
   SigningStoreUnavailableError,
 } from "./protection-errors";
-import { schemaIssues } from "../errors";
+import { codeFamily, isFrameworkError, schemaIssues } from "../errors";
 
 /** Options of the store, validated once by `SigningRecordStore.open`. */
 export const SigningRecordStoreOptionsSchema = z
@@ -234,7 +233,7 @@ export class SigningRecordStore {
         try {
           return next(key, chainId, minimum, request);
         } catch (error) {
-          if (isSigningError(error)) return { error };
+          if (isFrameworkError(error, codeFamily("SIGNING_"))) return { error };
           throw error;
         }
       }),
@@ -320,7 +319,7 @@ export class SigningRecordStore {
     try {
       allocation = this.#choose(address, chain, minimum, request);
     } catch (error) {
-      if (isSigningError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("SIGNING_"))) throw error;
       throw new SigningStoreUnavailableError(this.path, error);
     }
     const payloadHash = checkHash(request.payloadFor(allocation.nonce));
@@ -388,7 +387,7 @@ export class SigningRecordStore {
     try {
       return this.#record(address, chainId.toString(), nonce, hash, request);
     } catch (error) {
-      if (isSigningError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("SIGNING_"))) throw error;
       throw new SigningStoreUnavailableError(this.path, error);
     }
   }
@@ -414,7 +413,7 @@ export class SigningRecordStore {
     try {
       return this.#recordNext(address, chainId.toString(), minimum, request);
     } catch (error) {
-      if (isSigningError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("SIGNING_"))) throw error;
       throw new SigningStoreUnavailableError(this.path, error);
     }
   }
@@ -437,7 +436,7 @@ export class SigningRecordStore {
     try {
       return this.#recordNextMany(address, chainId.toString(), minimum, requests);
     } catch (error) {
-      if (isSigningError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("SIGNING_"))) throw error;
       throw new SigningStoreUnavailableError(this.path, error);
     }
   }
