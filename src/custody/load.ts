@@ -3,7 +3,7 @@
  * then the key-tier rule), relative paths resolved against the configuration file's folder.
  */
 import path from "node:path";
-import { readJsonFile } from "../config/files";
+import { readJsonFile } from "../core/files";
 import { schemaIssues, type SchemaIssue } from "../errors";
 import {
   CustodyConfigSchema,

@@ -7,7 +7,7 @@
 import { parseApprovalConfig } from "../approvals/config";
 import { isApprovalError } from "../approvals/errors";
 import { formatAmount } from "../config";
-import { readJsonFile } from "../config/files";
+import { readJsonFile } from "../core/files";
 import { ConfigError, ErrorCode } from "../errors";
 import { findConflicts, type SharedConflict } from "../policy/conflicts";
 import { readSharedParameters } from "../policy/shared";

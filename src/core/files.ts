@@ -1,9 +1,8 @@
 /**
- * Reading what operators hand in as files or environment variables: a JSON document (a missing file is
- * CONFIG_NOT_FOUND, an unreadable or non-JSON one CONFIG_MALFORMED) and a secret (a PIN, a passphrase) from
- * an environment variable or a file, whose value is returned to the caller only and never logged.
+ * Reading the files operators hand in (configurations, data documents): a missing file is CONFIG_NOT_FOUND, an
+ * unreadable or non-JSON one CONFIG_MALFORMED, the codes every task maps to the same exit statuses. Secrets are
+ * read by `readSecret` (./secrets).
  */
-import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { ConfigError, ErrorCode } from "../errors";
 
@@ -32,26 +31,4 @@ export async function readJsonFile(file: string, what = "file"): Promise<unknown
       cause: error,
     });
   }
-}
-
-/** Where a secret comes from: an environment variable or a file (never a literal). */
-export type SecretSource = { env: string } | { file: string };
-
-/**
- * The secret at `source` (a file's one trailing newline removed), or the error `unavailable` builds when the
- * variable is unset or empty or the file cannot be read or is empty.
- */
-export function readSecret(source: SecretSource, unavailable: (cause?: unknown) => Error): string {
-  let value: string | undefined;
-  if ("env" in source) {
-    value = process.env[source.env];
-  } else {
-    try {
-      value = readFileSync(source.file, "utf8").replace(/\r?\n$/, "");
-    } catch (error) {
-      throw unavailable(error);
-    }
-  }
-  if (value === undefined || value === "") throw unavailable();
-  return value;
 }
