@@ -19,6 +19,7 @@ import {
 } from "../audit";
 import { IAuditAnchor__factory, PermissionedToken__factory, Consortium__factory } from "../../typechain-types";
 import { ChainStateError, ErrorCode, TransactionError } from "../errors";
+import { logger } from "../observability/log";
 import {
   PolicyEngine,
   PolicyRegistry,
@@ -556,8 +557,7 @@ async function recordScreening(audit: AuditStore, screening: "function" | "none"
   });
 }
 
-/** The default report of a failed periodic anchor: one line, the error's code and message (no details). */
+/** The default report of a failed periodic anchor: one log line with the error. */
 function reportAnchorError(error: unknown): void {
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  console.error(`audit anchoring failed (${typeof code === "string" ? code : "error"}): ${String(message ?? error)}`);
+  logger().error({ err: error }, "audit anchoring failed");
 }

@@ -8,6 +8,7 @@
 import type { Signer } from "ethers";
 import type { AuditStore, JsonValue } from "../audit";
 import { isFrameworkError } from "../errors";
+import { logger } from "../observability/log";
 import {
   loadServiceKeys,
   MAX_CLOCK_SKEW_SECONDS,
@@ -42,13 +43,14 @@ export interface RemoteSigningModuleOptions {
   signers: readonly Signer[];
   /** Where every outcome is appended (kind "signature"). */
   audit?: AuditStore;
-  /** Structured log sink; defaults to one JSON line per outcome on stderr. */
+  /** Structured log sink; defaults to the project's logger (one JSON line per outcome on stderr). */
   log?: (entry: RsmLogEntry) => void;
   /** Clock in seconds since the epoch (defaults to the system clock). */
   now?: () => number;
 }
 
-const stderrLog = (entry: RsmLogEntry): void => void process.stderr.write(`${JSON.stringify({ rsm: entry })}\n`);
+const stderrLog = (entry: RsmLogEntry): void =>
+  logger().info({ component: "rsm", rsm: entry }, `remote signing ${entry.event}`);
 
 export class RemoteSigningModule {
   readonly config: RsmServiceConfig;

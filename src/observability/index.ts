@@ -1,0 +1,6 @@
+/**
+ * Operating a participant: structured logs with secrets redacted (pino), Prometheus metrics on a registry of
+ * the participant's own (prom-client), and a health endpoint serving both.
+ */
+export { createLogger, logger, LOG_LEVELS, type Logger, type LoggerSettings, type LogLevel } from "./log";
+export { isSecretName, REDACTED, redactText, redactValue } from "./redact";
