@@ -19,6 +19,7 @@ import {
 } from "../audit";
 import { IAuditAnchor__factory, PermissionedToken__factory, Consortium__factory } from "../../typechain-types";
 import { ChainStateError, ErrorCode, TransactionError } from "../errors";
+import { HealthServer, participantChecks, ParticipantMetrics, type HealthServerConfigInput } from "../observability";
 import { logger } from "../observability/log";
 import {
   PolicyEngine,
@@ -93,6 +94,9 @@ export class Participant {
   readonly approvals: ApprovalStore;
   readonly gate: PolicyGatedSigner;
   readonly hsm: HsmSigner;
+  /** This participant's metrics, on a registry of its own. */
+  readonly metrics: ParticipantMetrics;
+  #health: HealthServer | null = null;
   readonly #records: SigningRecordStore;
   readonly #submissions: SubmissionStore;
   readonly #transmitter: Transmitter;
@@ -119,7 +123,9 @@ export class Participant {
     address: string;
     chainId: bigint;
     onAnchorError?: (error: unknown) => void;
+    metrics: ParticipantMetrics;
   }) {
+    this.metrics = parts.metrics;
     this.config = parts.config;
     this.provider = parts.provider;
     this.audit = parts.audit;
@@ -158,7 +164,9 @@ export class Participant {
     const chainId = Number((await provider.getNetwork()).chainId);
     const closers: (() => Promise<void> | void)[] = [];
     try {
-      const audit = await openAuditStore(config.audit);
+      const metrics = new ParticipantMetrics({ participant: config.bank.name });
+      closers.push(() => metrics.close());
+      const audit = metrics.observeAudit(await openAuditStore(config.audit));
       closers.push(() => audit.close());
       await recordScreening(audit, options.screening !== undefined ? "function" : (config.screening ?? "missing"));
       const registry = await PolicyRegistry.open({
@@ -192,6 +200,7 @@ export class Participant {
       closers.push(() => engine.close());
       const approvals = ApprovalStore.open({ ...config.approvals, audit, now: options.now });
       closers.push(() => approvals.close());
+      metrics.observeHsm(config.hsm.tokenLabel);
       const hsm = (await HsmSigner.create(config.hsm)).connect(provider);
       closers.push(() => hsm.close());
       const records = SigningRecordStore.open(config.signingRecords);
@@ -231,6 +240,7 @@ export class Participant {
         address,
         chainId: BigInt(chainId),
         onAnchorError: options.onAnchorError,
+        metrics,
       });
       closers.push(() => participant.anchoring?.stop());
       if (shared !== undefined) participant.#stopWatch = shared.watch();
@@ -378,7 +388,26 @@ export class Participant {
     return anchorHead(this.audit, IAuditAnchor__factory.connect(anchor, this.provider), this.gate);
   }
 
+  /**
+   * Serves GET /health (audit log writable, policy bundle active, HSM session usable, chain reachable) and
+   * GET /metrics on `config.port` (0, the default: any free port; see `HealthServer.url`). Stopped by `close`.
+   */
+  async startHealthServer(config: HealthServerConfigInput = {}): Promise<HealthServer> {
+    if (this.#health !== null) return this.#health;
+    const checks = participantChecks({
+      audit: this.audit,
+      auditConfig: this.config.audit,
+      policyVersion: () => this.policyVersion,
+      signDigest: (digest) => this.hsm.key.signDigest(digest),
+      provider: this.provider,
+    });
+    this.#health = await HealthServer.start(config, { checks, metrics: () => this.metrics.exposition() });
+    return this.#health;
+  }
+
   async close(): Promise<void> {
+    await this.#health?.close();
+    this.metrics.close();
     this.#stopWatch();
     await this.anchoring?.stop();
     await this.engine.close();
@@ -473,7 +502,7 @@ export class Participant {
     if (earlier !== undefined) return this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
     const gate = this.gate.withContext({ initiator: context.initiator, intentId: context.operationId });
     const populated = await gate.populateTransaction({ to: call.to, data: call.data, chainId });
-    const raw = await gate.signTransaction(populated);
+    const raw = await this.metrics.timeSigning(() => gate.signTransaction(populated));
     const tx = Transaction.from(raw);
     this.#submissions.record(key, tx.hash!, raw, tx.nonce);
     return this.#transmitter.track(key, raw, tx.hash!, tx.nonce, false);
