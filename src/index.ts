@@ -19,3 +19,4 @@ export { verifyJsonl, type AuditRecord, type VerifyResult } from "./audit";
 export { createBundle, signBundle, writeBundle, readBundle, type PolicyBundle } from "./policy";
 export { GateApprovalsPendingError, GateDeniedError, isGateError, type Initiator } from "./signer/gate";
 export { FrameworkError, isFrameworkError, ErrorCode } from "./errors";
+export { createLogger, HealthServer, ParticipantMetrics, type HealthServerConfigInput } from "./observability";

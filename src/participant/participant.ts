@@ -60,13 +60,13 @@ export interface ParticipantOptions {
   now?: () => number;
   /**
    * Told of every periodic anchor that failed (configuration `anchoring`); the next round tries again.
-   * Default: one line on stderr with the error's code and message.
+   * Default: one JSON log line on stderr (src/observability/log.ts) with the error.
    */
   onAnchorError?: (error: unknown) => void;
   /**
    * Told at once when the consortium's shared-policy version changes in a way the active bundle does not accept
    * (`strict`: any change; `compatible`: a change of what the bundle says it depends on); the change is in the audit
-   * log either way. Default: one line on stderr with the error's code and message.
+   * log either way. Default: one JSON log line on stderr with the error.
    */
   onSharedConflict?: (error: SharedPolicyError) => void;
 }
