@@ -18,7 +18,7 @@ import type { ApprovalDemand, ApprovalIntent } from "./subject";
 import { openDurableSqlite } from "../storage";
 import { parseApprovalConfig, type ApprovalConfig, type ApprovalConfigInput } from "./config";
 import { intentDigest, parseSignedApproval } from "./digest";
-import { ApprovalError, isApprovalError } from "./errors";
+import { ApprovalError } from "./errors";
 import { checkVote, type Outcome } from "./rules";
 import {
   liveApprovals,
@@ -29,6 +29,7 @@ import {
   type RequestRow,
   type VoteRow,
 } from "./rows";
+import { codeFamily, isFrameworkError } from "../errors";
 
 /** Options of `ApprovalStore.open`. */
 export interface ApprovalStoreOptions {
@@ -172,7 +173,7 @@ export class ApprovalStore {
         })
         .immediate();
     } catch (error) {
-      if (isApprovalError(error) && error.code !== "APPROVAL_REQUEST_NOT_FOUND") {
+      if (isFrameworkError(error, codeFamily("APPROVAL_")) && error.code !== "APPROVAL_REQUEST_NOT_FOUND") {
         await this.#record(subject, {
           event: "refused",
           code: error.code,

@@ -7,19 +7,8 @@ import { FrameworkError, type ErrorCode } from "../errors";
 /** Stable codes of every error the core helpers raise (the CORE_* members of the framework's `ErrorCode`). */
 export type CoreErrorCode = Extract<ErrorCode, `CORE_${string}`>;
 
-/** Base class of every core error. Branch with `isCoreError(error, code)`. */
-export class CoreError extends FrameworkError {
-  declare readonly code: CoreErrorCode;
-
-  constructor(code: CoreErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
-
-/** True when `error` is a core error (optionally with the given code). */
-export function isCoreError(error: unknown, code?: CoreErrorCode): error is CoreError {
-  return error instanceof CoreError && (code === undefined || error.code === code);
-}
+/** Base class of every core error. Branch with `isFrameworkError(error, code)`. */
+export class CoreError extends FrameworkError<CoreErrorCode> {}
 
 /** A value cannot be written as canonical JSON: not plain JSON (undefined, bigint, NaN, a class instance) or too deep. */
 export class CoreJsonInvalidError extends CoreError {

@@ -7,7 +7,6 @@ export {
   CoreError,
   CoreJsonInvalidError,
   CoreSecretUnavailableError,
-  isCoreError,
   type CoreErrorCode,
   type SecretProblem,
 } from "./errors";

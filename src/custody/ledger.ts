@@ -14,7 +14,6 @@ import {
   CustodyLedgerClosedError,
   CustodyLedgerUnavailableError,
   CustodyMovementConflictError,
-  isCustodyError,
 } from "./errors";
 import {
   assetKey,
@@ -32,6 +31,7 @@ import {
   type Position,
   type TransferRequest,
 } from "./ledger-rows";
+import { codeFamily, isFrameworkError } from "../errors";
 
 export interface LedgerOpenOptions extends Pick<LedgerConfig, "path"> {
   busyTimeoutMs?: number;
@@ -130,7 +130,7 @@ export class OmnibusLedger {
     try {
       return this.#db.transaction((): BookingResult => this.#bookInTransaction(content)).immediate();
     } catch (error) {
-      if (isCustodyError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("CUSTODY_"))) throw error;
       throw new CustodyLedgerUnavailableError(this.path, `booking ${content.movementId} failed`, error);
     }
   }

@@ -16,13 +16,14 @@ export interface ParticipantParts {
   auditConfig: { backend: "sqlite"; path: string } | { backend: "postgres" };
   /** The active bundle's version, `null` when none is active. */
   policyVersion: () => { version: number } | null;
-  /** Signs a 32-byte digest in the HSM (one PKCS#11 signature through the session pool). */
-  signDigest: (digest: string) => Promise<unknown>;
+  /** Signs a 32-byte digest in a local HSM (one PKCS#11 signature); absent for a remote signer (no check). */
+  signDigest?: (digest: string) => Promise<unknown>;
   provider: Provider;
 }
 
-/** The four checks of `ParticipantParts`, by name. */
+/** The checks of `ParticipantParts`, by name (`hsm_session_usable` only with a local HSM). */
 export function participantChecks(parts: ParticipantParts): Record<string, HealthCheck> {
+  const { signDigest } = parts;
   return {
     audit_log_writable: async () => {
       await parts.audit.head();
@@ -32,7 +33,7 @@ export function participantChecks(parts: ParticipantParts): Record<string, Healt
       if (parts.policyVersion() === null)
         throw Object.assign(new Error("no policy bundle is active"), { code: "POLICY_BUNDLE_INACTIVE" });
     },
-    hsm_session_usable: () => parts.signDigest(HEALTH_DIGEST),
+    ...(signDigest === undefined ? {} : { hsm_session_usable: () => signDigest(HEALTH_DIGEST) }),
     chain_reachable: () => parts.provider.getBlockNumber(),
   };
 }

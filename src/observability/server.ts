@@ -107,7 +107,7 @@ export class HealthServer {
     const parsed = HealthServerConfigSchema.safeParse(input);
     if (!parsed.success) {
       throw new ConfigError(ErrorCode.ConfigInvalid, "invalid health server configuration", {
-        details: { issues: schemaIssues(parsed.error) },
+        issues: schemaIssues(parsed.error),
       });
     }
     const server = new HealthServer(parsed.data, sources);

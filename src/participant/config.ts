@@ -10,6 +10,7 @@ import { AuditStoreConfigSchema } from "../audit/config";
 import { ConfigError, ErrorCode, schemaIssues } from "../errors";
 import { engineConfigSchema } from "../policy/engine-config";
 import { sharedSourceConfigSchema } from "../policy/shared-source";
+import { RemoteSignerConfigSchema } from "../rsm/config";
 import { HsmSignerConfigSchema } from "../signer/config";
 
 const address = z
@@ -40,7 +41,19 @@ export const participantConfigSchema = z
         accounts: z.array(address).default([]),
       })
       .strict(),
-    hsm: HsmSignerConfigSchema,
+    /** The bank's key in a local HSM; or `signer` names a key behind the remote signing module (exactly one). */
+    hsm: HsmSignerConfigSchema.optional(),
+    /** The bank's key behind the remote signing module (`src/rsm`); credentials from files or the environment. */
+    signer: RemoteSignerConfigSchema.extend({ kind: z.literal("remote") }).optional(),
+    /**
+     * The custody configuration file (`src/custody`): the accounts custody holds are signed by their own keys
+     * (segregated client keys; the omnibus address is the bank's key) at their custody tier.
+     */
+    custody: z
+      .object({ config: z.string().min(1) })
+      .strict()
+      .optional(),
+    /** The custody tier of the bank's own key (the custody directory gives its own keys' tiers). */
     keyTier: z.enum(["hot", "warm", "cold"]).default("warm"),
     /**
      * `"none"` says explicitly that the bank screens no counterparty (every one screens clear; the choice is
@@ -86,6 +99,10 @@ export const participantConfigSchema = z
       .strict(),
   })
   .strict()
+  .refine((c) => (c.hsm === undefined) !== (c.signer === undefined), {
+    message: "needs exactly one of hsm or signer",
+    path: ["hsm"],
+  })
   .refine((c) => c.anchoring === undefined || c.consortium.auditAnchor !== undefined, {
     message: "periodic anchoring needs consortium.auditAnchor",
     path: ["anchoring"],
@@ -102,6 +119,6 @@ export function parseParticipantConfig(input: unknown): ParticipantConfig {
   throw new ConfigError(
     ErrorCode.ConfigInvalid,
     `invalid participant configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-    { details: { issues } },
+    { issues },
   );
 }

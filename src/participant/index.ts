@@ -1,7 +1,8 @@
 /**
  * The participant API: one `Participant` per bank, opened from one configuration, through which the bank
  * instructs, affirms and settles, requests and approves reversals, votes in governance, collects approvals and
- * reads, verifies and anchors its audit log. Every signature passes the bank's policy gate.
+ * reads, verifies and anchors its audit log. Every signature passes the bank's policy gate, whichever key makes it:
+ * the bank's own (a local HSM key or one behind the remote signing module) or a custody client's.
  */
 export {
   parseParticipantConfig,
@@ -10,5 +11,7 @@ export {
   type ParticipantConfigInput,
 } from "./config";
 export { Participant, type ParticipantOptions, type SettlementSubmitted, type Submitted } from "./participant";
+export { STATUS_FINAL, bookSettlement, type CustodyBooking } from "./custody-booking";
+export { KeyGates, ParticipantSigners, type BankSigner } from "./signers";
 export { SubmissionStore, type Submission } from "./submissions";
 export type { RecoveryResult, UnresolvedNonce } from "./recover";

@@ -18,9 +18,11 @@ import {
   type VerifyResult,
 } from "../audit";
 import { IAuditAnchor__factory, PermissionedToken__factory, Consortium__factory } from "../../typechain-types";
-import { ChainStateError, ErrorCode, TransactionError } from "../errors";
+import { CustodyWrongModelError } from "../custody";
+import { ChainStateError, codeFamily, ErrorCode, isFrameworkError, TransactionError } from "../errors";
 import { HealthServer, participantChecks, ParticipantMetrics, type HealthServerConfigInput } from "../observability";
 import { logger } from "../observability/log";
+import type { HsmKey } from "../signer";
 import {
   PolicyEngine,
   PolicyRegistry,
@@ -31,18 +33,19 @@ import {
   type SharedPolicyError,
 } from "../policy";
 import { formatSettlementId, settlementIdOf, type SettlementTerms } from "../settlement";
-import { HsmSigner, NonceAllocator, ProtectedSigner, SigningRecordStore } from "../signer";
+import { NonceAllocator, ProtectedSigner, SigningRecordStore } from "../signer";
 import {
   callPayloadHash,
   CallDecoder,
   onChainDirectory,
-  isGateError,
   PolicyGatedSigner,
   settlementLegIds,
   type AmlResult,
   type Initiator,
 } from "../signer/gate";
 import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
+import { bookSettlement, type CustodyBooking } from "./custody-booking";
+import { KeyGates, ParticipantSigners, type BankSigner } from "./signers";
 import { recoverUnsent, type RecoveryResult, type UnresolvedNonce } from "./recover";
 import { reportVersionChange } from "./version-change";
 import { signNonceFill } from "./nonce-fill";
@@ -93,7 +96,11 @@ export class Participant {
   readonly engine: PolicyEngine;
   readonly approvals: ApprovalStore;
   readonly gate: PolicyGatedSigner;
-  readonly hsm: HsmSigner;
+  /** The bank's own key: in a local HSM, or behind the remote signing module. */
+  readonly hsm: BankSigner;
+  /** The bank's key and custody's keys, directory and omnibus ledger. */
+  readonly signers: ParticipantSigners;
+  readonly #gates: KeyGates;
   /** This participant's metrics, on a registry of its own. */
   readonly metrics: ParticipantMetrics;
   #health: HealthServer | null = null;
@@ -116,8 +123,8 @@ export class Participant {
     audit: AuditStore;
     engine: PolicyEngine;
     approvals: ApprovalStore;
-    gate: PolicyGatedSigner;
-    hsm: HsmSigner;
+    gates: KeyGates;
+    signers: ParticipantSigners;
     records: SigningRecordStore;
     submissions: SubmissionStore;
     address: string;
@@ -131,14 +138,16 @@ export class Participant {
     this.audit = parts.audit;
     this.engine = parts.engine;
     this.approvals = parts.approvals;
-    this.gate = parts.gate;
-    this.hsm = parts.hsm;
+    this.#gates = parts.gates;
+    this.gate = parts.gates.own;
+    this.signers = parts.signers;
+    this.hsm = parts.signers.own;
     this.#records = parts.records;
     this.#submissions = parts.submissions;
     this.#transmitter = new Transmitter(parts.provider, parts.submissions, parts.config.submission);
     this.address = parts.address;
     this.#chainId = parts.chainId;
-    this.#settlement = SettlementEngine__factory.connect(parts.config.consortium.engine, parts.gate);
+    this.#settlement = SettlementEngine__factory.connect(parts.config.consortium.engine, this.gate);
     const anchoring = parts.config.anchoring;
     this.anchoring =
       anchoring === undefined
@@ -200,41 +209,48 @@ export class Participant {
       closers.push(() => engine.close());
       const approvals = ApprovalStore.open({ ...config.approvals, audit, now: options.now });
       closers.push(() => approvals.close());
-      metrics.observeHsm(config.hsm.tokenLabel);
-      const hsm = (await HsmSigner.create(config.hsm)).connect(provider);
-      closers.push(() => hsm.close());
+      if (config.hsm !== undefined) metrics.observeHsm(config.hsm.tokenLabel);
+      const signers = await ParticipantSigners.open(config, provider);
+      closers.push(() => signers.close());
       const records = SigningRecordStore.open(config.signingRecords);
       closers.push(() => records.close());
       const submissions = SubmissionStore.open(config.submission.path);
       closers.push(() => submissions.close());
-      const address = await hsm.getAddress();
+      const address = signers.address;
       const decoder = new CallDecoder({
         engine: c.engine,
         consortium: c.consortium,
         tokens: c.tokens.map((t) => t.address),
-        accounts: config.bank.accounts.length > 0 ? config.bank.accounts : [address],
+        accounts: [
+          ...(config.bank.accounts.length > 0 ? config.bank.accounts : [address]),
+          ...signers.custodyAccounts(),
+        ],
         allowedTargets: [c.consortium, ...(c.auditAnchor === undefined ? [] : [c.auditAnchor])],
       });
-      const gate = new PolicyGatedSigner({
-        inner: new ProtectedSigner(hsm, new NonceAllocator(records)),
+      const allocator = new NonceAllocator(records);
+      const gateOptions = {
         engine,
         decoder,
         directory: onChainDirectory(c.consortium, provider, c.tokens),
         audit,
         approvals,
         initiator: config.initiator,
-        keyTier: config.keyTier,
+        keyTier: signers.keyTier,
         chainId,
-        screening: options.screening ?? (config.screening === "none" ? () => "clear" : undefined),
-      });
+        screening: options.screening ?? (config.screening === "none" ? () => "clear" as const : undefined),
+      };
+      const gates = new KeyGates(
+        signers,
+        (inner) => new PolicyGatedSigner({ ...gateOptions, inner: new ProtectedSigner(inner, allocator) }),
+      );
       const participant = new Participant({
         config,
         provider,
         audit,
         engine,
         approvals,
-        gate,
-        hsm,
+        gates,
+        signers,
         records,
         submissions,
         address,
@@ -252,6 +268,11 @@ export class Participant {
       for (const close of closers.reverse()) await close();
       throw error;
     }
+  }
+
+  /** The gate of the key that signs for `account`: a custody client's key, or the bank's own (`gate`). */
+  gateFor(account: string): Promise<PolicyGatedSigner> {
+    return this.#gates.for(account);
   }
 
   /** The active policy bundle's version and hash. */
@@ -330,9 +351,23 @@ export class Participant {
     return status;
   }
 
+  /**
+   * Books a final settlement of the omnibus account for `clientId` in the custody ledger (see custody-booking.ts):
+   * once, by settlement id; before it is final nothing is booked. Needs omnibus custody (CUSTODY_WRONG_MODEL).
+   */
+  async bookFinal(terms: SettlementTerms, clientId: string): Promise<CustodyBooking> {
+    const { ledger, omnibus } = this.signers;
+    if (ledger === null || omnibus === null) {
+      throw new CustodyWrongModelError("omnibus", this.signers.custody?.model ?? "no");
+    }
+    const settlementId = formatSettlementId(settlementIdOf(terms));
+    const status = await this.#settlement.statusOf(settlementId);
+    return bookSettlement(ledger, omnibus.omnibus.address, { terms, settlementId, clientId, status });
+  }
+
   // ------------------------------------------------------------------ tokens and governance
 
-  /** Lets the settlement engine escrow this bank's tokens (once per token). */
+  /** Lets the settlement engine escrow this bank's tokens (once per token and key). */
   async approveEngine(): Promise<Submitted[]> {
     const done: Submitted[] = [];
     for (const token of this.config.consortium.tokens) {
@@ -340,7 +375,10 @@ export class Participant {
         this.config.consortium.engine,
         MaxUint256,
       ]);
-      done.push(await this.send({ to: token.address, data }));
+      // The bank's key, then each custody client key (their legs are locked in their own accounts).
+      for (const from of [undefined, ...this.signers.clientAccounts()]) {
+        done.push(await this.send({ to: token.address, data }, { from }));
+      }
     }
     return done;
   }
@@ -398,7 +436,7 @@ export class Participant {
       audit: this.audit,
       auditConfig: this.config.audit,
       policyVersion: () => this.policyVersion,
-      signDigest: (digest) => this.hsm.key.signDigest(digest),
+      signDigest: "key" in this.hsm ? (digest) => (this.hsm as { key: HsmKey }).key.signDigest(digest) : undefined,
       provider: this.provider,
     });
     this.#health = await HealthServer.start(config, { checks, metrics: () => this.metrics.exposition() });
@@ -412,7 +450,7 @@ export class Participant {
     await this.anchoring?.stop();
     await this.engine.close();
     this.approvals.close();
-    await this.hsm.close();
+    await this.signers.close();
     this.#records.close();
     this.#submissions.close();
     await this.audit.close();
@@ -432,15 +470,21 @@ export class Participant {
    * matched by chain, target, value and calldata, or the operation id, never by gas or fee), and every pending
    * transaction whose nonce is still open is broadcast again. Returns the transactions recovered.
    */
-  recoverUnsent(): Promise<RecoveryResult> {
-    return recoverUnsent({
+  async recoverUnsent(): Promise<RecoveryResult> {
+    const parts = {
       audit: this.audit,
       submissions: this.#submissions,
       records: this.#records,
       provider: this.provider,
-      address: this.address,
       chainId: this.#chainId,
-    });
+    };
+    const result = await recoverUnsent({ ...parts, address: this.address });
+    // Custody client keys: their calls' transactions are recovered the same way (their nonces are theirs).
+    for (const client of this.signers.clientAccounts()) {
+      const { recovered } = await recoverUnsent({ ...parts, address: client, keyPrefix: `${client}:` });
+      result.recovered.push(...recovered);
+    }
+    return result;
   }
 
   /** Nonces that start-up recovery could not fill by rebroadcasting and that no fill has taken yet. */
@@ -481,7 +525,7 @@ export class Participant {
         await this.fillNonce(u.nonce);
       } catch (error) {
         // Waiting for operations (or denied): the nonces above it wait too, and stay listed for the operator.
-        if (isGateError(error)) break;
+        if (isFrameworkError(error, codeFamily("GATE_"))) break;
         throw error;
       }
     }
@@ -490,17 +534,21 @@ export class Participant {
   /**
    * Signs `call` through the gate and submits it, tracked to a receipt. A call signed before (same chain,
    * target, value and calldata, or the same `operationId`) is not signed again: its transaction is looked up
-   * and rebroadcast with the same bytes.
+   * and rebroadcast with the same bytes. `from` names an account custody holds a client key for: that key signs
+   * (default: the bank's own key).
    */
   async send(
     call: { to: string; data: string },
-    context: { operationId?: string; initiator?: Initiator } = {},
+    context: { operationId?: string; initiator?: Initiator; from?: string } = {},
   ): Promise<Submitted> {
     const chainId = this.#chainId;
-    const key = context.operationId ?? callPayloadHash(chainId, call.to, 0n, call.data);
+    const keyGate = await this.#gates.for(context.from);
+    // A custody client key's calls are its own: the same call from the bank's key is another transaction.
+    const by = keyGate === this.gate ? "" : `${await keyGate.getAddress()}:`;
+    const key = context.operationId ?? `${by}${callPayloadHash(chainId, call.to, 0n, call.data)}`;
     const earlier = this.#submissions.get(key);
     if (earlier !== undefined) return this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
-    const gate = this.gate.withContext({ initiator: context.initiator, intentId: context.operationId });
+    const gate = keyGate.withContext({ initiator: context.initiator, intentId: context.operationId });
     const populated = await gate.populateTransaction({ to: call.to, data: call.data, chainId });
     const raw = await this.metrics.timeSigning(() => gate.signTransaction(populated));
     const tx = Transaction.from(raw);
@@ -527,7 +575,8 @@ export class Participant {
     const data = this.#settlement.interface.encodeFunctionData(fn as "settle", args as [SettlementTerms]);
     const settlementId = formatSettlementId(settlementIdOf(terms));
     try {
-      const sent = await this.send({ to: this.config.consortium.engine, data }, { initiator });
+      const from = this.signers.clientAccountOf(terms);
+      const sent = await this.send({ to: this.config.consortium.engine, data }, { initiator, from });
       return { ...sent, settlementId };
     } catch (error) {
       if (error instanceof TransactionError && (fn === "instruct" || fn === "affirm" || fn === "affirmAndSettle")) {

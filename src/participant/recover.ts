@@ -23,8 +23,10 @@ export interface RecoveryParts {
   /** The key's nonce allocations: a nonce allocated but never signed is a gap. */
   records: SigningRecordStore;
   provider: Provider;
-  /** The key's address: only its signatures are recovered. */
+  /** The key's address: only its signatures and submissions are recovered. */
   address: string;
+  /** Prefix of the submission keys of this key's calls: "" for the bank's own key, see `Participant.send`. */
+  keyPrefix?: string;
   chainId: bigint;
 }
 
@@ -56,7 +58,7 @@ export async function recoverUnsent(parts: RecoveryParts): Promise<RecoveryResul
     if (r.kind !== "signature" || typeof p.raw !== "string" || p.signer !== address) continue;
     const tx = Transaction.from(p.raw);
     if (tx.chainId !== chainId || submissions.hasTransaction(tx.hash!)) continue;
-    const key = typeof p.operationId === "string" ? p.operationId : String(p.payloadHash);
+    const key = typeof p.operationId === "string" ? p.operationId : `${parts.keyPrefix ?? ""}${String(p.payloadHash)}`;
     if (submissions.get(key) !== undefined) continue;
     submissions.record(key, tx.hash!, p.raw, tx.nonce);
     recovered.push(submissions.get(key)!);
@@ -64,7 +66,7 @@ export async function recoverUnsent(parts: RecoveryParts): Promise<RecoveryResul
   const next = await provider.getTransactionCount(address, "latest");
   const filled = new Set<number>();
   const refused = new Map<number, UnresolvedNonce>();
-  for (const s of submissions.pending()) {
+  for (const s of submissions.pending().filter((pending) => Transaction.from(pending.raw).from === address)) {
     if (s.nonce < next) {
       const receipt = await provider.getTransactionReceipt(s.txHash);
       if (receipt !== null) submissions.settle(s.key, receipt.status === 1 ? "mined" : "reverted", receipt.blockNumber);

@@ -5,14 +5,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { AuditRecord } from "../../src/audit";
-import {
-  approvalDomain,
-  APPROVAL_TYPES,
-  intentDigest,
-  isApprovalError,
-  type ApprovalErrorCode,
-} from "../../src/approvals";
+import { approvalDomain, APPROVAL_TYPES, intentDigest, type ApprovalErrorCode } from "../../src/approvals";
 import { CHAIN_ID, intent, openHarness, quorumOfTwo, T0, TTL, vote, wallets, type Harness } from "./helpers";
+import { isFrameworkError } from "../../src/errors";
 
 async function expectRefusal(promise: Promise<unknown>, code: ApprovalErrorCode): Promise<void> {
   let caught: unknown;
@@ -21,7 +16,7 @@ async function expectRefusal(promise: Promise<unknown>, code: ApprovalErrorCode)
   } catch (error) {
     caught = error;
   }
-  expect(isApprovalError(caught, code), `expected ${code}, got ${String(caught)}`).to.equal(true);
+  expect(isFrameworkError(caught, code), `expected ${code}, got ${String(caught)}`).to.equal(true);
 }
 
 async function events(h: Harness): Promise<{ event: string; code?: string }[]> {

@@ -7,12 +7,12 @@ import { expect } from "chai";
 import {
   encodePayload,
   GENESIS_HASH,
-  isAuditError,
   parseAuditStoreConfig,
   SqliteAuditStore,
   recordHash,
   type JsonValue,
 } from "../../src/audit";
+import { isFrameworkError } from "../../src/errors";
 
 describe("audit: record encoding", function () {
   it("hashes a record to a vector computed independently", function () {
@@ -44,7 +44,7 @@ describe("audit: record encoding", function () {
     for (const [name, value] of values) {
       expect(() => encodePayload({ inner: [value] }), name)
         .to.throw()
-        .that.satisfies((e: unknown) => isAuditError(e, "AUDIT_ENTRY_INVALID"))
+        .that.satisfies((e: unknown) => isFrameworkError(e, "AUDIT_ENTRY_INVALID"))
         .and.has.nested.property("details.path")
         .that.matches(/^payload\.inner\[0\]/);
     }
@@ -61,7 +61,7 @@ describe("audit: configuration", function () {
     for (const input of [{}, { path: "" }, { path: "/a", table: "drop table x" }, { path: "/a", extra: 1 }]) {
       expect(() => parseAuditStoreConfig(input), JSON.stringify(input))
         .to.throw()
-        .that.satisfies((e: unknown) => isAuditError(e, "AUDIT_CONFIG_INVALID"));
+        .that.satisfies((e: unknown) => isFrameworkError(e, "AUDIT_CONFIG_INVALID"));
     }
   });
 
@@ -70,6 +70,6 @@ describe("audit: configuration", function () {
       SqliteAuditStore.open({ path: ":memory:", table: "t; DROP TABLE x", pageSize: 10, busyTimeoutMs: 0 });
     expect(open)
       .to.throw()
-      .that.satisfies((e: unknown) => isAuditError(e, "AUDIT_CONFIG_INVALID"));
+      .that.satisfies((e: unknown) => isFrameworkError(e, "AUDIT_CONFIG_INVALID"));
   });
 });

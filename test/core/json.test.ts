@@ -7,7 +7,8 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { canonicalJson, isCoreError, MAX_JSON_DEPTH } from "../../src/core";
+import { canonicalJson, MAX_JSON_DEPTH } from "../../src/core";
+import { isFrameworkError } from "../../src/errors";
 
 const RUNS = Number(process.env.FC_RUNS ?? 200);
 const SEED = Number(process.env.FC_SEED ?? 8785);
@@ -65,7 +66,7 @@ describe("core: canonical JSON (RFC 8785)", function () {
     for (const bits of ["7fffffffffffffff", "7ff0000000000000", "fff0000000000000"]) {
       expect(() => canonicalJson(ieee(bits)), bits)
         .to.throw()
-        .that.satisfies((e: unknown) => isCoreError(e, "CORE_JSON_INVALID"));
+        .that.satisfies((e: unknown) => isFrameworkError(e, "CORE_JSON_INVALID"));
     }
   });
 
@@ -130,7 +131,7 @@ describe("core: canonical JSON (RFC 8785)", function () {
     for (const [name, value] of refused) {
       expect(() => canonicalJson(value, "intent"), name)
         .to.throw()
-        .that.satisfies((e: unknown) => isCoreError(e, "CORE_JSON_INVALID"))
+        .that.satisfies((e: unknown) => isFrameworkError(e, "CORE_JSON_INVALID"))
         .and.has.nested.property("details.path")
         .that.matches(/^intent\.a/);
     }
@@ -141,6 +142,6 @@ describe("core: canonical JSON (RFC 8785)", function () {
     for (let i = 0; i <= MAX_JSON_DEPTH; i++) deep = [deep];
     expect(() => canonicalJson(deep))
       .to.throw()
-      .that.satisfies((e: unknown) => isCoreError(e, "CORE_JSON_INVALID"));
+      .that.satisfies((e: unknown) => isFrameworkError(e, "CORE_JSON_INVALID"));
   });
 });

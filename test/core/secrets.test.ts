@@ -6,7 +6,8 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CoreSecretUnavailableError, isCoreError, readSecret, SecretSourceSchema } from "../../src/core";
+import { CoreSecretUnavailableError, readSecret, SecretSourceSchema } from "../../src/core";
+import { isFrameworkError } from "../../src/errors";
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -45,7 +46,7 @@ describe("core: secrets", function () {
     ];
     for (const [source, env, problem] of cases) {
       const error = thrown(() => readSecret(source, undefined, env));
-      expect(isCoreError(error, "CORE_SECRET_UNAVAILABLE"), String(error)).to.equal(true);
+      expect(isFrameworkError(error, "CORE_SECRET_UNAVAILABLE"), String(error)).to.equal(true);
       expect((error as CoreSecretUnavailableError).problem, JSON.stringify(source)).to.equal(problem);
       expect(JSON.stringify((error as CoreSecretUnavailableError).toJSON())).not.to.include("5678");
     }
@@ -55,7 +56,7 @@ describe("core: secrets", function () {
     class PinError extends Error {}
     const error = thrown(() => readSecret({ env: "PIN" }, (cause) => new PinError("no PIN", { cause }), {}));
     expect(error).to.be.instanceOf(PinError);
-    expect(isCoreError((error as Error).cause, "CORE_SECRET_UNAVAILABLE")).to.equal(true);
+    expect(isFrameworkError((error as Error).cause, "CORE_SECRET_UNAVAILABLE")).to.equal(true);
   });
 
   it("refuses a literal secret in a configuration", function () {

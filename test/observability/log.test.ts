@@ -33,7 +33,7 @@ describe("observability: structured log", function () {
     log.info({ url: `postgresql://bank:${pgPass}@db/audit` }, `connecting to postgres://bank:${pgPass}@db/audit`);
     log.child({ privateKey: key, secret: passphrase, password: pgPass }).error("child");
     const cause = new Error(`login with password ${REDACTED} refused`, { cause: { token: bearer } });
-    const error = new FrameworkError("HSM_LOGIN_FAILED", "login failed", { details: { pin, source: "env" }, cause });
+    const error = new FrameworkError("HSM_LOGIN_FAILED", "login failed", { pin, source: "env" }, cause);
     log.error({ err: error }, "hsm");
     log.error(error);
     expect(lines).to.have.length(7);

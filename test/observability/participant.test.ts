@@ -22,9 +22,9 @@ import { DemoClock } from "../../src/demo/clock";
 import { DemoHsm, SOFTHSM_MODULE } from "../../src/demo/softhsm";
 import { deployConsortium, type DeploymentRecord } from "../../src/deploy";
 import type { HealthServer } from "../../src/observability";
-import { acquireLibrary } from "../../src/signer";
-import { isGateError } from "../../src/signer/gate";
+import { acquireLibrary, HsmSigner } from "../../src/signer";
 import { findSlot } from "../../src/signer/token";
+import { isFrameworkError } from "../../src/errors";
 import { DEMO_CONFIG, isolateChain } from "../tasks/helpers";
 
 const TERMS = { perSettlement: "100000000", daily: "900000000", cashThreshold: "50000000" };
@@ -111,7 +111,7 @@ describe("observability: a participant's metrics and health", function () {
     const refused = await alpha.participant
       .instruct({ ...tooLarge, seller: alpha.address, buyer: beta.address })
       .catch((e: unknown) => e);
-    expect(isGateError(refused, "GATE_DENIED"), String(refused)).to.equal(true);
+    expect(isFrameworkError(refused, "GATE_DENIED"), String(refused)).to.equal(true);
     await alpha.participant.anchorAudit();
     const counts = { signature: 0, anchor: 0, allow: 0, deny: 0, approval_required: 0, records: 0 };
     for await (const r of alpha.participant.auditRecords()) {
@@ -156,7 +156,9 @@ describe("observability: a participant's metrics and health", function () {
   });
 
   it("answers 503 naming the HSM once its key is closed", async function () {
-    await banks[0].participant.hsm.close();
+    const own = banks[0].participant.hsm;
+    expect(own).to.be.instanceOf(HsmSigner);
+    await (own as HsmSigner).close();
     const res = await fetch(`${server.url}/health`);
     expect(res.status).to.equal(503);
     const body = (await res.json()) as { status: string; failing: string[]; checks: Record<string, unknown> };

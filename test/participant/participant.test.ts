@@ -7,27 +7,17 @@ import hre from "hardhat";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  buildPolicy,
-  consortiumConfigWithKeys,
-  createBankKeys,
-  openBanks,
-  type DemoBank,
-  type DemoBankInput,
-} from "../../src/demo/banks";
-import { DemoClock } from "../../src/demo/clock";
-import { DemoHsm } from "../../src/demo/softhsm";
-import { deployConsortium, type DeploymentRecord } from "../../src/deploy";
+import type { DemoBank } from "../../src/demo/banks";
+import type { DemoClock } from "../../src/demo/clock";
+import type { DeploymentRecord } from "../../src/deploy";
 import { isFrameworkError } from "../../src/errors";
 import { signApproval } from "../../src/approvals";
 import { parseParticipantConfig, Participant, type ParticipantConfigInput } from "../../src/participant";
 import { SigningRecordStore } from "../../src/signer";
-import { isGateError } from "../../src/signer/gate";
-import { isSharedPolicyError, type SharedPolicyError } from "../../src/policy";
+import { type SharedPolicyError } from "../../src/policy";
 import type { SettlementTerms } from "../../src/settlement";
-import { DEMO_CONFIG, isolateChain } from "../tasks/helpers";
-
-const TERMS = { perSettlement: "100000000", daily: "900000000", cashThreshold: "50000000" };
+import { isolateChain } from "../tasks/helpers";
+import { openDemoConsortium, reopenBank } from "./helpers";
 
 describe("Participant", function () {
   isolateChain();
@@ -39,19 +29,7 @@ describe("Participant", function () {
 
   before(async function () {
     dir = await mkdtemp(path.join(tmpdir(), "participant-"));
-    const hsm = DemoHsm.create(path.join(dir, "hsm"));
-    const inputs: DemoBankInput[] = [
-      { name: "Alpha Bank", lei: "DEMO00ALPHABANK00017", terms: TERMS },
-      { name: "Beta Bank", lei: "DEMO00BETABANK000096", terms: TERMS },
-      { name: "Gamma Bank", lei: "DEMO00GAMMABANK00078", terms: TERMS },
-    ];
-    const keys = createBankKeys(hsm, inputs);
-    const configFile = consortiumConfigWithKeys(DEMO_CONFIG, keys, path.join(dir, "consortium.json"));
-    const { wasm, base } = await buildPolicy(hre.config.paths.root, path.join(dir, "policy"));
-    record = (await deployConsortium(hre, { configFile, fresh: true })).record;
-    clock = new DemoClock(hre);
-    await clock.toNextMonday(9);
-    banks = await openBanks(hre, { runDir: dir, hsm, record, banks: inputs, keys, wasm, base, clock });
+    ({ record, clock, banks } = await openDemoConsortium(dir));
   });
 
   after(async function () {
@@ -163,11 +141,7 @@ describe("Participant", function () {
 
   /** Reopens `bank`'s participant from its configuration (start-up recovery runs). */
   async function reopen(bank: DemoBank): Promise<void> {
-    const config = JSON.parse(
-      await readFile(path.join(bank.dir, "participant.json"), "utf8"),
-    ) as ParticipantConfigInput;
-    await bank.participant.close();
-    bank.participant = await Participant.open(config, { provider: hre.ethers.provider, now: () => clock.now() });
+    await reopenBank(bank, clock);
   }
 
   /** `bank`'s first operations officer approves the open request `approvalId`. */
@@ -215,7 +189,7 @@ describe("Participant", function () {
     ]);
     // The start-up fill opened a request for operations; nothing was signed for the nonce yet.
     const pending = await rejectionOf(alpha.participant.fillNonce(unmineable.nonce));
-    expect(isGateError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.equal(true);
+    expect(isFrameworkError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.equal(true);
     await approveAsOperations(alpha, `nonce-fill:${unmineable.nonce}/fill_nonce`);
     const filled = await alpha.participant.fillNonce(unmineable.nonce);
     expect(filled).to.include({ nonce: unmineable.nonce });
@@ -366,7 +340,7 @@ describe("Participant", function () {
     await alpha.participant.governance("execute", [proposal]);
     // No decision asks: the participant's watch of the shared parameters sees the change and reports it.
     const error = await conflict;
-    expect(isSharedPolicyError(error, "POLICY_SHARED_VERSION_CHANGED"), String(error)).to.equal(true);
+    expect(isFrameworkError(error, "POLICY_SHARED_VERSION_CHANGED"), String(error)).to.equal(true);
     expect(error.details).to.deep.include({ from: before, to: Number(await consortium.policyVersion()) });
     const records: Record<string, unknown>[] = [];
     for await (const r of alpha.participant.auditRecords())

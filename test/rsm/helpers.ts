@@ -3,13 +3,15 @@
  * to files (and one passphrase-protected PEM, its passphrase and the middleware key in environment
  * variables), a SQLite replay store and a SQLite audit log in a temporary directory, and the HTTP server on an
  * ephemeral port of 127.0.0.1. `seal` builds requests by hand, so tests can break any part of them.
+ * `RefusingSigner` stands in for a policy gate or a failing signer in front of the same key.
  */
 import { createPrivateKey, createPublicKey, randomBytes, type JsonWebKey, type KeyObject } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Signer } from "ethers";
+import { AbstractSigner, type Provider, type Signer } from "ethers";
 import { SqliteAuditStore, type AuditRecord } from "../../src/audit";
+import { FrameworkError, type ErrorCode } from "../../src/errors";
 import {
   generateRsmKeys,
   RemoteSigner,
@@ -37,6 +39,44 @@ export function privateKey(jwk: object): KeyObject {
   return createPrivateKey({ key: jwk as JsonWebKey, format: "jwk" });
 }
 
+/** The HSM's key behind a signer that refuses every signature with the framework error `code` (and counts them). */
+export class RefusingSigner extends AbstractSigner {
+  attempts = 0;
+
+  constructor(
+    readonly key: HsmSigner,
+    public code: ErrorCode,
+    public reason: string,
+  ) {
+    super(null);
+  }
+
+  override getAddress(): Promise<string> {
+    return this.key.getAddress();
+  }
+
+  override connect(_provider: null | Provider): RefusingSigner {
+    return this;
+  }
+
+  override signTransaction(): Promise<string> {
+    return this.refuse();
+  }
+
+  override signMessage(): Promise<string> {
+    return this.refuse();
+  }
+
+  override signTypedData(): Promise<string> {
+    return this.refuse();
+  }
+
+  private refuse(): Promise<string> {
+    this.attempts += 1;
+    return Promise.reject(new FrameworkError(this.code, this.reason));
+  }
+}
+
 export class RsmHarness {
   readonly logs: RsmLogEntry[] = [];
   readonly #envs: string[] = [];
@@ -45,7 +85,8 @@ export class RsmHarness {
 
   private constructor(
     readonly dir: string,
-    readonly hsm: SoftHsm,
+    /** The harness's own SoftHSM, or null when the module serves a key of the caller's (`around`). */
+    readonly hsm: SoftHsm | null,
     readonly hsmSigner: HsmSigner,
     readonly keys: RsmKeySet,
     readonly audit: SqliteAuditStore,
@@ -56,6 +97,19 @@ export class RsmHarness {
     const hsm = SoftHsm.create([token]);
     generateSecp256k1Key(hsm.config(token, { label: "rsm-key" }));
     const signer = await HsmSigner.create(hsm.config(token, { label: "rsm-key" }));
+    return RsmHarness.build(hsm, signer, config);
+  }
+
+  /** A module in front of the caller's HSM signer (its token and key stay the caller's; the signer is closed). */
+  static around(signer: HsmSigner, config: Partial<RsmServiceConfigInput> = {}): Promise<RsmHarness> {
+    return RsmHarness.build(null, signer, config);
+  }
+
+  private static async build(
+    hsm: SoftHsm | null,
+    signer: HsmSigner,
+    config: Partial<RsmServiceConfigInput>,
+  ): Promise<RsmHarness> {
     const dir = mkdtempSync(path.join(tmpdir(), "rsm-test-"));
     const audit = SqliteAuditStore.open({
       path: path.join(dir, "audit.db"),
@@ -176,7 +230,7 @@ export class RsmHarness {
     await this.audit.close();
     await this.hsmSigner.close();
     for (const env of this.#envs) delete process.env[env];
-    this.hsm.destroy();
+    this.hsm?.destroy();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
