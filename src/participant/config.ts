@@ -11,6 +11,7 @@ import { ConfigError, ErrorCode, schemaIssues } from "../errors";
 import { engineConfigSchema } from "../policy/engine-config";
 import { sharedSourceConfigSchema } from "../policy/shared-source";
 import { HsmSignerConfigSchema } from "../signer/config";
+import { exactlyOneLocation, storageLocationFields } from "../storage/config";
 
 const address = z
   .string()
@@ -70,7 +71,10 @@ export const participantConfigSchema = z
       .optional(),
     engine: engineConfigSchema,
     sharedParameters: sharedSourceConfigSchema.optional(),
-    approvals: z.object({ path: z.string().min(1), config: approvalConfigSchema }).strict(),
+    approvals: z
+      .object({ ...storageLocationFields, config: approvalConfigSchema })
+      .strict()
+      .refine(...exactlyOneLocation),
     signingRecords: z
       .object({ path: z.string().min(1), busyTimeoutMs: z.number().int().positive().default(5000) })
       .strict(),

@@ -189,7 +189,7 @@ export class Participant {
         now: options.now,
       });
       closers.push(() => engine.close());
-      const approvals = ApprovalStore.open({ ...config.approvals, audit, now: options.now });
+      const approvals = await ApprovalStore.open({ ...config.approvals, audit, now: options.now });
       closers.push(() => approvals.close());
       const hsm = (await HsmSigner.create(config.hsm)).connect(provider);
       closers.push(() => hsm.close());
@@ -381,7 +381,7 @@ export class Participant {
     this.#stopWatch();
     await this.anchoring?.stop();
     await this.engine.close();
-    this.approvals.close();
+    await this.approvals.close();
     await this.hsm.close();
     this.#records.close();
     this.#submissions.close();

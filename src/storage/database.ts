@@ -13,7 +13,7 @@
  */
 import { Kysely, PostgresDialect, sql, SqliteAdapter, SqliteDialect, type DialectAdapter } from "kysely";
 import pg from "pg";
-import { describeTarget, type StorageTarget } from "./config";
+import { describeTarget, resolveStorageTarget, type StorageLocationInput, type StorageTarget } from "./config";
 import { StorageError, isStorageError } from "./errors";
 import { migrateStore, type StorageDialect, type StoreSchema, type UntypedKysely } from "./migrations";
 import { openDurableSqlite } from "./sqlite";
@@ -132,5 +132,23 @@ export class StorageDatabase {
     if (this.#closed) return;
     this.#closed = true;
     await this.#db.destroy();
+  }
+}
+
+/**
+ * Opens the one-store database a store's options name (`path` or `postgres`). A misconfiguration or a database
+ * newer than the code passes through as the STORAGE_* error it is; any other failure becomes the store's own
+ * "unavailable" error built by `unavailable`, with the storage error as its cause.
+ */
+export async function openStoreDatabase(
+  location: StorageLocationInput,
+  schema: StoreSchema,
+  unavailable: (cause: unknown) => Error,
+): Promise<StorageDatabase> {
+  try {
+    return await StorageDatabase.open(resolveStorageTarget(location), [schema]);
+  } catch (error) {
+    if (isStorageError(error, "STORAGE_CONFIG_INVALID") || isStorageError(error, "STORAGE_SCHEMA_TOO_NEW")) throw error;
+    throw unavailable(error);
   }
 }

@@ -16,7 +16,7 @@ export {
   type StorageLocationInput,
   type StorageTarget,
 } from "./config";
-export { StorageDatabase } from "./database";
+export { openStoreDatabase, StorageDatabase } from "./database";
 export { isStorageError, StorageError, StorageSchemaTooNewError, type StorageErrorCode } from "./errors";
 export {
   defineStoreSchema,
