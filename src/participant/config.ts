@@ -80,14 +80,15 @@ export const participantConfigSchema = z
       .strict(),
     submission: z
       .object({
-        /** SQLite file of signed transactions by call, so a retried call rebroadcasts the same bytes. */
-        path: z.string().min(1),
+        /** Where signed transactions are kept by call (a SQLite `path` or `postgres`), so a retried call rebroadcasts the same bytes. */
+        ...storageLocationFields,
         confirmations: z.number().int().min(1).default(1),
         receiptTimeoutMs: z.number().int().min(1).default(120_000),
         broadcastAttempts: z.number().int().min(1).max(20).default(3),
         backoffMs: z.number().int().min(0).default(500),
       })
-      .strict(),
+      .strict()
+      .refine(...exactlyOneLocation),
   })
   .strict()
   .refine((c) => c.anchoring === undefined || c.consortium.auditAnchor !== undefined, {

@@ -195,7 +195,7 @@ export class Participant {
       closers.push(() => hsm.close());
       const records = SigningRecordStore.open(config.signingRecords);
       closers.push(() => records.close());
-      const submissions = SubmissionStore.open(config.submission.path);
+      const submissions = await SubmissionStore.open(config.submission);
       closers.push(() => submissions.close());
       const address = await hsm.getAddress();
       const decoder = new CallDecoder({
@@ -384,14 +384,14 @@ export class Participant {
     await this.approvals.close();
     await this.hsm.close();
     this.#records.close();
-    this.#submissions.close();
+    await this.#submissions.close();
     await this.audit.close();
   }
 
   // ------------------------------------------------------------------ submission
 
   /** Every signed transaction still waiting for its receipt (recorded, or found unsent at start). */
-  pendingSubmissions(): Submission[] {
+  pendingSubmissions(): Promise<Submission[]> {
     return this.#submissions.pending();
   }
 
@@ -428,7 +428,7 @@ export class Participant {
    */
   async fillNonce(nonce: number, initiator?: Initiator): Promise<Submitted> {
     const key = `nonce-fill:${nonce}`;
-    const earlier = this.#submissions.get(key);
+    const earlier = await this.#submissions.get(key);
     if (earlier !== undefined) {
       const done = await this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
       this.#unresolved = this.#unresolved.filter((u) => u.nonce !== nonce);
@@ -437,7 +437,7 @@ export class Participant {
     const gate = this.gate.withContext({ initiator, intentId: key });
     const raw = await signNonceFill(gate, this.#records, this.address, this.#chainId, nonce);
     const tx = Transaction.from(raw);
-    this.#submissions.record(key, tx.hash!, raw, tx.nonce);
+    await this.#submissions.record(key, tx.hash!, raw, tx.nonce);
     const done = await this.#transmitter.track(key, raw, tx.hash!, tx.nonce, false);
     this.#unresolved = this.#unresolved.filter((u) => u.nonce !== nonce);
     return done;
@@ -468,13 +468,13 @@ export class Participant {
   ): Promise<Submitted> {
     const chainId = this.#chainId;
     const key = context.operationId ?? callPayloadHash(chainId, call.to, 0n, call.data);
-    const earlier = this.#submissions.get(key);
+    const earlier = await this.#submissions.get(key);
     if (earlier !== undefined) return this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
     const gate = this.gate.withContext({ initiator: context.initiator, intentId: context.operationId });
     const populated = await gate.populateTransaction({ to: call.to, data: call.data, chainId });
     const raw = await gate.signTransaction(populated);
     const tx = Transaction.from(raw);
-    this.#submissions.record(key, tx.hash!, raw, tx.nonce);
+    await this.#submissions.record(key, tx.hash!, raw, tx.nonce);
     return this.#transmitter.track(key, raw, tx.hash!, tx.nonce, false);
   }
 
