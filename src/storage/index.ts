@@ -29,3 +29,11 @@ export {
   type StoreSchema,
   type UntypedKysely,
 } from "./migrations";
+export {
+  LeaderConfigSchema,
+  leaderKey,
+  LeaderLock,
+  type LeaderConfig,
+  type LeaderConfigInput,
+  type LeaderWaitOptions,
+} from "./leader";
