@@ -17,5 +17,5 @@ export { formatSettlementId, settlementIdOf, statusName, type SettlementTerms } 
 export { intentDigest, signApproval, type ApprovalStatus, type SignedApproval } from "./approvals";
 export { verifyJsonl, type AuditRecord, type VerifyResult } from "./audit";
 export { createBundle, signBundle, writeBundle, readBundle, type PolicyBundle } from "./policy";
-export { GateApprovalsPendingError, GateDeniedError, isGateError, type Initiator } from "./signer/gate";
-export { FrameworkError, isFrameworkError, ErrorCode } from "./errors";
+export { GateApprovalsPendingError, GateDeniedError, type Initiator } from "./signer/gate";
+export { codeFamily, FrameworkError, isFrameworkError, ErrorCode } from "./errors";

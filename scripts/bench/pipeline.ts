@@ -21,7 +21,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
 import { signApproval } from "../../src/approvals";
-import { GateApprovalsPendingError, isGateError } from "../../src/signer/gate";
+import { GateApprovalsPendingError } from "../../src/signer/gate";
 import { SettlementEngine__factory } from "../../typechain-types";
 import { instrumentSqlite } from "./pipeline/sqlite-timing";
 import { CASH, setUpConsortium, type BenchConsortium } from "./pipeline/setup";
@@ -34,6 +34,7 @@ import {
   newClock,
   withClock,
 } from "./pipeline/timing";
+import { isFrameworkError } from "../../src/errors";
 
 const N = positiveInt("BENCH_N", 500);
 const WARMUP = positiveInt("BENCH_WARMUP", 10);
@@ -63,7 +64,7 @@ async function pipelineIntent(c: BenchConsortium, ref: string, i: number): Promi
   try {
     await withClock(first, () => p.instruct(terms));
   } catch (error) {
-    if (!isGateError(error, "GATE_APPROVALS_PENDING")) throw error;
+    if (!isFrameworkError(error, "GATE_APPROVALS_PENDING")) throw error;
     await withClock(first, () => approve(c, error));
     // The retry starts a fresh clock: all of the first round and the votes count as approvals.
     clock = { ...newClock(), audit: first.audit, rpc: first.rpc, sqlite: first.sqlite };

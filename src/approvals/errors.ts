@@ -7,16 +7,5 @@ import { FrameworkError, type ErrorCode } from "../errors";
 /** Stable codes of every error the approval workflow raises (the APPROVAL_* members of `ErrorCode`). */
 export type ApprovalErrorCode = Extract<ErrorCode, `APPROVAL_${string}`>;
 
-/** Base class of every approval error. Branch with `isApprovalError(error, code)`. */
-export class ApprovalError extends FrameworkError {
-  declare readonly code: ApprovalErrorCode;
-
-  constructor(code: ApprovalErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
-
-/** True when `error` is an approval error (optionally with the given code). */
-export function isApprovalError(error: unknown, code?: ApprovalErrorCode): error is ApprovalError {
-  return error instanceof ApprovalError && (code === undefined || error.code === code);
-}
+/** Base class of every approval error. Branch with `isFrameworkError(error, code)`. */
+export class ApprovalError extends FrameworkError<ApprovalErrorCode> {}

@@ -31,7 +31,7 @@ export {
   type SignedApproval,
   type Vote,
 } from "./digest";
-export { ApprovalError, isApprovalError, type ApprovalErrorCode } from "./errors";
+export { ApprovalError, type ApprovalErrorCode } from "./errors";
 export { APPROVAL_STATES, type ApprovalState, type ApprovalStatus, type RecordedVote } from "./rows";
 export { ApprovalStore, type ApprovalFilter, type ApprovalStoreOptions } from "./store";
 export type { ApprovalDemand, ApprovalIntent } from "./subject";

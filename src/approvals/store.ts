@@ -19,7 +19,7 @@ import type { ApprovalDemand, ApprovalIntent } from "./subject";
 import { openStoreDatabase, type PostgresLocationInput, type StorageDatabase } from "../storage";
 import { parseApprovalConfig, type ApprovalConfig, type ApprovalConfigInput } from "./config";
 import { intentDigest, parseSignedApproval } from "./digest";
-import { ApprovalError, isApprovalError } from "./errors";
+import { ApprovalError } from "./errors";
 import { checkVote, type Outcome } from "./rules";
 import {
   APPROVAL_SCHEMA,
@@ -31,6 +31,7 @@ import {
   type RequestRow,
   type VoteRow,
 } from "./rows";
+import { codeFamily, isFrameworkError } from "../errors";
 
 /** Options of `ApprovalStore.open`. */
 export interface ApprovalStoreOptions {
@@ -178,7 +179,7 @@ export class ApprovalStore {
         return result;
       });
     } catch (error) {
-      if (isApprovalError(error) && error.code !== "APPROVAL_REQUEST_NOT_FOUND") {
+      if (isFrameworkError(error, codeFamily("APPROVAL_")) && error.code !== "APPROVAL_REQUEST_NOT_FOUND") {
         await this.#record(subject, {
           event: "refused",
           code: error.code,

@@ -7,17 +7,8 @@ import { FrameworkError, type ErrorCode } from "../errors";
 /** Stable codes of every error the audit log raises (the AUDIT_* members of the framework's `ErrorCode`). */
 export type AuditErrorCode = Extract<ErrorCode, `AUDIT_${string}`>;
 
-/** Base class of every audit error. Branch with `isAuditError(error, code)`. */
-export class AuditError extends FrameworkError {
-  constructor(code: AuditErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
-
-/** True when `error` is an audit error (optionally with the given code). */
-export function isAuditError(error: unknown, code?: AuditErrorCode): error is AuditError {
-  return error instanceof AuditError && (code === undefined || error.code === code);
-}
+/** Base class of every audit error. Branch with `isFrameworkError(error, code)`. */
+export class AuditError extends FrameworkError<AuditErrorCode> {}
 
 /** The store configuration does not match the schema (details list paths and messages, never values). */
 export class AuditConfigError extends AuditError {

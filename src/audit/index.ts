@@ -35,7 +35,6 @@ export {
   AuditStoreClosedError,
   AuditStoreUnavailableError,
   AuditVerifyFailedError,
-  isAuditError,
   type AuditErrorCode,
 } from "./errors";
 export { jsonlLine, parseJsonlLine, verifyJsonl, writeJsonl } from "./jsonl";

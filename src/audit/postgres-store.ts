@@ -6,9 +6,10 @@
  * key as a second line of defence.
  */
 import { Pool, type PoolClient } from "pg";
-import { AuditAppendError, AuditStoreUnavailableError, isAuditError } from "./errors";
+import { AuditAppendError, AuditStoreUnavailableError } from "./errors";
 import { GENESIS_HASH, nextRecord, type PreparedEntry, type AuditHead, type StoredRecord } from "./record";
 import { BaseAuditStore, fromRow, type AuditRow } from "./store";
+import { codeFamily, isFrameworkError } from "../errors";
 
 /** Options of the PostgreSQL store (validated by `openAuditStore`). */
 export interface PostgresAuditStoreOptions {
@@ -69,7 +70,7 @@ export class PostgresAuditStore extends BaseAuditStore {
         return records;
       });
     } catch (error) {
-      if (isAuditError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("AUDIT_"))) throw error;
       throw new AuditAppendError(entries[0].kind, error);
     }
   }

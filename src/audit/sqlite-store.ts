@@ -6,9 +6,10 @@
  */
 import Database from "better-sqlite3";
 import { openDurableSqlite } from "../storage";
-import { AuditAppendError, AuditStoreUnavailableError, isAuditError } from "./errors";
+import { AuditAppendError, AuditStoreUnavailableError } from "./errors";
 import { GENESIS_HASH, nextRecord, type PreparedEntry, type AuditHead, type StoredRecord } from "./record";
 import { BaseAuditStore, fromRow, type AuditRow } from "./store";
+import { codeFamily, isFrameworkError } from "../errors";
 
 /** Options of the SQLite store (validated by `openAuditStore`). */
 export interface SqliteAuditStoreOptions {
@@ -60,7 +61,7 @@ export class SqliteAuditStore extends BaseAuditStore {
       return new SqliteAuditStore(db, options);
     } catch (error) {
       db?.close();
-      if (isAuditError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("AUDIT_"))) throw error;
       throw new AuditStoreUnavailableError("sqlite", error, options.path);
     }
   }
@@ -69,7 +70,7 @@ export class SqliteAuditStore extends BaseAuditStore {
     try {
       return Promise.resolve(this.#append(entries));
     } catch (error) {
-      if (isAuditError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("AUDIT_"))) throw error;
       throw new AuditAppendError(entries[0].kind, error);
     }
   }

@@ -16,7 +16,8 @@ export async function readTextFile(file: string, what = "file"): Promise<string>
     throw new ConfigError(
       missing ? ErrorCode.ConfigNotFound : ErrorCode.ConfigMalformed,
       missing ? `${file}: no such ${what}` : `${file}: cannot read (${(error as Error).message})`,
-      { details: { file }, cause: error },
+      { file },
+      error,
     );
   }
 }
@@ -27,10 +28,12 @@ export async function readJsonFile(file: string, what = "file"): Promise<unknown
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ConfigError(ErrorCode.ConfigMalformed, `${file}: not valid JSON (${(error as Error).message})`, {
-      details: { file },
-      cause: error,
-    });
+    throw new ConfigError(
+      ErrorCode.ConfigMalformed,
+      `${file}: not valid JSON (${(error as Error).message})`,
+      { file },
+      error,
+    );
   }
 }
 

@@ -28,10 +28,8 @@ export function parseConsortiumConfig(text: string, source = "<config>"): Consor
     throw new ConfigError(
       ErrorCode.ConfigMalformed,
       `${source}: not valid JSON${where} (${(error as Error).message})`,
-      {
-        details: { file: source },
-        cause: error,
-      },
+      { file: source },
+      error,
     );
   }
   return validateConsortiumConfig(json, source);
@@ -44,10 +42,12 @@ export function validateConsortiumConfig(value: unknown, source = "<config>"): C
   const issues = result.error.issues.map((issue) => toConfigIssue(issue, value));
   const [first] = issues;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
-  throw new ConfigError(ErrorCode.ConfigInvalid, `${source}: ${first.path}: ${first.message}${more}`, {
-    details: { file: source, path: first.path, issues },
-    cause: result.error,
-  });
+  throw new ConfigError(
+    ErrorCode.ConfigInvalid,
+    `${source}: ${first.path}: ${first.message}${more}`,
+    { file: source, path: first.path, issues },
+    result.error,
+  );
 }
 
 function toConfigIssue(issue: ZodIssue, input: unknown): ConfigIssue {

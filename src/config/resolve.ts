@@ -76,7 +76,7 @@ export function resolveConsortiumConfig(
       throw new ConfigError(
         ErrorCode.ConfigUnresolved,
         `${source}: ${formatPath(path)}: ${ref} does not exist, the network has ${signers.length} signer(s)`,
-        { details: { file: source, path: formatPath(path), ref, signers: signers.length } },
+        { file: source, path: formatPath(path), ref, signers: signers.length },
       );
     }
     return getAddress(address);
@@ -128,7 +128,8 @@ function checkResolvedDuplicates(members: ResolvedMember[], source: string): voi
       ),
       (path, message) => {
         throw new ConfigError(ErrorCode.ConfigInvalid, `${source}: ${formatPath(path)}: ${message}`, {
-          details: { file: source, path: formatPath(path) },
+          file: source,
+          path: formatPath(path),
         });
       },
     );

@@ -7,17 +7,8 @@ import { FrameworkError, type ErrorCode } from "../errors";
 /** Stable codes of every error custody raises (the CUSTODY_* members of the framework's `ErrorCode`). */
 export type CustodyErrorCode = Extract<ErrorCode, `CUSTODY_${string}`>;
 
-/** Base class of every custody error. Branch with `isCustodyError(error, code)`. */
-export class CustodyError extends FrameworkError {
-  constructor(code: CustodyErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
-
-/** True when `error` is a custody error (optionally with the given code). */
-export function isCustodyError(error: unknown, code?: CustodyErrorCode): error is CustodyError {
-  return error instanceof CustodyError && (code === undefined || error.code === code);
-}
+/** Base class of every custody error. Branch with `isFrameworkError(error, code)`. */
+export class CustodyError extends FrameworkError<CustodyErrorCode> {}
 
 /** The custody configuration does not match the schema (details list paths and messages, never values). */
 export class CustodyConfigError extends CustodyError {

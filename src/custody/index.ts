@@ -44,7 +44,6 @@ export {
   CustodyPassphraseUnavailableError,
   CustodyPassphraseWrongError,
   CustodyWrongModelError,
-  isCustodyError,
   type CustodyErrorCode,
 } from "./errors";
 export {

@@ -14,7 +14,6 @@ import {
   CustodyLedgerClosedError,
   CustodyLedgerUnavailableError,
   CustodyMovementConflictError,
-  isCustodyError,
 } from "./errors";
 import {
   assetKey,
@@ -32,6 +31,7 @@ import {
   type Position,
   type TransferRequest,
 } from "./ledger-rows";
+import { codeFamily, isFrameworkError } from "../errors";
 
 export interface LedgerOpenOptions {
   /** The SQLite file; or give `postgres`. */
@@ -144,7 +144,7 @@ export class OmnibusLedger {
         this.#bookInTransaction(trx, movement),
       );
     } catch (error) {
-      if (isCustodyError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("CUSTODY_"))) throw error;
       throw new CustodyLedgerUnavailableError(this.path, `booking ${movement.movementId} failed`, error);
     }
   }

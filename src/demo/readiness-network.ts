@@ -14,7 +14,6 @@
  */
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { encodeBytes32String } from "ethers";
 import {
   DevnetError,
   liveNodes,
@@ -26,8 +25,8 @@ import {
   type NodeState,
 } from "../devnet";
 import { settlementIdOf, statusName, type SettlementTerms } from "../settlement";
-import type { DemoBank } from "./banks";
 import type { DemoRun } from "./scenes";
+import { percentile, probeTerms } from "./readiness-recovery";
 
 /** One fault's samples, answered against the obligation. */
 export interface ValidatorFaultEvidence {
@@ -72,22 +71,7 @@ async function receipt(settled: Promise<unknown>, failures: string[], label: str
     failures.push(`${label}: ${(error as Error).message.split("\n")[0]}`);
   }
 }
-const p50 = (values: readonly number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil(values.length / 2) - 1)];
-
-function probeTerms(run: DemoRun, ref: string, seller: DemoBank, buyer: DemoBank): SettlementTerms {
-  const token = (symbol: string) => run.record.tokens.find((t) => t.symbol === symbol)!.address;
-  return {
-    tradeRef: encodeBytes32String(ref),
-    kind: 0,
-    seller: seller.address,
-    buyer: buyer.address,
-    asset: token("B30"),
-    assetAmount: 10n,
-    cash: token("aEUR"),
-    cashAmount: 1_000_00n,
-  };
-}
+const p50 = (values: readonly number[]): number => percentile(values, 50);
 
 async function head(node: NodeState, timeoutMs: number): Promise<number> {
   return Number(await rpcCall<string>(node.rpcUrl, "eth_blockNumber", [], timeoutMs));

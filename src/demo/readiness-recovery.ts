@@ -10,7 +10,7 @@ import { encodeBytes32String } from "ethers";
 import { z } from "zod";
 import { ErrorCode, isFrameworkError, schemaIssues, TaskInputError } from "../errors";
 import type { SettlementTerms } from "../settlement";
-import { acquireLibrary, isHsmError, type Pkcs11Library } from "../signer";
+import { acquireLibrary, type Pkcs11Library } from "../signer";
 import { findSlot } from "../signer/token";
 import type { DemoBank } from "./banks";
 import type { DemoRun } from "./scenes";
@@ -33,7 +33,7 @@ export function parseReadinessSettings(input: unknown): ReadinessSettings {
   if (!parsed.success) {
     const issues = schemaIssues(parsed.error);
     throw new TaskInputError(ErrorCode.InputInvalid, issues.map((i) => `${i.path}: ${i.message}`).join("; "), {
-      details: { issues },
+      issues,
     });
   }
   return parsed.data;
@@ -53,7 +53,7 @@ export function parseRecoveryObjective(text: string): number {
     throw new TaskInputError(
       ErrorCode.InputInvalid,
       `--rto ${JSON.stringify(text)}: give a recovery time such as 30s, 2m or 1h (more than zero, at most a day)`,
-      { details: { rto: text } },
+      { rto: text },
     );
   }
   return ms;
@@ -116,7 +116,7 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** A small DvP the measurements settle: 10 B30 from `seller` to `buyer` for 1,000.00 aEUR. */
-function probeTerms(run: DemoRun, ref: string, seller: DemoBank, buyer: DemoBank): SettlementTerms {
+export function probeTerms(run: DemoRun, ref: string, seller: DemoBank, buyer: DemoBank): SettlementTerms {
   const token = (symbol: string) => run.record.tokens.find((t) => t.symbol === symbol)!.address;
   return {
     tradeRef: encodeBytes32String(ref),
@@ -255,7 +255,7 @@ async function measureOutage(
         await beta.participant.settle(terms);
         result.reason = "a settle was mined while the token was offline";
       } catch (error) {
-        if (isHsmError(error, "HSM_UNAVAILABLE")) refused.push(round(performance.now() - attempt));
+        if (isFrameworkError(error, "HSM_UNAVAILABLE")) refused.push(round(performance.now() - attempt));
         else result.reason = `unexpected failure while the token was offline: ${failureText(error)}`;
       }
       await sleep(retryIntervalMs);

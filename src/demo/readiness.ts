@@ -62,7 +62,7 @@ export * from "./readiness-recovery";
 /** The readiness task answered NO to question 1 or 2. */
 export class ReadinessFailedError extends FrameworkError {
   constructor(failed: string[], details: Record<string, unknown>) {
-    super(ErrorCode.ReadinessFailed, `not ready: ${failed.join("; ")}`, { details });
+    super(ErrorCode.ReadinessFailed, `not ready: ${failed.join("; ")}`, details);
   }
 }
 

@@ -11,10 +11,11 @@ import { signApproval } from "../approvals";
 import { formatAmount } from "../config";
 import type { DeploymentRecord } from "../deploy/store";
 import { formatSettlementId, settlementIdOf, statusName, type SettlementTerms } from "../settlement";
-import { GateApprovalsPendingError, isGateError } from "../signer/gate";
+import { GateApprovalsPendingError } from "../signer/gate";
 import type { Output } from "../tasks/output";
 import { signedBundleDir, type BankData, type DemoBank } from "./banks";
 import type { DemoClock } from "./clock";
+import { codeFamily, isFrameworkError } from "../errors";
 
 export interface DemoRun {
   hre: HardhatRuntimeEnvironment;
@@ -107,11 +108,11 @@ export async function act(run: DemoRun, bank: DemoBank, step: Step, t: DemoTrade
     );
     return true;
   } catch (error) {
-    if (isGateError(error, "GATE_APPROVALS_PENDING") && approve) {
+    if (isFrameworkError(error, "GATE_APPROVALS_PENDING") && approve) {
       await collectApprovals(run, bank, error);
       return act(run, bank, step, t, false);
     }
-    if (isGateError(error)) {
+    if (isFrameworkError(error, codeFamily("GATE_"))) {
       const reasons = (error.details.reasons as string[] | undefined) ?? [error.message];
       line(run, "denied", `${bank.name}'s policy: ${reasons.join("; ")}`);
       t.notes.push(`${step} denied by ${bank.name}: ${reasons.map((r) => r.split(":")[0]).join(", ")}`);

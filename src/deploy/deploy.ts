@@ -48,7 +48,8 @@ export async function deployConsortium(hre: HardhatRuntimeEnvironment, options: 
   const deployer = options.from ?? resolved.deployer ?? signers[0];
   if (deployer === undefined || !signers.some((s) => s.toLowerCase() === deployer.toLowerCase())) {
     throw new TaskInputError(ErrorCode.UnknownSigner, `deployer ${String(deployer)} is not a signer of ${network}`, {
-      details: { deployer, network },
+      deployer,
+      network,
     });
   }
   const digest = configDigest(resolved);
@@ -105,7 +106,7 @@ export async function deployConsortium(hre: HardhatRuntimeEnvironment, options: 
 }
 
 function mismatch(message: string, details: Record<string, unknown> = {}): ChainStateError {
-  return new ChainStateError(ErrorCode.DeploymentMismatch, message, { details });
+  return new ChainStateError(ErrorCode.DeploymentMismatch, message, details);
 }
 
 /**
@@ -139,7 +140,7 @@ async function runIgnition(
     });
   } catch (error) {
     const reason = (error as Error).message.replace(/\s+/g, " ").trim();
-    throw new TransactionError(ErrorCode.TransactionFailed, `Ignition could not deploy: ${reason}`, { cause: error });
+    throw new TransactionError(ErrorCode.TransactionFailed, `Ignition could not deploy: ${reason}`, {}, error);
   }
   const consortium = await contracts.consortium.getAddress();
   const logs = await provider.getLogs({ address: consortium, fromBlock: startBlock, toBlock: "latest" });

@@ -29,7 +29,7 @@ export async function fundAccounts(
       throw new ConfigError(
         ErrorCode.ConfigUnresolved,
         `funding needs ${role} ${address} to be a signer of network ${hre.network.name}`,
-        { details: { address, role, network: hre.network.name } },
+        { address, role, network: hre.network.name },
       );
     }
     return hre.ethers.getSigner(address);

@@ -128,15 +128,17 @@ export class FileDeploymentStore implements DeploymentStore {
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new ConfigError(ErrorCode.ConfigMalformed, `${file}: not valid JSON`, { details: { file }, cause: error });
+      throw new ConfigError(ErrorCode.ConfigMalformed, `${file}: not valid JSON`, { file }, error);
     }
     const parsed = networkFileSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ConfigError(ErrorCode.ConfigInvalid, `${file}: ${issue.path.join(".")}: ${issue.message}`, {
-        details: { file, path: issue.path.join(".") },
-        cause: parsed.error,
-      });
+      throw new ConfigError(
+        ErrorCode.ConfigInvalid,
+        `${file}: ${issue.path.join(".")}: ${issue.message}`,
+        { file, path: issue.path.join(".") },
+        parsed.error,
+      );
     }
     return parsed.data;
   }

@@ -7,14 +7,5 @@ import { FrameworkError, type ErrorCode } from "../errors";
 /** Stable codes of every error the devnet raises (the DEVNET_* members of the framework's `ErrorCode`). */
 export type DevnetErrorCode = Extract<ErrorCode, `DEVNET_${string}`>;
 
-/** Base class of every devnet error. Branch with `isDevnetError(error, code)`. */
-export class DevnetError extends FrameworkError {
-  constructor(code: DevnetErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
-
-/** True when `error` is a devnet error (optionally with the given code). */
-export function isDevnetError(error: unknown, code?: DevnetErrorCode): error is DevnetError {
-  return error instanceof DevnetError && (code === undefined || error.code === code);
-}
+/** Base class of every devnet error. Branch with `isFrameworkError(error, code)`. */
+export class DevnetError extends FrameworkError<DevnetErrorCode> {}

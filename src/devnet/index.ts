@@ -7,7 +7,7 @@
  * or, in contract validator selection mode, by the consortium-governed `ValidatorSet` contract predeployed in genesis.
  */
 export { findClient, MISSING_CLIENT_MESSAGE, type DevnetClient } from "./client";
-export { DevnetError, isDevnetError, type DevnetErrorCode } from "./errors";
+export { DevnetError, type DevnetErrorCode } from "./errors";
 export {
   decodeQbftExtraData,
   encodeQbftExtraData,

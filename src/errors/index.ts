@@ -1,8 +1,8 @@
 /**
  * Typed errors for the whole framework. Every error the off-chain layer raises on purpose is a
  * `FrameworkError` with a stable string `code`, structured `details` and an optional `cause`; callers branch on
- * the code, never on the message. Codes are mapped to exit codes or HTTP statuses only at the edge (Hardhat
- * tasks, HTTP handlers), never here.
+ * the code, never on the message (`isFrameworkError(error, code)`). Every code has one exit status and one HTTP
+ * status in `ERROR_STATUS` (status.ts); only the edges (Hardhat tasks, HTTP handlers) read them.
  */
 
 /** Every stable error code, grouped by the subclass that carries it. */
@@ -180,30 +180,34 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Options shared by every framework error. */
-export interface FrameworkErrorOptions {
-  /** Structured, JSON-friendly facts about the failure (file, path, id, ...). */
-  details?: Record<string, unknown>;
-  /** The lower-level error this one explains. */
-  cause?: unknown;
-}
+/**
+ * Structured, JSON-friendly facts about a failure (file, path, id, ...). `details` and `cause` are not facts:
+ * refusing them as keys makes a call in the options form (`{ details, cause }`) a compile error instead of
+ * details nested one level too deep.
+ */
+export type ErrorDetails = Readonly<Record<string, unknown>> & { readonly details?: never; readonly cause?: never };
 
-/** Base class of every error the framework raises on purpose. */
-export class FrameworkError extends Error {
+/**
+ * Base class of every error the framework raises on purpose, and the one constructor convention of them all:
+ * `new XError(code, message, details?, cause?)`. `C` narrows the codes a subclass may carry, so a module's
+ * error class is one line (`class AuditError extends FrameworkError<AuditErrorCode> {}`). A subclass for one
+ * failure takes its facts and builds the message (`new AuditStoreClosedError()`), with the cause last.
+ */
+export class FrameworkError<C extends ErrorCode = ErrorCode> extends Error {
   /** Stable, machine-readable code (see `ErrorCode`). */
-  readonly code: ErrorCode;
+  readonly code: C;
   /** Structured facts about the failure. */
   readonly details: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, options: FrameworkErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: C, message: string, details: ErrorDetails = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
-    this.details = options.details ?? {};
+    this.details = { ...details };
   }
 
   /** A JSON-friendly view: code, message and details (bigints as decimal strings). */
-  toJSON(): { code: ErrorCode; message: string; details: Record<string, unknown> } {
+  toJSON(): { code: C; message: string; details: Record<string, unknown> } {
     return { code: this.code, message: this.message, details: jsonSafe(this.details) as Record<string, unknown> };
   }
 }
@@ -235,27 +239,41 @@ export class ContractRevertError extends FrameworkError {
   readonly errorName: string;
   readonly args: readonly RevertArgument[];
 
-  constructor(errorName: string, args: readonly RevertArgument[], options: FrameworkErrorOptions = {}) {
+  constructor(errorName: string, args: readonly RevertArgument[], cause?: unknown) {
     const rendered = `${errorName}(${args.map((a) => `${a.name}=${a.value}${a.label ? ` (${a.label})` : ""}`).join(", ")})`;
     const labelled = args.filter((a) => a.label !== undefined);
-    super(ErrorCode.ContractReverted, rendered, {
-      ...options,
-      details: {
-        error: errorName,
-        args: Object.fromEntries(args.map((a) => [a.name, a.value])),
-        ...(labelled.length === 0 ? {} : { labels: Object.fromEntries(labelled.map((a) => [a.name, a.label])) }),
-        ...options.details,
-      },
-    });
+    const details = {
+      error: errorName,
+      args: Object.fromEntries(args.map((a) => [a.name, a.value])),
+      ...(labelled.length === 0 ? {} : { labels: Object.fromEntries(labelled.map((a) => [a.name, a.label])) }),
+    };
+    super(ErrorCode.ContractReverted, rendered, details, cause);
     this.errorName = errorName;
     this.args = args;
   }
 }
 
-/** True when `error` is a framework error (optionally with the given code). */
-export function isFrameworkError(error: unknown, code?: ErrorCode): error is FrameworkError {
-  return error instanceof FrameworkError && (code === undefined || error.code === code);
+/**
+ * The one guard for every framework error: true when `error` is a `FrameworkError`, and, when `code` is given,
+ * carries that code or one of that list (`codeFamily("AUDIT_")` lists a module's codes). Narrows `error.code`.
+ */
+export function isFrameworkError<C extends ErrorCode = ErrorCode>(
+  error: unknown,
+  code?: C | readonly C[],
+): error is FrameworkError<C> {
+  if (!(error instanceof FrameworkError)) return false;
+  if (code === undefined) return true;
+  return typeof code === "string" ? error.code === code : code.includes(error.code as C);
 }
+
+/** The codes that start with `prefix`, the codes of one module (`codeFamily("GATE_")`), in `ErrorCode` order. */
+export function codeFamily<P extends string>(prefix: P): readonly Extract<ErrorCode, `${P}${string}`>[] {
+  return Object.values(ErrorCode).filter((code): code is Extract<ErrorCode, `${P}${string}`> =>
+    code.startsWith(prefix),
+  );
+}
+
+export { ERROR_STATUS, exitStatus, httpStatus, type ErrorStatus } from "./status";
 
 /** Converts bigints to decimal strings, recursively, so a value survives `JSON.stringify`. */
 export function jsonSafe(value: unknown): unknown {

@@ -107,6 +107,6 @@ export function parseParticipantConfig(input: unknown): ParticipantConfig {
   throw new ConfigError(
     ErrorCode.ConfigInvalid,
     `invalid participant configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-    { details: { issues } },
+    { issues },
   );
 }

@@ -18,7 +18,7 @@ import {
   type VerifyResult,
 } from "../audit";
 import { IAuditAnchor__factory, PermissionedToken__factory, Consortium__factory } from "../../typechain-types";
-import { ChainStateError, ErrorCode, TransactionError } from "../errors";
+import { ChainStateError, codeFamily, ErrorCode, isFrameworkError, TransactionError } from "../errors";
 import {
   PolicyEngine,
   PolicyRegistry,
@@ -34,7 +34,6 @@ import {
   callPayloadHash,
   CallDecoder,
   onChainDirectory,
-  isGateError,
   PolicyGatedSigner,
   settlementLegIds,
   type AmlResult,
@@ -451,7 +450,7 @@ export class Participant {
         await this.fillNonce(u.nonce);
       } catch (error) {
         // Waiting for operations (or denied): the nonces above it wait too, and stay listed for the operator.
-        if (isGateError(error)) break;
+        if (isFrameworkError(error, codeFamily("GATE_"))) break;
         throw error;
       }
     }

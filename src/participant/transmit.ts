@@ -28,10 +28,12 @@ export class Transmitter {
         receipt = await this.provider.getTransactionReceipt(txHash);
         if (receipt !== null || (await this.provider.getTransaction(txHash)) !== null) break;
         if (attempt >= broadcastAttempts) {
-          throw new TransactionError(ErrorCode.TransactionFailed, `transaction ${txHash} could not be broadcast`, {
-            details: { txHash, nonce, attempts: attempt },
-            cause: error,
-          });
+          throw new TransactionError(
+            ErrorCode.TransactionFailed,
+            `transaction ${txHash} could not be broadcast`,
+            { txHash, nonce, attempts: attempt },
+            error,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, backoffMs * attempt));
       }
@@ -41,16 +43,12 @@ export class Transmitter {
       throw new TransactionError(
         ErrorCode.TransactionFailed,
         `no receipt for ${txHash} within ${receiptTimeoutMs} ms`,
-        {
-          details: { txHash, nonce },
-        },
+        { txHash, nonce },
       );
     }
     await this.submissions.settle(key, receipt.status === 1 ? "mined" : "reverted", receipt.blockNumber);
     if (receipt.status !== 1) {
-      throw new TransactionError(ErrorCode.TransactionFailed, `transaction ${txHash} reverted`, {
-        details: { txHash, nonce },
-      });
+      throw new TransactionError(ErrorCode.TransactionFailed, `transaction ${txHash} reverted`, { txHash, nonce });
     }
     return { txHash, nonce, receipt, retried };
   }

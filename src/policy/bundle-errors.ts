@@ -1,6 +1,6 @@
 /**
  * Why a signed policy bundle is refused: one `PolicyError` subclass whose stable `code` names the failure.
- * The registry records the code in the audit log; callers branch with `isPolicyError(error, code)`.
+ * The registry records the code in the audit log; callers branch with `isFrameworkError(error, code)`.
  */
 import type { ErrorCode } from "../errors";
 import { PolicyError } from "./errors";
@@ -23,15 +23,4 @@ import { PolicyError } from "./errors";
 export type PolicyBundleErrorCode = Extract<ErrorCode, `POLICY_BUNDLE_${string}`>;
 
 /** A bundle was refused, or the bundle configuration is invalid. */
-export class PolicyBundleError extends PolicyError {
-  declare readonly code: PolicyBundleErrorCode;
-
-  constructor(code: PolicyBundleErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, details, cause);
-  }
-}
-
-/** True when `error` is a bundle error (optionally with the given code). */
-export function isPolicyBundleError(error: unknown, code?: PolicyBundleErrorCode): error is PolicyBundleError {
-  return error instanceof PolicyBundleError && (code === undefined || error.code === code);
-}
+export class PolicyBundleError extends PolicyError<PolicyBundleErrorCode> {}

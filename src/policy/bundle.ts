@@ -28,9 +28,8 @@ import { getAddress, keccak256, TypedDataEncoder, verifyTypedData, type Signer, 
 import { z } from "zod";
 import { canonicalJson } from "../audit";
 import { PolicyBundleError } from "./bundle-errors";
-import { isPolicyError } from "./errors";
 import { WasmPolicy } from "./wasm";
-import { schemaIssues } from "../errors";
+import { codeFamily, isFrameworkError, schemaIssues } from "../errors";
 
 /** EIP-712 domain name and version of bundle signatures. */
 export const BUNDLE_DOMAIN_NAME = "ConsortiumPolicyBundle";
@@ -256,7 +255,7 @@ export async function verifyBundle(bundle: PolicyBundle, options: VerifyBundleOp
   try {
     policy = await WasmPolicy.load(bundle.wasm, bundle.data);
   } catch (error) {
-    if (!isPolicyError(error)) throw error;
+    if (!isFrameworkError(error, codeFamily("POLICY_"))) throw error;
     throw new PolicyBundleError("POLICY_BUNDLE_UNPARSEABLE", `the policy does not load: ${error.message}`, {}, error);
   }
   return { bundle: { ...bundle, manifest }, policy, signers };

@@ -3,9 +3,9 @@
  * intent, a failed evaluation or an unexpected result all come back as a deny decision.
  */
 import { denyDecision, type Decision } from "./decision";
-import { isPolicyError } from "./errors";
 import { validateIntent, type Intent } from "./intent";
 import type { WasmPolicy } from "./wasm";
+import { codeFamily, isFrameworkError } from "../errors";
 
 /**
  * Decides on a raw intent. Never throws for a policy problem: a `PolicyError` becomes a deny with
@@ -22,7 +22,8 @@ export function decideValid(policy: WasmPolicy, intent: Intent): Decision {
   try {
     return policy.evaluate(intent);
   } catch (error) {
-    if (isPolicyError(error)) return denyDecision([`POLICY_ERROR: ${error.code}: ${error.message}`]);
+    if (isFrameworkError(error, codeFamily("POLICY_")))
+      return denyDecision([`POLICY_ERROR: ${error.code}: ${error.message}`]);
     throw error;
   }
 }

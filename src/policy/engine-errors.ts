@@ -8,15 +8,4 @@ import { PolicyError } from "./errors";
 
 export type PolicyEngineErrorCode = Extract<ErrorCode, `POLICY_ENGINE_${string}` | `POLICY_RESERVATION${string}`>;
 
-export class PolicyEngineError extends PolicyError {
-  declare readonly code: PolicyEngineErrorCode;
-
-  constructor(code: PolicyEngineErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, details, cause);
-  }
-}
-
-/** True when `error` is an engine error (optionally with the given code). */
-export function isPolicyEngineError(error: unknown, code?: PolicyEngineErrorCode): error is PolicyEngineError {
-  return error instanceof PolicyEngineError && (code === undefined || error.code === code);
-}
+export class PolicyEngineError extends PolicyError<PolicyEngineErrorCode> {}

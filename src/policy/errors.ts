@@ -11,17 +11,8 @@ import { FrameworkError, type ErrorCode } from "../errors";
  */
 export type PolicyErrorCode = Extract<ErrorCode, `POLICY_${string}`>;
 
-/** Base class of every policy error. Branch with `isPolicyError(error, code)`. */
-export class PolicyError extends FrameworkError {
-  constructor(code: PolicyErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details, cause });
-  }
-}
-
-/** True when `error` is a policy error (optionally with the given code). */
-export function isPolicyError(error: unknown, code?: PolicyErrorCode): error is PolicyError {
-  return error instanceof PolicyError && (code === undefined || error.code === code);
-}
+/** Base class of every policy error. Branch with `isFrameworkError(error, code)`. */
+export class PolicyError<C extends PolicyErrorCode = PolicyErrorCode> extends FrameworkError<C> {}
 
 /** The Wasm module or its data could not be loaded. */
 export class PolicyLoadError extends PolicyError {

@@ -32,7 +32,7 @@ export {
   type VerifiedBundle,
   type VerifyBundleOptions,
 } from "./bundle";
-export { isPolicyBundleError, PolicyBundleError, type PolicyBundleErrorCode } from "./bundle-errors";
+export { PolicyBundleError, type PolicyBundleErrorCode } from "./bundle-errors";
 export { BUNDLE_FILES, readBundle, writeBundle } from "./bundle-files";
 export { decide, decideValid } from "./decide";
 export {
@@ -56,15 +56,8 @@ export {
   type SharedGuard,
 } from "./engine";
 export { engineConfigSchema, parseEngineConfig, type EngineConfig, type EngineConfigInput } from "./engine-config";
-export { isPolicyEngineError, PolicyEngineError, type PolicyEngineErrorCode } from "./engine-errors";
-export {
-  isPolicyError,
-  PolicyError,
-  PolicyEvaluationError,
-  PolicyLoadError,
-  PolicyResultError,
-  type PolicyErrorCode,
-} from "./errors";
+export { PolicyEngineError, type PolicyEngineErrorCode } from "./engine-errors";
+export { PolicyError, PolicyEvaluationError, PolicyLoadError, PolicyResultError, type PolicyErrorCode } from "./errors";
 export { loadPolicyFromDirectory, readPolicyFiles, type PolicyFiles } from "./files";
 export {
   ACTIONS,
@@ -140,5 +133,5 @@ export {
   type FindConflictsOptions,
   type SharedConflict,
 } from "./conflicts";
-export { isSharedPolicyError, SharedPolicyError, type SharedPolicyErrorCode } from "./shared-errors";
+export { SharedPolicyError, type SharedPolicyErrorCode } from "./shared-errors";
 export { DECISION_ENTRYPOINT, WasmPolicy } from "./wasm";

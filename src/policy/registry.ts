@@ -16,9 +16,10 @@
  */
 import type { AuditHead, AuditStore, JsonValue } from "../audit";
 import { parseBundleTrust, verifyBundle, type BundleTrust, type PolicyBundle, type VerifiedBundle } from "./bundle";
-import { isPolicyBundleError, PolicyBundleError } from "./bundle-errors";
+import { PolicyBundleError } from "./bundle-errors";
 import { decide } from "./decide";
 import { denyDecision, type Decision } from "./decision";
+import { codeFamily, isFrameworkError } from "../errors";
 
 /** Which bundle decided. */
 export interface PolicyVersion {
@@ -143,7 +144,7 @@ export class PolicyRegistry {
           onChainVersion: options.onChainVersion,
         });
       } catch (error) {
-        if (!isPolicyBundleError(error)) throw error;
+        if (!isFrameworkError(error, codeFamily("POLICY_BUNDLE_"))) throw error;
         await this.#audit.append({
           kind: "bundle_activation",
           payload: {

@@ -17,15 +17,4 @@ import { PolicyError } from "./errors";
 export type SharedPolicyErrorCode = Extract<ErrorCode, `POLICY_SHARED_${string}`>;
 
 /** The shared parameters could not be read, are too old, or the bank's policy data does not fit them. */
-export class SharedPolicyError extends PolicyError {
-  declare readonly code: SharedPolicyErrorCode;
-
-  constructor(code: SharedPolicyErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, details, cause);
-  }
-}
-
-/** True when `error` is a shared-parameter error (optionally with the given code). */
-export function isSharedPolicyError(error: unknown, code?: SharedPolicyErrorCode): error is SharedPolicyError {
-  return error instanceof SharedPolicyError && (code === undefined || error.code === code);
-}
+export class SharedPolicyError extends PolicyError<SharedPolicyErrorCode> {}

@@ -8,19 +8,8 @@ import { FrameworkError, type ErrorCode } from "../errors";
 /** Stable codes of every error the module and its client raise (the RSM_* members of `ErrorCode`). */
 export type RsmErrorCode = Extract<ErrorCode, `RSM_${string}`>;
 
-/** Base class of every module error. Branch with `isRsmError(error, code)`. */
-export class RsmError extends FrameworkError {
-  declare readonly code: RsmErrorCode;
-
-  constructor(code: RsmErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
-
-/** True when `error` is a module error (optionally with the given code). */
-export function isRsmError(error: unknown, code?: RsmErrorCode): error is RsmError {
-  return error instanceof RsmError && (code === undefined || error.code === code);
-}
+/** Base class of every module error. Branch with `isFrameworkError(error, code)`. */
+export class RsmError<C extends RsmErrorCode = RsmErrorCode> extends FrameworkError<C> {}
 
 /** The configuration does not match the schema (details list paths and messages, never values). */
 export class RsmConfigError extends RsmError {
@@ -57,11 +46,7 @@ export class RsmReplayStoreError extends RsmError {
 }
 
 /** The signer failed without a framework error, or returned something that does not verify. */
-export class RsmSigningError extends RsmError {
-  constructor(code: "RSM_SIGNING_FAILED" | "RSM_SIGNER_OUTPUT_INVALID", reason: string, jti: string, cause?: unknown) {
-    super(code, reason, { jti }, cause);
-  }
-}
+export class RsmSigningError extends RsmError<"RSM_SIGNING_FAILED" | "RSM_SIGNER_OUTPUT_INVALID"> {}
 
 /** Client side: the module's answer does not verify or does not answer the request that was sent. */
 export class RsmResponseInvalidError extends RsmError {

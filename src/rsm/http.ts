@@ -1,50 +1,20 @@
 /**
  * The HTTP edge of the module (node:http only): `POST /v1/sign` with `Content-Type: application/jose` and a
  * compact JWE body answers 200 with a compact JWS (`application/jose`); `GET /v1/health` answers 200 JSON.
- * Errors answer `{"error":{"code","message","jti"?}}` (JSON, unsigned, informational only). This is the only
- * place where error codes become HTTP statuses (`rsmHttpStatus`); 5xx answers never carry internal messages.
+ * Errors answer `{"error":{"code","message","jti"?}}` (JSON, unsigned, informational only), with the status the
+ * framework's table gives the code (`ERROR_STATUS` in src/errors, read through `rsmHttpStatus`); 5xx answers
+ * never carry internal messages.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isFrameworkError } from "../errors";
-import { RsmRequestError, type RsmErrorCode } from "./errors";
+import { httpStatus, isFrameworkError } from "../errors";
+import { RsmRequestError } from "./errors";
 import { HEALTH_PATH, RSM_CONTENT_TYPE, SIGN_PATH } from "./protocol";
 import type { RemoteSigningModule } from "./service";
 
-const STATUS: Partial<Record<RsmErrorCode, number>> = {
-  RSM_REQUEST_MALFORMED: 400,
-  RSM_DECRYPTION_FAILED: 400,
-  RSM_LIFETIME_TOO_LONG: 400,
-  RSM_UNKNOWN_SENDER: 401,
-  RSM_SIGNATURE_INVALID: 401,
-  RSM_REQUEST_EXPIRED: 401,
-  RSM_REQUEST_NOT_YET_VALID: 401,
-  RSM_UNKNOWN_SIGNER: 404,
-  RSM_ROUTE_NOT_FOUND: 404,
-  RSM_METHOD_NOT_ALLOWED: 405,
-  RSM_REQUEST_TIMEOUT: 408,
-  RSM_REPLAY: 409,
-  RSM_REQUEST_TOO_LARGE: 413,
-  RSM_CONTENT_TYPE_INVALID: 415,
-  RSM_WRONG_RECIPIENT: 421,
-  RSM_WRONG_AUDIENCE: 421,
-  RSM_REPLAY_STORE_UNAVAILABLE: 503,
-};
-
-/** The HTTP status of a refusal (see the module comment of `index.ts` for the table). */
+/** The HTTP status of a refusal: its code's status in the framework's table (`ERROR_STATUS`), else 500. */
 export function rsmHttpStatus(error: unknown): number {
-  if (!isFrameworkError(error)) return 500;
-  const code: string = error.code;
-  const mapped = STATUS[code as RsmErrorCode];
-  if (mapped !== undefined) return mapped;
-  if (code === "HSM_UNAVAILABLE") return 503;
-  if (code === "SIGNING_NONCE_CONFLICT") return 409;
-  if (/^(GATE|APPROVAL)_/.test(code)) {
-    // The gate's own infrastructure failing is not a policy decision.
-    if (/_(STORE_UNAVAILABLE|STORE_CLOSED|AUDIT_FAILED)$/.test(code)) return 503;
-    return /_CONFIG_INVALID$/.test(code) ? 500 : 403;
-  }
-  return 500;
+  return httpStatus(error);
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, close = false): void {

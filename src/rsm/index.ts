@@ -13,12 +13,14 @@
  * key over {iss: moduleId, aud: iss, jti, iat, kind, signer, result, digest}; the result is also checked
  * (recovered signer, signed payload) by the module before answering and by the client after.
  *
- * HTTP statuses: 400 malformed / undecryptable / lifetime too long; 401 unknown sender, bad signature,
- * expired or not yet valid (the JWS is the credential; 408 is kept for a body not received in time); 403 the
- * signer threw GATE_* / APPROVAL_* (policy denied, approvals pending; but *_STORE_UNAVAILABLE, *_STORE_CLOSED,
- * *_AUDIT_FAILED → 503 and *_CONFIG_INVALID → 500: infrastructure, not policy); 404 unknown route or signer key; 405; 409 replay, SIGNING_NONCE_CONFLICT; 413 body
- * over the limit; 415 wrong Content-Type; 421 wrong recipient key or audience (misdirected); 503 HSM_UNAVAILABLE
- * or replay store down; 500 anything else, with no internal message.
+ * HTTP statuses come from the framework's table (`ERROR_STATUS` in src/errors): 400 malformed / undecryptable /
+ * lifetime too long; 401 unknown sender, bad signature, expired or not yet valid (the JWS is the credential; 408
+ * is kept for a body not received in time); 403 the signer's policy gate or approvals refused (GATE_*,
+ * APPROVAL_*; but their stores or audit failing → 503 and their configuration → 500: infrastructure, not
+ * policy); 404 unknown route or signer key; 405; 409 replay, SIGNING_NONCE_CONFLICT; 413 body over the limit;
+ * 415 wrong Content-Type; 421 wrong recipient key or audience (misdirected); 422 a request the signer cannot
+ * protect (SIGNING_REQUEST_INVALID); 503 an HSM, store or node away (HSM_UNAVAILABLE, replay or signing record
+ * store down); 500 configuration and anything else, with no internal message.
  *
  * Every outcome is logged (structured, no payloads or keys) and appended to the optional audit store as kind
  * "signature", subject = jti once authenticated, payload {module, outcome: signed | refused, code, ...}.
@@ -40,7 +42,6 @@ export {
 } from "./config";
 export { RemoteSigner } from "./client";
 export {
-  isRsmError,
   RsmConfigError,
   RsmError,
   RsmKeyUnavailableError,

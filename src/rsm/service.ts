@@ -7,7 +7,7 @@
  */
 import type { Signer } from "ethers";
 import type { AuditStore, JsonValue } from "../audit";
-import { isFrameworkError } from "../errors";
+import { codeFamily, isFrameworkError } from "../errors";
 import {
   loadServiceKeys,
   MAX_CLOCK_SKEW_SECONDS,
@@ -15,7 +15,7 @@ import {
   type RsmServiceConfig,
   type RsmServiceConfigInput,
 } from "./config";
-import { isRsmError, RsmRequestError, RsmSigningError } from "./errors";
+import { RsmRequestError, RsmSigningError } from "./errors";
 import { checkSignedResult, decodeMessage, decodeTypedData, transactionRequest } from "./payload";
 import type { RequestClaims } from "./protocol";
 import { ReplayStore } from "./replay";
@@ -112,7 +112,7 @@ export class RemoteSigningModule {
       await this.#replay.consume(iss, jti, claims.exp + this.#retention, now);
       const result = await this.#invoke(signer, claims);
       const checked = checkSignedResult(claims, claims.signer, result);
-      if (!checked.ok) throw new RsmSigningError("RSM_SIGNER_OUTPUT_INVALID", checked.reason, jti);
+      if (!checked.ok) throw new RsmSigningError("RSM_SIGNER_OUTPUT_INVALID", checked.reason, { jti });
       const facts = { jti, iss, kind, signer: claims.signer, digest: checked.digest };
       const response = await signResponse(
         { ...facts, iss: moduleId, aud: iss, iat: this.#now(), result },
@@ -137,7 +137,10 @@ export class RemoteSigningModule {
     const reason = isFrameworkError(error) ? error.message : undefined;
     const jti = claims?.jti ?? (error instanceof RsmRequestError ? error.jti : undefined);
     const iss =
-      claims?.iss ?? (isRsmError(error) && typeof error.details.iss === "string" ? error.details.iss : undefined);
+      claims?.iss ??
+      (isFrameworkError(error, codeFamily("RSM_")) && typeof error.details.iss === "string"
+        ? error.details.iss
+        : undefined);
     const facts = { code, reason, jti, iss, kind: claims?.kind, signer: claims?.signer };
     this.#log({ event: "refused", ...facts });
     if (this.#audit === undefined) return;
@@ -160,7 +163,7 @@ export class RemoteSigningModule {
       return await signer.signTypedData(domain, types, value);
     } catch (error) {
       if (isFrameworkError(error)) throw error;
-      throw new RsmSigningError("RSM_SIGNING_FAILED", "the signer failed", claims.jti, error);
+      throw new RsmSigningError("RSM_SIGNING_FAILED", "the signer failed", { jti: claims.jti }, error);
     }
   }
 

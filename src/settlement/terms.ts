@@ -82,7 +82,8 @@ export async function findInstruction(engine: SettlementEngine, id: bigint, from
   const event = events[0];
   if (event === undefined) {
     throw new ChainStateError(ErrorCode.SettlementNotFound, `no settlement with id ${formatSettlementId(id)}`, {
-      details: { id: formatSettlementId(id), engine: await engine.getAddress() },
+      id: formatSettlementId(id),
+      engine: await engine.getAddress(),
     });
   }
   const t = event.args.terms;

@@ -10,17 +10,8 @@ export type HsmErrorCode = Extract<ErrorCode, `HSM_${string}`>;
 /** Structured, log-safe context of an error (never secrets). */
 export type HsmErrorDetails = Readonly<Record<string, unknown>>;
 
-/** Base class of every signer error. Branch with `isHsmError(error, code)`. */
-export class HsmError extends FrameworkError {
-  constructor(code: HsmErrorCode, message: string, details: HsmErrorDetails = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
-
-/** True when `error` is a signer error (optionally with the given code). */
-export function isHsmError(error: unknown, code?: HsmErrorCode): error is HsmError {
-  return error instanceof HsmError && (code === undefined || error.code === code);
-}
+/** Base class of every signer error. Branch with `isFrameworkError(error, code)`. */
+export class HsmError extends FrameworkError<HsmErrorCode> {}
 
 /** The configuration does not match the schema (details list paths and messages, never values). */
 export class HsmConfigError extends HsmError {

@@ -25,7 +25,6 @@ export {
   HsmSignerClosedError,
   HsmTokenNotFoundError,
   HsmUnavailableError,
-  isHsmError,
   Pkcs11LoadError,
   type HsmErrorCode,
   type HsmErrorDetails,
@@ -45,7 +44,6 @@ export {
   type SigningRecordStoreOptionsInput,
 } from "./protection";
 export {
-  isSigningError,
   SigningConfigError,
   SigningError,
   SigningNonceConflictError,

@@ -5,7 +5,8 @@
  */
 import { realpathSync } from "node:fs";
 import * as pkcs11 from "pkcs11js";
-import { HsmError, Pkcs11LoadError, isHsmError } from "./errors";
+import { HsmError, Pkcs11LoadError } from "./errors";
+import { isFrameworkError } from "../errors";
 
 /** What a failed operation calls for before it is retried. */
 export type Recovery = "reinitialize" | "reopen" | "fatal";
@@ -40,7 +41,7 @@ export function recoveryFor(error: unknown): Recovery {
     if (error.code === pkcs11.CKR_CRYPTOKI_NOT_INITIALIZED) return "reinitialize";
     return REOPEN_CODES.has(error.code) ? "reopen" : "fatal";
   }
-  if (isHsmError(error, "HSM_MODULE_LOAD_FAILED") || isHsmError(error, "HSM_TOKEN_NOT_FOUND")) return "reopen";
+  if (isFrameworkError(error, ["HSM_MODULE_LOAD_FAILED", "HSM_TOKEN_NOT_FOUND"])) return "reopen";
   return "fatal";
 }
 

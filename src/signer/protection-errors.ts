@@ -7,17 +7,8 @@ import { FrameworkError, type ErrorCode } from "../errors";
 /** Stable codes of every error the protection raises (the SIGNING_* members of `ErrorCode`). */
 export type SigningErrorCode = Extract<ErrorCode, `SIGNING_${string}`>;
 
-/** Base class of every protection error. Branch with `isSigningError(error, code)`. */
-export class SigningError extends FrameworkError {
-  constructor(code: SigningErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
-
-/** True when `error` is a protection error (optionally with the given code). */
-export function isSigningError(error: unknown, code?: SigningErrorCode): error is SigningError {
-  return error instanceof SigningError && (code === undefined || error.code === code);
-}
+/** Base class of every protection error. Branch with `isFrameworkError(error, code)`. */
+export class SigningError extends FrameworkError<SigningErrorCode> {}
 
 /** The store options do not match the schema (details list paths and messages). */
 export class SigningConfigError extends SigningError {

@@ -20,10 +20,10 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
-import { isHsmError } from "./errors";
 import type { NonceAllocator } from "./nonce";
 import type { IntentOutcome } from "./protection";
 import { SigningPayloadMismatchError, SigningRequestInvalidError } from "./protection-errors";
+import { codeFamily, isFrameworkError } from "../errors";
 
 /** A signature released by `ProtectedSigner.protectTransaction`, with what was recorded for it. */
 export interface ProtectedSignature {
@@ -131,7 +131,7 @@ export class ProtectedSigner extends AbstractSigner {
       serialized = await this.inner.signTransaction(unsigned);
     } catch (error) {
       // The HSM signer releases nothing when it fails: free the slot so the next transaction takes this nonce.
-      if (outcome === "new" && isHsmError(error)) {
+      if (outcome === "new" && isFrameworkError(error, codeFamily("HSM_"))) {
         this.allocator.store.release(key, chainId, unsigned.nonce, unsigned.unsignedHash);
       }
       throw error;

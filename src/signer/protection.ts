@@ -11,14 +11,13 @@ import { openDurableSqlite } from "../storage";
 import { getAddress } from "ethers";
 import { z } from "zod";
 import {
-  isSigningError,
   SigningConfigError,
   SigningNonceConflictError,
   SigningRequestInvalidError,
   SigningStoreClosedError,
   SigningStoreUnavailableError,
 } from "./protection-errors";
-import { schemaIssues } from "../errors";
+import { codeFamily, isFrameworkError, schemaIssues } from "../errors";
 
 /** Options of the store, validated once by `SigningRecordStore.open`. */
 export const SigningRecordStoreOptionsSchema = z
@@ -212,7 +211,7 @@ export class SigningRecordStore {
         try {
           return next(key, chainId, minimum, request);
         } catch (error) {
-          if (isSigningError(error)) return { error };
+          if (isFrameworkError(error, codeFamily("SIGNING_"))) return { error };
           throw error;
         }
       }),
@@ -252,7 +251,7 @@ export class SigningRecordStore {
     try {
       return this.#record(address, chainId.toString(), nonce, hash, request);
     } catch (error) {
-      if (isSigningError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("SIGNING_"))) throw error;
       throw new SigningStoreUnavailableError(this.path, error);
     }
   }
@@ -278,7 +277,7 @@ export class SigningRecordStore {
     try {
       return this.#recordNext(address, chainId.toString(), minimum, request);
     } catch (error) {
-      if (isSigningError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("SIGNING_"))) throw error;
       throw new SigningStoreUnavailableError(this.path, error);
     }
   }
@@ -301,7 +300,7 @@ export class SigningRecordStore {
     try {
       return this.#recordNextMany(address, chainId.toString(), minimum, requests);
     } catch (error) {
-      if (isSigningError(error)) throw error;
+      if (isFrameworkError(error, codeFamily("SIGNING_"))) throw error;
       throw new SigningStoreUnavailableError(this.path, error);
     }
   }

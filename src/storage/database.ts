@@ -14,7 +14,8 @@
 import { Kysely, PostgresDialect, sql, SqliteAdapter, SqliteDialect, type DialectAdapter } from "kysely";
 import pg from "pg";
 import { describeTarget, resolveStorageTarget, type StorageLocationInput, type StorageTarget } from "./config";
-import { StorageError, isStorageError } from "./errors";
+import { isFrameworkError } from "../errors";
+import { StorageError } from "./errors";
 import { migrateStore, type StorageDialect, type StoreSchema, type UntypedKysely } from "./migrations";
 import { openDurableSqlite } from "./sqlite";
 
@@ -90,7 +91,7 @@ export class StorageDatabase {
       return new StorageDatabase(target.dialect, where, db, applied);
     } catch (error) {
       await db.destroy().catch(() => undefined);
-      if (isStorageError(error)) throw error;
+      if (isFrameworkError(error)) throw error;
       throw new StorageError("STORAGE_UNAVAILABLE", `cannot open ${where}`, { dialect: target.dialect, where }, error);
     }
   }
@@ -148,7 +149,8 @@ export async function openStoreDatabase(
   try {
     return await StorageDatabase.open(resolveStorageTarget(location), [schema]);
   } catch (error) {
-    if (isStorageError(error, "STORAGE_CONFIG_INVALID") || isStorageError(error, "STORAGE_SCHEMA_TOO_NEW")) throw error;
+    if (isFrameworkError(error, "STORAGE_CONFIG_INVALID") || isFrameworkError(error, "STORAGE_SCHEMA_TOO_NEW"))
+      throw error;
     throw unavailable(error);
   }
 }

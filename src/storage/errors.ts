@@ -7,14 +7,8 @@ import { FrameworkError, type ErrorCode } from "../errors";
 /** Stable codes of every error the storage layer raises (the STORAGE_* members of `ErrorCode`). */
 export type StorageErrorCode = Extract<ErrorCode, `STORAGE_${string}`>;
 
-/** Base class of every storage error. Branch with `isStorageError(error, code)`. */
-export class StorageError extends FrameworkError {
-  declare readonly code: StorageErrorCode;
-
-  constructor(code: StorageErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details: { ...details }, cause });
-  }
-}
+/** Base class of every storage error. Branch with `isFrameworkError(error, code)`. */
+export class StorageError extends FrameworkError<StorageErrorCode> {}
 
 /** The database holds migrations of `store` this code does not know: it was written by a newer release. */
 export class StorageSchemaTooNewError extends StorageError {
@@ -26,9 +20,4 @@ export class StorageSchemaTooNewError extends StorageError {
       { store, databaseVersion, codeVersion, unknownMigrations: [...unknown] },
     );
   }
-}
-
-/** True when `error` is a storage error (optionally with the given code). */
-export function isStorageError(error: unknown, code?: StorageErrorCode): error is StorageError {
-  return error instanceof StorageError && (code === undefined || error.code === code);
 }

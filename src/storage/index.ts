@@ -17,7 +17,7 @@ export {
   type StorageTarget,
 } from "./config";
 export { openStoreDatabase, StorageDatabase } from "./database";
-export { isStorageError, StorageError, StorageSchemaTooNewError, type StorageErrorCode } from "./errors";
+export { StorageError, StorageSchemaTooNewError, type StorageErrorCode } from "./errors";
 export {
   defineStoreSchema,
   execStatements,

@@ -62,7 +62,7 @@ export function requireSigningPath(hre: HardhatRuntimeEnvironment, args: Signing
     throw new TaskInputError(
       ErrorCode.InputInvalid,
       "--from names a software key and --participant-config a bank's HSM key: give one of them",
-      { details: { from: args.from, participantConfig: args.participantConfig } },
+      { from: args.from, participantConfig: args.participantConfig },
     );
   }
   if (hre.network.name !== IN_PROCESS_NETWORK) {
@@ -70,7 +70,7 @@ export function requireSigningPath(hre: HardhatRuntimeEnvironment, args: Signing
       ErrorCode.InputMissing,
       `on ${hre.network.name} a task signs through a bank's participant: give --participant-config <file> ` +
         `(software keys are for the in-process network only)`,
-      { details: { network: hre.network.name } },
+      { network: hre.network.name },
     );
   }
 }
@@ -94,7 +94,7 @@ async function openParticipant(ctx: TaskContext, file: string): Promise<Particip
       ErrorCode.DeploymentMismatch,
       `${file} is for consortium ${config.consortium.consortium} (engine ${config.consortium.engine}), ` +
         `not the one recorded for ${ctx.network} (${ctx.record.consortium}, engine ${ctx.record.engine})`,
-      { details: { file, configured: config.consortium.consortium, recorded: ctx.record.consortium } },
+      { file, configured: config.consortium.consortium, recorded: ctx.record.consortium },
     );
   }
   const provider = ctx.hre.ethers.provider;

@@ -23,9 +23,7 @@ export async function openTaskAudit(args: AuditArgs): Promise<AuditStore> {
   }
   if (args.audit !== undefined) {
     if (!existsSync(args.audit)) {
-      throw new ConfigError(ErrorCode.ConfigNotFound, `--audit ${args.audit}: no such audit log`, {
-        details: { path: args.audit },
-      });
+      throw new ConfigError(ErrorCode.ConfigNotFound, `--audit ${args.audit}: no such audit log`, { path: args.audit });
     }
     return openAuditStore({ path: args.audit });
   }

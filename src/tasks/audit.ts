@@ -22,9 +22,7 @@ async function anchorContract(ctx: TaskContext) {
     throw new ChainStateError(
       ErrorCode.DeploymentNotFound,
       `consortium "${ctx.record.name}" has no AuditAnchor recorded`,
-      {
-        details: { consortium: ctx.record.key },
-      },
+      { consortium: ctx.record.key },
     );
   }
   return ctx.hre.ethers.getContractAt("IAuditAnchor", ctx.record.auditAnchor);
@@ -100,7 +98,7 @@ operatorTask(
       throw new TaskInputError(
         ErrorCode.InputInvalid,
         "with --participant-config the bank anchors its own audit log: leave out --audit and --audit-config",
-        { details: { participantConfig: args.participantConfig } },
+        { participantConfig: args.participantConfig },
       );
     }
     const anchored = await withActor(ctx, args, async (actor) => {

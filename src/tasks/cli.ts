@@ -7,8 +7,7 @@
  */
 import { ArgumentsParser } from "hardhat/internal/cli/ArgumentsParser";
 import { HardhatError } from "hardhat/internal/core/errors";
-import { ErrorCode } from "../errors";
-import { EXIT_CODES } from "./guard";
+import { ErrorCode, exitStatus } from "../errors";
 
 /** True when this process is Hardhat's command line (not a test runner or a script importing Hardhat). */
 function isHardhatCli(): boolean {
@@ -22,7 +21,7 @@ function refuse(code: ErrorCode, message: string, details: Record<string, unknow
     process.stdout.write(`${JSON.stringify({ error: { code, message, details } }, null, 2)}\n`);
   }
   process.stderr.write(`Error ${code}: ${message}\n`);
-  process.exit(EXIT_CODES[code] ?? 1);
+  process.exit(exitStatus(code));
 }
 
 /** Hardhat's numbers for the argument errors that get their own wording. */

@@ -30,7 +30,7 @@ export async function loadContext(hre: HardhatRuntimeEnvironment, which?: string
     throw new ChainStateError(
       ErrorCode.DeploymentNotFound,
       `no consortium deployment recorded in ${location}; run "hardhat deploy --consortium-config <file>" first`,
-      { details: { network, location } },
+      { network, location },
     );
   }
   const wanted = which?.toLowerCase();
@@ -42,7 +42,7 @@ export async function loadContext(hre: HardhatRuntimeEnvironment, which?: string
       wanted === undefined
         ? `several consortia are recorded for ${network} (${known}): choose one with --consortium`
         : `no consortium "${which}" recorded for ${network} (recorded: ${known})`,
-      { details: { network, known: records.map((r) => r.key) } },
+      { network, known: records.map((r) => r.key) },
     );
   }
   const record = matches[0];
@@ -50,7 +50,7 @@ export async function loadContext(hre: HardhatRuntimeEnvironment, which?: string
     throw new ChainStateError(
       ErrorCode.DeploymentNotFound,
       `consortium "${record.name}" recorded in ${location} has no code at ${record.consortium} (chain reset?)`,
-      { details: { network, consortium: record.consortium } },
+      { network, consortium: record.consortium },
     );
   }
   const ctx: TaskContext = {
@@ -78,7 +78,7 @@ export async function resolveSigner(hre: HardhatRuntimeEnvironment, from?: strin
     throw new TaskInputError(
       ErrorCode.UnknownSigner,
       `--from ${ref}: not a signer of ${hre.network.name} (give an index below ${signers.length} or a signer's address)`,
-      { details: { from: ref, signers: signers.length } },
+      { from: ref, signers: signers.length },
     );
   }
   return signer;
@@ -99,9 +99,7 @@ export async function resolveToken(ctx: TaskContext, ref: string, flag: string):
   const address = recorded?.address ?? (isAddress(ref) ? getAddress(ref) : undefined);
   if (address === undefined || (await ctx.hre.ethers.provider.getCode(address)) === "0x") {
     const known = ctx.record.tokens.map((t) => t.symbol).join(", ");
-    throw new TaskInputError(ErrorCode.UnknownToken, `${flag} ${ref}: not a token (known: ${known})`, {
-      details: { flag, ref },
-    });
+    throw new TaskInputError(ErrorCode.UnknownToken, `${flag} ${ref}: not a token (known: ${known})`, { flag, ref });
   }
   const contract = await ctx.hre.ethers.getContractAt("PermissionedToken", address);
   const [symbol, decimals] = recorded
@@ -115,9 +113,7 @@ export async function send(pending: Promise<ContractTransactionResponse>): Promi
   const tx = await pending;
   const receipt = await tx.wait();
   if (receipt === null) {
-    throw new TransactionError(ErrorCode.TransactionFailed, `transaction ${tx.hash} was dropped`, {
-      details: { hash: tx.hash },
-    });
+    throw new TransactionError(ErrorCode.TransactionFailed, `transaction ${tx.hash} was dropped`, { hash: tx.hash });
   }
   return receipt;
 }

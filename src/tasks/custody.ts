@@ -8,7 +8,7 @@ import { loadCustodyConfig, OmnibusLedger, reconcile, type ReconciliationReport 
 import { commandTask } from "./define";
 import { short } from "./output";
 
-/** Exit status of a reconciliation that found a mismatch (the data-error status of guard.ts's EXIT_CODES). */
+/** Exit status of a reconciliation that found a mismatch (the data-error status of `ERROR_STATUS` in src/errors). */
 export const RECONCILE_MISMATCH_EXIT = 65;
 
 const TASK = "custody:reconcile";
@@ -28,7 +28,7 @@ commandTask(
       throw new TaskInputError(
         ErrorCode.InputInvalid,
         `--custody-config ${args.custodyConfig}: ${config.model} custody has no omnibus ledger to reconcile`,
-        { details: { file: args.custodyConfig, model: config.model } },
+        { file: args.custodyConfig, model: config.model },
       );
     }
     const ledger = await OmnibusLedger.open({ ...config.ledger, mustExist: true });

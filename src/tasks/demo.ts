@@ -39,7 +39,7 @@ commandTask(
       throw new ChainStateError(
         ErrorCode.WrongNetwork,
         `the demo deploys afresh with development keys, so it runs on the in-process network or the qbft devnet, not ${hre.network.name}`,
-        { details: { network: hre.network.name } },
+        { network: hre.network.name },
       );
     }
     const { runDemo } = await import("../demo/run");

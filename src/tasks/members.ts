@@ -41,7 +41,9 @@ export async function resolveMember(ctx: TaskContext, ref: string, flag: string)
   if (member === undefined) {
     const known = members.map((m) => `${m.id} ${m.name}`).join(", ");
     throw new TaskInputError(ErrorCode.UnknownMember, `${flag} ${ref}: no such member (members: ${known})`, {
-      details: { flag, ref, members: members.map((m) => m.name) },
+      flag,
+      ref,
+      members: members.map((m) => m.name),
     });
   }
   return member;
@@ -66,7 +68,9 @@ export async function resolveAccount(ctx: TaskContext, ref: string, flag: string
   const [account] = await memberAccounts(ctx, member.id);
   if (account === undefined) {
     throw new TaskInputError(ErrorCode.UnknownMember, `${flag} ${text}: ${member.name} has no registered account`, {
-      details: { flag, ref: text, memberId: member.id },
+      flag,
+      ref: text,
+      memberId: member.id,
     });
   }
   return account;

@@ -31,7 +31,7 @@ export async function withNames(
     args.push(label === undefined ? arg : { ...arg, label });
   }
   if (args.every((a) => a.label === undefined)) return error;
-  return new ContractRevertError(error.errorName, args, { cause: error.cause });
+  return new ContractRevertError(error.errorName, args, error.cause);
 }
 
 async function nameOf(ctx: TaskContext, address: string): Promise<string | undefined> {

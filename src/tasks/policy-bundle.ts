@@ -17,8 +17,17 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { readJsonFile, readSecret, type SecretSource } from "../config/files";
-import { ConfigError, ErrorCode, TaskInputError } from "../errors";
-import { createBundle, readBundle, readPolicyFiles, signBundle, verifyBundle, writeBundle } from "../policy";
+import { ConfigError, ErrorCode, schemaIssues, TaskInputError } from "../errors";
+import {
+  createBundle,
+  dependenciesSchema,
+  readBundle,
+  readPolicyFiles,
+  signBundle,
+  verifyBundle,
+  writeBundle,
+  type BundleDependencies,
+} from "../policy";
 import { commandTask } from "./define";
 
 const positive = (flag: string, value: string | undefined): number => {
@@ -33,7 +42,26 @@ async function chainIdOf(hre: HardhatRuntimeEnvironment, given: string | undefin
   return Number((await hre.ethers.provider.getNetwork()).chainId);
 }
 
-type BundleArgs = { out: string; bundleVersion: string; sharedVersion: string; data?: string; json: boolean };
+type BundleArgs = {
+  out: string;
+  bundleVersion: string;
+  sharedVersion: string;
+  data?: string;
+  dependsOn?: string;
+  json: boolean;
+};
+
+/** The `dependsOn` declaration of a JSON file, validated as the manifest validates it. */
+async function readDependencies(file: string): Promise<BundleDependencies> {
+  const parsed = dependenciesSchema.safeParse(await readJsonFile(file, "dependencies file"));
+  if (parsed.success) return parsed.data;
+  const issues = schemaIssues(parsed.error);
+  throw new ConfigError(
+    ErrorCode.ConfigInvalid,
+    `${file}: invalid dependencies: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+    { issues },
+  );
+}
 
 commandTask(
   "policy:bundle",
@@ -43,7 +71,12 @@ commandTask(
       .addParam("out", "Directory to write the bundle to (policy.wasm, data.json, manifest.json, signatures.json)")
       .addParam("bundleVersion", "The bundle's version: above every version the bank has activated")
       .addParam("sharedVersion", "The consortium's on-chain shared-policy version this bundle is approved against")
-      .addOptionalParam("data", "The bank's data document (shape of policies/bank/data.json; default that file)"),
+      .addOptionalParam("data", "The bank's data document (shape of policies/bank/data.json; default that file)")
+      .addOptionalParam(
+        "dependsOn",
+        "JSON file of what of the consortium's shared state the bundle depends on (policyDocumentHash, assetCaps, " +
+          "parameters); a participant in compatible mode halts only when one of these changes",
+      ),
   async (args: BundleArgs, out, hre) => {
     const version = positive("bundle-version", args.bundleVersion);
     const sharedPolicyVersion = positive("shared-version", args.sharedVersion);
@@ -52,6 +85,7 @@ commandTask(
     if (bankData !== undefined && (bankData === null || typeof bankData !== "object" || Array.isArray(bankData))) {
       throw new ConfigError(ErrorCode.ConfigMalformed, `${args.data}: the bank data is not a JSON object`);
     }
+    const dependsOn = args.dependsOn === undefined ? undefined : await readDependencies(args.dependsOn);
     const build = await mkdtemp(path.join(tmpdir(), "policy-build-"));
     try {
       try {
@@ -59,14 +93,22 @@ commandTask(
       } catch (error) {
         const output = (error as { stderr?: unknown }).stderr;
         const stderr = (typeof output === "string" ? output : "").trim();
-        throw new TaskInputError(ErrorCode.InputInvalid, `the policy does not build: ${stderr.split("\n").pop()}`, {
-          details: { stderr },
-          cause: error,
-        });
+        throw new TaskInputError(
+          ErrorCode.InputInvalid,
+          `the policy does not build: ${stderr.split("\n").pop()}`,
+          { stderr },
+          error,
+        );
       }
       const files = await readPolicyFiles(build);
       const data = bankData === undefined ? (files.data as Record<string, unknown>) : { bank: bankData };
-      const bundle = createBundle({ wasm: files.wasm, data, version, sharedPolicyVersion });
+      const bundle = createBundle({
+        wasm: files.wasm,
+        data,
+        version,
+        sharedPolicyVersion,
+        ...(dependsOn === undefined ? {} : { dependsOn }),
+      });
       await writeBundle(args.out, bundle);
       out.line(`wrote bundle v${version} to ${args.out}: policy hash ${bundle.manifest.policyHash}`);
       out.line(`approved against shared-policy version ${sharedPolicyVersion}; unsigned: sign with policy:sign`);
@@ -97,16 +139,15 @@ commandTask(
       new ConfigError(
         ErrorCode.ConfigInvalid,
         `no signing key in ${"env" in source ? `$${source.env}` : source.file}`,
-        {
-          cause,
-        },
+        {},
+        cause,
       );
     let signer: Wallet;
     try {
       signer = new Wallet(readSecret(source, unavailable));
     } catch (error) {
       if (error instanceof ConfigError) throw error;
-      throw new ConfigError(ErrorCode.ConfigInvalid, "the signing key is not a private key", {}); // never echo it
+      throw new ConfigError(ErrorCode.ConfigInvalid, "the signing key is not a private key"); // never echo it
     }
     const chainId = await chainIdOf(hre, args.chainId);
     const bundle = await readBundle(args.bundle);

@@ -1,17 +1,16 @@
 /**
  * `policy:conflicts`: holds a bank's policy data (and, if given, its approval configuration) against the shared
  * parameters of the recorded consortium, read from the chain, and prints every conflict. With at least one it
- * fails with POLICY_SHARED_CONFLICTS, carrying the whole report in its details (exit status 1); with none it
+ * fails with POLICY_SHARED_CONFLICTS, carrying the whole report in its details (exit status 65); with none it
  * succeeds. A missing file is CONFIG_NOT_FOUND, a malformed one CONFIG_INVALID or CONFIG_MALFORMED.
  */
 import { parseApprovalConfig } from "../approvals/config";
-import { isApprovalError } from "../approvals/errors";
 import { formatAmount } from "../config";
 import { readJsonFile } from "../config/files";
-import { ConfigError, ErrorCode } from "../errors";
+import { ConfigError, ErrorCode, isFrameworkError } from "../errors";
 import { findConflicts, type SharedConflict } from "../policy/conflicts";
 import { readSharedParameters } from "../policy/shared";
-import { isSharedPolicyError, SharedPolicyError } from "../policy/shared-errors";
+import { SharedPolicyError } from "../policy/shared-errors";
 import { loadContext } from "./context";
 import { commandTask } from "./define";
 import { formatDuration } from "./output";
@@ -60,11 +59,13 @@ commandTask(
     try {
       conflicts = findConflicts(data, shared, { approvalTtlSeconds });
     } catch (error) {
-      if (!isSharedPolicyError(error, "POLICY_SHARED_DATA_INVALID")) throw error;
-      throw new ConfigError(ErrorCode.ConfigInvalid, `${args.policyData}: ${error.message}`, {
-        details: { file: args.policyData, ...error.details },
-        cause: error,
-      });
+      if (!isFrameworkError(error, "POLICY_SHARED_DATA_INVALID")) throw error;
+      throw new ConfigError(
+        ErrorCode.ConfigInvalid,
+        `${args.policyData}: ${error.message}`,
+        { file: args.policyData, ...error.details },
+        error,
+      );
     }
     const report: ConflictsReport = {
       network: ctx.network,
@@ -119,10 +120,7 @@ async function approvalTtl(file: string): Promise<number> {
   try {
     return parseApprovalConfig(json).requestTtlSeconds;
   } catch (error) {
-    if (!isApprovalError(error, "APPROVAL_CONFIG_INVALID")) throw error;
-    throw new ConfigError(ErrorCode.ConfigInvalid, `${file}: ${error.message}`, {
-      details: { file, ...error.details },
-      cause: error,
-    });
+    if (!isFrameworkError(error, "APPROVAL_CONFIG_INVALID")) throw error;
+    throw new ConfigError(ErrorCode.ConfigInvalid, `${file}: ${error.message}`, { file, ...error.details }, error);
   }
 }

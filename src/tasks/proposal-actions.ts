@@ -88,7 +88,7 @@ export interface EncodedAction {
 const kebab = (flag: string): string => `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 function invalid(flag: Flag | "kind", value: string, why: string): TaskInputError {
-  return new TaskInputError(ErrorCode.InputInvalid, `${kebab(flag)} ${value}: ${why}`, { details: { flag, value } });
+  return new TaskInputError(ErrorCode.InputInvalid, `${kebab(flag)} ${value}: ${why}`, { flag, value });
 }
 
 function address(flag: Flag, value: string): string {
@@ -116,7 +116,8 @@ export async function encodeAction(ctx: TaskContext, kind: string, flags: Action
   const missing = spec.flags.filter((f) => flags[f] === undefined);
   if (missing.length > 0) {
     throw new TaskInputError(ErrorCode.InputMissing, `--kind ${kind} needs ${missing.map(kebab).join(", ")}`, {
-      details: { kind, missing },
+      kind,
+      missing,
     });
   }
   const f = flags as Required<ActionFlags>;

@@ -33,9 +33,7 @@ export interface ProposalView {
 /** Parses `--id` of a proposal. */
 export function parseProposalId(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) === 0) {
-    throw new TaskInputError(ErrorCode.InputInvalid, `--id ${value}: not a proposal id (1, 2, ...)`, {
-      details: { id: value },
-    });
+    throw new TaskInputError(ErrorCode.InputInvalid, `--id ${value}: not a proposal id (1, 2, ...)`, { id: value });
   }
   return Number(value);
 }
@@ -47,7 +45,7 @@ export async function requireProposal(ctx: TaskContext, id: number): Promise<voi
     throw new ChainStateError(
       ErrorCode.ProposalNotFound,
       `no proposal #${id} (the consortium has ${count} proposal${count === 1 ? "" : "s"})`,
-      { details: { id, count } },
+      { id, count },
     );
   }
 }

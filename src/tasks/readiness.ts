@@ -262,7 +262,7 @@ commandTask(
       throw new ChainStateError(
         ErrorCode.WrongNetwork,
         `readiness runs the demo, which deploys afresh with development keys, so it runs on the in-process network or the qbft devnet, not ${hre.network.name}`,
-        { details: { network: hre.network.name } },
+        { network: hre.network.name },
       );
     }
     const { parseReadinessSettings, parseRecoveryObjective, ReadinessFailedError, runReadiness } =

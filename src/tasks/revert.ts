@@ -44,13 +44,11 @@ export function revertDecoder(hre: HardhatRuntimeEnvironment): RevertDecoder {
     if (data === undefined) return undefined;
     if (data.startsWith(ERROR_STRING)) {
       const [reason] = AbiCoder.defaultAbiCoder().decode(["string"], `0x${data.slice(10)}`);
-      return new ContractRevertError("Error", [{ name: "reason", value: JSON.stringify(reason) }], { cause: error });
+      return new ContractRevertError("Error", [{ name: "reason", value: JSON.stringify(reason) }], error);
     }
     if (data.startsWith(PANIC)) {
       const [code] = AbiCoder.defaultAbiCoder().decode(["uint256"], `0x${data.slice(10)}`);
-      return new ContractRevertError("Panic", [{ name: "code", value: `0x${(code as bigint).toString(16)}` }], {
-        cause: error,
-      });
+      return new ContractRevertError("Panic", [{ name: "code", value: `0x${(code as bigint).toString(16)}` }], error);
     }
     for (const { iface, abi } of sources) {
       const parsed = safeParse(iface, data);
@@ -60,9 +58,9 @@ export function revertDecoder(hre: HardhatRuntimeEnvironment): RevertDecoder {
         name: input.name || `arg${i}`,
         value: formatArg(parsed.args[i], input.type, input.name, raw[i]?.internalType),
       }));
-      return new ContractRevertError(parsed.name, args, { cause: error });
+      return new ContractRevertError(parsed.name, args, error);
     }
-    return new ContractRevertError("UnknownError", [{ name: "data", value: data }], { cause: error });
+    return new ContractRevertError("UnknownError", [{ name: "data", value: data }], error);
   };
 }
 

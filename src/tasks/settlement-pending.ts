@@ -27,9 +27,7 @@ operatorTask(
       throw new TaskInputError(
         ErrorCode.InputInvalid,
         `--fill must be a nonce (a non-negative integer): ${args.fill}`,
-        {
-          details: { fill: args.fill ?? null },
-        },
+        { fill: args.fill ?? null },
       );
     }
     const ctx = await loadContext(hre, args.consortium);

@@ -22,7 +22,7 @@ export interface TermsFlags {
 }
 
 function invalid(flag: string, value: string, why: string): TaskInputError {
-  return new TaskInputError(ErrorCode.InputInvalid, `${flag} ${value}: ${why}`, { details: { flag, value } });
+  return new TaskInputError(ErrorCode.InputInvalid, `${flag} ${value}: ${why}`, { flag, value });
 }
 
 /** A trade reference: 0x and 64 hex digits as is, or text of up to 31 bytes stored as a bytes32 string. */
@@ -84,7 +84,7 @@ export async function parseTermsFlags(ctx: TaskContext, flags: TermsFlags): Prom
   if (kind === 0) {
     if (flags.cash === undefined || flags.cashAmount === undefined) {
       throw new TaskInputError(ErrorCode.InputMissing, "--kind dvp needs --cash and --cash-amount", {
-        details: { kind: flags.kind },
+        kind: flags.kind,
       });
     }
     cash = await amount(ctx, flags.cash, flags.cashAmount, ["--cash", "--cash-amount"]);

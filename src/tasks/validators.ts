@@ -27,7 +27,8 @@ async function validatorSet(hre: HardhatRuntimeEnvironment, ref: string | undefi
   const address: string = ref ?? DEFAULT_VALIDATOR_SET;
   if (!isAddress(address)) {
     throw new TaskInputError(ErrorCode.InputInvalid, `--validator-set ${ref}: not an address`, {
-      details: { flag: "validatorSet", value: ref },
+      flag: "validatorSet",
+      value: ref,
     });
   }
   if ((await hre.ethers.provider.getCode(address)) === "0x") {
@@ -35,7 +36,7 @@ async function validatorSet(hre: HardhatRuntimeEnvironment, ref: string | undefi
       ErrorCode.DeploymentNotFound,
       `no validator set contract at ${address} on ${hre.network.name} (a network in contract validator selection ` +
         `mode predeploys one; see devnet spec "validatorSelection")`,
-      { details: { network: hre.network.name, validatorSet: address } },
+      { network: hre.network.name, validatorSet: address },
     );
   }
   return hre.ethers.getContractAt("ValidatorSet", getAddress(address));

@@ -2,14 +2,9 @@
 // encoding (not only round trips), and the configuration's refusals.
 import { expect } from "chai";
 import { AbiCoder, concat, id, keccak256, recoverAddress, toUtf8Bytes } from "ethers";
-import {
-  approvalTypedDigest,
-  intentDigest,
-  isApprovalError,
-  parseApprovalConfig,
-  recoverApprover,
-} from "../../src/approvals";
+import { approvalTypedDigest, intentDigest, parseApprovalConfig, recoverApprover } from "../../src/approvals";
 import { CHAIN_ID, config, intent, vote, wallets } from "./helpers";
+import { isFrameworkError } from "../../src/errors";
 
 const CANONICAL_INTENT =
   '{"action":"settle","aml":"clear","amount":"25000000","asset":"EURT","counterparty":"BANKBXXX",' +
@@ -68,7 +63,7 @@ describe("approvals: digest and EIP-712 scheme", function () {
       } catch (error) {
         caught = error;
       }
-      expect(isApprovalError(caught, "APPROVAL_CONFIG_INVALID")).to.equal(true);
+      expect(isFrameworkError(caught, "APPROVAL_CONFIG_INVALID")).to.equal(true);
     }
   });
 });

@@ -8,14 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { AuditRecord } from "../../src/audit";
-import {
-  approvalDomain,
-  APPROVAL_TYPES,
-  intentDigest,
-  isApprovalError,
-  type ApprovalErrorCode,
-} from "../../src/approvals";
-import { isStorageError } from "../../src/storage";
+import { approvalDomain, APPROVAL_TYPES, intentDigest, type ApprovalErrorCode } from "../../src/approvals";
+import { isFrameworkError } from "../../src/errors";
 import type { TestBackend } from "../support/storage";
 import { CHAIN_ID, intent, openHarness, quorumOfTwo, T0, TTL, vote, wallets, type Harness } from "./helpers";
 
@@ -26,7 +20,7 @@ async function expectRefusal(promise: Promise<unknown>, code: ApprovalErrorCode)
   } catch (error) {
     caught = error;
   }
-  expect(isApprovalError(caught, code), `expected ${code}, got ${String(caught)}`).to.equal(true);
+  expect(isFrameworkError(caught, code), `expected ${code}, got ${String(caught)}`).to.equal(true);
 }
 
 async function events(h: Harness): Promise<{ event: string; code?: string }[]> {
@@ -239,7 +233,7 @@ export function shouldBehaveLikeAnApprovalStore(backend: TestBackend): void {
       "INSERT INTO storage_migrations_approvals (name, timestamp) VALUES ('approvals/0099_future', 'later')",
     );
     const error: unknown = await openHarness(dir, location).catch((e: unknown) => e);
-    expect(isStorageError(error, "STORAGE_SCHEMA_TOO_NEW")).to.equal(true);
+    expect(isFrameworkError(error, "STORAGE_SCHEMA_TOO_NEW")).to.equal(true);
     expect((error as { details: unknown }).details).to.include({
       store: "approvals",
       databaseVersion: 99,

@@ -11,12 +11,12 @@ import {
   anchorHead,
   AuditAnchorSchedule,
   fetchAnchors,
-  isAuditError,
   SqliteAuditStore,
   type AnchorResult,
   type AuditStore,
 } from "../../src/audit";
 import { anchorFixture } from "../fixtures";
+import { isFrameworkError } from "../../src/errors";
 
 describe("audit: periodic anchoring", function () {
   let dir: string;
@@ -104,7 +104,7 @@ describe("audit: periodic anchoring", function () {
       } catch (e) {
         error = e;
       }
-      expect(isAuditError(error, "AUDIT_CONFIG_INVALID"), JSON.stringify(bad)).to.be.true;
+      expect(isFrameworkError(error, "AUDIT_CONFIG_INVALID"), JSON.stringify(bad)).to.be.true;
     }
   });
 });

@@ -12,12 +12,12 @@ import {
   anchorHead,
   AuditAnchorEmptyLogError,
   fetchAnchors,
-  isAuditError,
   recordHash,
   SqliteAuditStore,
   type AuditStore,
 } from "../../src/audit";
 import { anchorFixture } from "../fixtures";
+import { isFrameworkError } from "../../src/errors";
 
 describe("audit: on-chain anchors", function () {
   let dir: string;
@@ -117,7 +117,7 @@ describe("audit: on-chain anchors", function () {
       (e: unknown) => e,
     );
     expect(error).to.be.instanceOf(AuditAnchorEmptyLogError);
-    expect(isAuditError(error, "AUDIT_ENTRY_INVALID")).to.equal(true);
+    expect(isFrameworkError(error, "AUDIT_ENTRY_INVALID")).to.equal(true);
   });
 
   it("records nothing when the chain refuses the anchor", async function () {

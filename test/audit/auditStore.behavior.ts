@@ -11,7 +11,6 @@ import { PassThrough } from "node:stream";
 import {
   canonicalJson,
   GENESIS_HASH,
-  isAuditError,
   recordHash,
   verifyJsonl,
   type AuditEntry,
@@ -19,6 +18,7 @@ import {
   type AuditStore,
   type StoredRecord,
 } from "../../src/audit";
+import { isFrameworkError } from "../../src/errors";
 
 /** One fresh log; `open` may be called several times (each a new connection or pool). */
 export interface AuditHarness {
@@ -121,7 +121,7 @@ export function shouldBehaveLikeAnAuditStore(newHarness: () => Promise<AuditHarn
       ];
       for (const e of bad) {
         const error: unknown = await store.append(e as AuditEntry).catch((err: unknown) => err);
-        expect(isAuditError(error, "AUDIT_ENTRY_INVALID"), String(error)).to.be.true;
+        expect(isFrameworkError(error, "AUDIT_ENTRY_INVALID"), String(error)).to.be.true;
       }
       expect((await store.head()).seq).to.equal(1);
     });
@@ -141,7 +141,7 @@ export function shouldBehaveLikeAnAuditStore(newHarness: () => Promise<AuditHarn
       const error: unknown = await store
         .appendMany([entry(2), { kind: "gossip", payload: {} } as unknown as AuditEntry])
         .catch((err: unknown) => err);
-      expect(isAuditError(error, "AUDIT_ENTRY_INVALID"), String(error)).to.be.true;
+      expect(isFrameworkError(error, "AUDIT_ENTRY_INVALID"), String(error)).to.be.true;
       expect((await store.head()).seq).to.equal(1);
     });
 
@@ -152,14 +152,14 @@ export function shouldBehaveLikeAnAuditStore(newHarness: () => Promise<AuditHarn
         [1.5, 10],
       ]) {
         const error: unknown = await store.read(from, limit).catch((err: unknown) => err);
-        expect(isAuditError(error, "AUDIT_READ_INVALID"), `${from}, ${limit}`).to.be.true;
+        expect(isFrameworkError(error, "AUDIT_READ_INVALID"), `${from}, ${limit}`).to.be.true;
       }
     });
 
     it("refuses use after close", async function () {
       await store.close();
       const error: unknown = await store.append(entry(1)).catch((err: unknown) => err);
-      expect(isAuditError(error, "AUDIT_STORE_CLOSED")).to.be.true;
+      expect(isFrameworkError(error, "AUDIT_STORE_CLOSED")).to.be.true;
     });
   });
 
@@ -282,7 +282,7 @@ export function shouldBehaveLikeAnAuditStore(newHarness: () => Promise<AuditHarn
 
     it("reports an export that cannot be read", async function () {
       const error: unknown = await verifyJsonl(h.tempFile("missing.jsonl")).catch((err: unknown) => err);
-      expect(isAuditError(error, "AUDIT_EXPORT_UNREADABLE")).to.be.true;
+      expect(isFrameworkError(error, "AUDIT_EXPORT_UNREADABLE")).to.be.true;
     });
   });
 
@@ -316,7 +316,7 @@ export function shouldBehaveLikeAnAuditStore(newHarness: () => Promise<AuditHarn
       ]);
       expect(results.map((r) => r.status)).to.deep.equal(["fulfilled", "rejected", "fulfilled"]);
       const refused = results[1] as PromiseRejectedResult;
-      expect(isAuditError(refused.reason, "AUDIT_ENTRY_INVALID"), String(refused.reason)).to.be.true;
+      expect(isFrameworkError(refused.reason, "AUDIT_ENTRY_INVALID"), String(refused.reason)).to.be.true;
       expect((await store.head()).seq).to.equal(2);
       expect(await store.verify()).to.include({ ok: true, count: 2 });
     });

@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
-import { isAuditError, openAuditStore, PostgresAuditStore, type AuditStore } from "../../src/audit";
+import { openAuditStore, PostgresAuditStore, type AuditStore } from "../../src/audit";
 import { startPostgres, type TestPostgres } from "../support/postgres";
 import { shouldBehaveLikeAnAuditStore, type AuditHarness } from "./auditStore.behavior";
+import { isFrameworkError } from "../../src/errors";
 
 describe("audit: PostgresAuditStore", function () {
   let pg: TestPostgres | undefined;
@@ -76,6 +77,6 @@ describe("audit: PostgresAuditStore", function () {
     const error: unknown = await openAuditStore({ connectionString: "postgresql://postgres@127.0.0.1:1/none" }).catch(
       (err: unknown) => err,
     );
-    expect(isAuditError(error, "AUDIT_STORE_UNAVAILABLE")).to.be.true;
+    expect(isFrameworkError(error, "AUDIT_STORE_UNAVAILABLE")).to.be.true;
   });
 });

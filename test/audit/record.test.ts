@@ -6,12 +6,12 @@ import { expect } from "chai";
 import {
   canonicalJson,
   GENESIS_HASH,
-  isAuditError,
   parseAuditStoreConfig,
   SqliteAuditStore,
   recordHash,
   type JsonValue,
 } from "../../src/audit";
+import { codeFamily, isFrameworkError } from "../../src/errors";
 
 describe("audit: record encoding", function () {
   it("hashes a record to a vector computed independently", function () {
@@ -57,7 +57,7 @@ describe("audit: record encoding", function () {
     for (const [name, value] of values) {
       expect(() => canonicalJson(value), name)
         .to.throw()
-        .that.satisfies(isAuditError);
+        .that.satisfies((e: unknown) => isFrameworkError(e, codeFamily("AUDIT_")));
     }
   });
 });
@@ -72,7 +72,7 @@ describe("audit: configuration", function () {
     for (const input of [{}, { path: "" }, { path: "/a", table: "drop table x" }, { path: "/a", extra: 1 }]) {
       expect(() => parseAuditStoreConfig(input), JSON.stringify(input))
         .to.throw()
-        .that.satisfies((e: unknown) => isAuditError(e, "AUDIT_CONFIG_INVALID"));
+        .that.satisfies((e: unknown) => isFrameworkError(e, "AUDIT_CONFIG_INVALID"));
     }
   });
 
@@ -81,6 +81,6 @@ describe("audit: configuration", function () {
       SqliteAuditStore.open({ path: ":memory:", table: "t; DROP TABLE x", pageSize: 10, busyTimeoutMs: 0 });
     expect(open)
       .to.throw()
-      .that.satisfies((e: unknown) => isAuditError(e, "AUDIT_CONFIG_INVALID"));
+      .that.satisfies((e: unknown) => isFrameworkError(e, "AUDIT_CONFIG_INVALID"));
   });
 });

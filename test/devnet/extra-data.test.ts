@@ -13,9 +13,9 @@ import {
   decodeQbftExtraData,
   encodeQbftExtraData,
   encodeQbftExtraDataFields,
-  isDevnetError,
   type QbftExtraData,
 } from "../../src/devnet";
+import { isFrameworkError } from "../../src/errors";
 
 const BESU_DOCS_VALIDATORS = [
   "0x64a702e6263b7297a96638cac6ae65e6541f4169",
@@ -53,7 +53,7 @@ function expectExtraDataError(fn: () => unknown): void {
   try {
     fn();
   } catch (error) {
-    expect(isDevnetError(error, "DEVNET_EXTRA_DATA_INVALID"), String(error)).to.be.true;
+    expect(isFrameworkError(error, "DEVNET_EXTRA_DATA_INVALID"), String(error)).to.be.true;
     return;
   }
   expect.fail("expected DEVNET_EXTRA_DATA_INVALID");

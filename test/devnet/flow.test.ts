@@ -6,35 +6,17 @@
  * parameter through a timelock the demo waits out on the chain's own clock, and reverse inside a window of seconds.
  */
 import { expect } from "chai";
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { copyFile, mkdtemp, rename, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { JsonRpcProvider } from "ethers";
 import type { DemoEvidence } from "../../src/demo/evidence";
-import {
-  findClient,
-  initDevnet,
-  isDevnetError,
-  liveNodes,
-  readDevnetState,
-  startDevnet,
-  stopDevnet,
-  type NodeState,
-} from "../../src/devnet";
+import { readDevnetState, startDevnet, type NodeState } from "../../src/devnet";
+import { HARDHAT, prepareDevnet, ROOT, run, teardownDevnet, type SuiteDevnet } from "./harness";
 import { SettlementEngine__factory } from "../../typechain-types";
 import { Status } from "../fixtures";
 
-const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, "..", "..");
-const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
 // A chain id and ports of the suite's own (the other devnet suite uses 41303/41545 and chain 7311).
 const CHAIN_ID = 7312;
 const SPEC = { chainId: CHAIN_ID, validators: 4, basePorts: { p2p: 31303, rpc: 9545 }, requestTimeoutSeconds: 4 };
-const JOURNAL = path.join(ROOT, "ignition", "deployments", `demo-chain-${CHAIN_ID}`);
-const RECORD = path.join(ROOT, "deployments", "qbft.json");
 /** deploy/consortia/devnet.json: the timelock and reversal window the demo must wait out on the chain's clock. */
 const PROPOSAL_DELAY_S = 15;
 const LONGER_REVERSAL_WINDOW_S = 40;
@@ -43,29 +25,18 @@ describe("devnet: the demo's banks settle through HSM keys, policy gates and aud
   this.timeout(1_200_000);
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  let recordBackup: string | undefined;
+  let devnet: SuiteDevnet | undefined;
   let evidence: DemoEvidence;
   let rpcUrl: string;
 
   before(async function () {
-    try {
-      await findClient("auto");
-    } catch (error) {
-      if (!isDevnetError(error, "DEVNET_CLIENT_NOT_FOUND")) throw error;
-      console.log(`    devnet flow suite skipped: ${error.message}`);
-      this.skip();
-    }
-    dir = await mkdtemp(path.join(os.tmpdir(), "devnet-flow-"));
-    console.log(`    devnet in ${dir} (if this run is killed: DEVNET_DIR=${dir} npx hardhat devnet:stop)`);
-    env = { ...process.env, DEVNET_DIR: dir };
-    delete env.QBFT_RPC_URL;
-    if (existsSync(RECORD)) {
-      recordBackup = `${RECORD}.devnet-flow-backup`;
-      await copyFile(RECORD, recordBackup);
-      await rm(RECORD);
-    }
-    await rm(JOURNAL, { recursive: true, force: true });
-    await initDevnet(dir, SPEC);
+    devnet = await prepareDevnet(this, {
+      name: "devnet flow suite",
+      prefix: "devnet-flow",
+      spec: SPEC,
+      journalPrefix: "demo-chain",
+    });
+    ({ dir, env } = devnet);
     await startDevnet(dir);
     rpcUrl = (readDevnetState(dir)?.nodes[0] as NodeState).rpcUrl;
 
@@ -80,14 +51,7 @@ describe("devnet: the demo's banks settle through HSM keys, policy gates and aud
   });
 
   after(async function () {
-    if (dir === undefined) return;
-    await stopDevnet(dir);
-    const state = readDevnetState(dir);
-    expect(state === undefined ? [] : liveNodes(dir, state)).to.deep.equal([]);
-    await rm(dir, { recursive: true, force: true });
-    await rm(JOURNAL, { recursive: true, force: true });
-    await rm(RECORD, { force: true });
-    if (recordBackup !== undefined) await rename(recordBackup, RECORD);
+    await teardownDevnet(devnet);
   });
 
   it("settles a DvP on chain through the banks' HSM keys, never funded", async () => {

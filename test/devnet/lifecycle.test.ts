@@ -12,7 +12,6 @@ import path from "node:path";
 import {
   findClient,
   initDevnet,
-  isDevnetError,
   MISSING_CLIENT_MESSAGE,
   readDevnetState,
   startDevnet,
@@ -20,6 +19,7 @@ import {
   type DevnetErrorCode,
 } from "../../src/devnet";
 import { writeDevnetState } from "../../src/devnet/state";
+import { isFrameworkError } from "../../src/errors";
 
 const KEYS = [
   "0x8f2a55949038a9610f50fb23b5883af3b4ecb3c3bb792cbcefbd1542c692be63",
@@ -32,7 +32,7 @@ async function expectRejects(promise: Promise<unknown>, code: DevnetErrorCode, t
   try {
     await promise;
   } catch (error) {
-    expect(isDevnetError(error, code), String(error)).to.be.true;
+    expect(isFrameworkError(error, code), String(error)).to.be.true;
     if (text !== undefined) expect((error as Error).message).to.contain(text);
     return error as Error;
   }

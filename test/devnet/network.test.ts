@@ -6,19 +6,11 @@
  * production halts, and restarting one resumes it; `devnet:status` and `devnet:stop` run as tasks.
  */
 import { expect } from "chai";
-import { execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { copyFile, mkdtemp, rename, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
+import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import { HDNodeWallet, id, JsonRpcProvider, Mnemonic } from "ethers";
 import { defaultDeploymentStore } from "../../src/deploy/store";
 import {
-  findClient,
-  initDevnet,
-  isDevnetError,
   liveNodes,
   readDevnetState,
   rpcCall,
@@ -29,18 +21,14 @@ import {
   type NodeState,
   DEV_MNEMONIC,
 } from "../../src/devnet";
+import { HARDHAT, prepareDevnet, ROOT, run, teardownDevnet, type SuiteDevnet } from "./harness";
 import { settlementIdOf } from "../../src/settlement/terms";
 import { SettlementEngine__factory } from "../../typechain-types";
 import { Status } from "../fixtures";
 
-const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, "..", "..");
-const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
 // A chain id and ports of the suite's own, so that a devnet an operator runs on the machine is left alone.
 const CHAIN_ID = 7311;
 const SPEC = { chainId: CHAIN_ID, validators: 4, basePorts: { p2p: 41303, rpc: 41545 }, requestTimeoutSeconds: 4 };
-const JOURNAL = path.join(ROOT, "ignition", "deployments", `chain-${CHAIN_ID}`);
-const RECORD = path.join(ROOT, "deployments", "qbft.json");
 /** Bounds on waiting for something the network must do; reaching one fails the test, it never passes it. */
 const PROGRESS_DEADLINE_MS = 90_000;
 
@@ -63,7 +51,7 @@ describe("devnet: four validators on a real QBFT client", function () {
   let client: DevnetClient;
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  let recordBackup: string | undefined;
+  let devnet: SuiteDevnet | undefined;
   let tradeCount = 0;
 
   /** Runs a devnet task in its own Hardhat process, as an operator would. */
@@ -109,35 +97,17 @@ describe("devnet: four validators on a real QBFT client", function () {
   }
 
   before(async function () {
-    try {
-      client = await findClient("auto");
-    } catch (error) {
-      if (!isDevnetError(error, "DEVNET_CLIENT_NOT_FOUND")) throw error;
-      console.log(`    devnet suite skipped: ${error.message}`);
-      this.skip();
-    }
-    dir = await mkdtemp(path.join(os.tmpdir(), "devnet-net-"));
-    console.log(`    devnet in ${dir} (if this run is killed: DEVNET_DIR=${dir} npx hardhat devnet:stop)`);
-    env = { ...process.env, DEVNET_DIR: dir };
-    delete env.QBFT_RPC_URL;
-    if (existsSync(RECORD)) {
-      recordBackup = `${RECORD}.devnet-test-backup`;
-      await copyFile(RECORD, recordBackup);
-      await rm(RECORD);
-    }
-    await rm(JOURNAL, { recursive: true, force: true });
-    await initDevnet(dir, SPEC);
+    devnet = await prepareDevnet(this, {
+      name: "devnet suite",
+      prefix: "devnet-net",
+      spec: SPEC,
+      journalPrefix: "chain",
+    });
+    ({ client, dir, env } = devnet);
   });
 
   after(async function () {
-    if (dir === undefined) return;
-    await stopDevnet(dir);
-    const state = readDevnetState(dir);
-    expect(state === undefined ? [] : liveNodes(dir, state)).to.deep.equal([]);
-    await rm(dir, { recursive: true, force: true });
-    await rm(JOURNAL, { recursive: true, force: true });
-    await rm(RECORD, { force: true });
-    if (recordBackup !== undefined) await rename(recordBackup, RECORD);
+    await teardownDevnet(devnet);
   });
 
   it("starts four validators that produce blocks", async () => {

@@ -7,33 +7,15 @@
  * the one its samples give against the stated objective, and the devnet is left with four validators producing.
  */
 import { expect } from "chai";
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { copyFile, mkdtemp, rename, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import type { ReadinessEvidence } from "../../src/demo/readiness";
-import {
-  findClient,
-  initDevnet,
-  isDevnetError,
-  liveNodes,
-  readDevnetState,
-  rpcCall,
-  startDevnet,
-  stopDevnet,
-} from "../../src/devnet";
+import { liveNodes, readDevnetState, rpcCall, startDevnet } from "../../src/devnet";
+import { HARDHAT, prepareDevnet, ROOT, run, teardownDevnet, type SuiteDevnet } from "./harness";
 
-const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, "..", "..");
-const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
 // A chain id of the suite's own; the ports of the flow suite, which runs before it and stops its devnet.
 const CHAIN_ID = 7313;
 const SPEC = { chainId: CHAIN_ID, validators: 4, basePorts: { p2p: 31303, rpc: 9545 }, requestTimeoutSeconds: 4 };
-const JOURNAL = path.join(ROOT, "ignition", "deployments", `demo-chain-${CHAIN_ID}`);
-const RECORD = path.join(ROOT, "deployments", "qbft.json");
 const SAMPLES = 2;
 const RTO_MS = 30_000;
 
@@ -43,28 +25,18 @@ describe("devnet: readiness question 3 measured on four validators against a sta
   this.timeout(1_800_000);
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  let recordBackup: string | undefined;
+  let devnet: SuiteDevnet | undefined;
   let result: Result;
   let exitCode: number;
 
   before(async function () {
-    try {
-      await findClient("auto");
-    } catch (error) {
-      if (!isDevnetError(error, "DEVNET_CLIENT_NOT_FOUND")) throw error;
-      console.log(`    devnet readiness suite skipped: ${error.message}`);
-      this.skip();
-    }
-    dir = await mkdtemp(path.join(os.tmpdir(), "devnet-ready-"));
-    console.log(`    devnet in ${dir} (if this run is killed: DEVNET_DIR=${dir} npx hardhat devnet:stop)`);
-    env = { ...process.env, DEVNET_DIR: dir };
-    delete env.QBFT_RPC_URL;
-    if (existsSync(RECORD)) {
-      recordBackup = `${RECORD}.devnet-ready-backup`;
-      await copyFile(RECORD, recordBackup);
-      await rm(RECORD);
-    }
-    await initDevnet(dir, SPEC);
+    devnet = await prepareDevnet(this, {
+      name: "devnet readiness suite",
+      prefix: "devnet-ready",
+      spec: SPEC,
+      journalPrefix: "demo-chain",
+    });
+    ({ dir, env } = devnet);
     await startDevnet(dir);
     const args = ["--network", "qbft", "readiness", "--rto", `${RTO_MS / 1000}s`, "--samples", String(SAMPLES)];
     const flags = ["--run-dir", path.join(dir, "run"), "--report", path.join(dir, "readiness.md"), "--json"];
@@ -98,14 +70,7 @@ describe("devnet: readiness question 3 measured on four validators against a sta
   });
 
   after(async function () {
-    if (dir === undefined) return;
-    await stopDevnet(dir);
-    const state = readDevnetState(dir);
-    expect(state === undefined ? [] : liveNodes(dir, state)).to.deep.equal([]);
-    await rm(dir, { recursive: true, force: true });
-    await rm(JOURNAL, { recursive: true, force: true });
-    await rm(RECORD, { force: true });
-    if (recordBackup !== undefined) await rename(recordBackup, RECORD);
+    await teardownDevnet(devnet);
   });
 
   it("measures both validator faults and the HSM outage, each answered by its samples against the objective", () => {

@@ -3,11 +3,11 @@ import { expect } from "chai";
 import {
   devAccountAddresses,
   genesisBalances,
-  isDevnetError,
   nodeKeyFromHex,
   parseDevnetSpec,
   type DevnetErrorCode,
 } from "../../src/devnet";
+import { isFrameworkError } from "../../src/errors";
 
 // Hardhat's first development account: a published key and address pair.
 const DEV_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -17,7 +17,7 @@ export function expectDevnetError(fn: () => unknown, code: DevnetErrorCode, text
   try {
     fn();
   } catch (error) {
-    expect(isDevnetError(error, code), String(error)).to.be.true;
+    expect(isFrameworkError(error, code), String(error)).to.be.true;
     if (text !== undefined) expect((error as Error).message).to.contain(text);
     return;
   }

@@ -17,9 +17,7 @@ import { artifacts } from "hardhat";
 import { HDNodeWallet, JsonRpcProvider, Mnemonic, type TransactionReceipt } from "ethers";
 import {
   DEV_MNEMONIC,
-  findClient,
   initDevnet,
-  isDevnetError,
   liveNodes,
   readDevnetState,
   rpcCall,
@@ -30,6 +28,7 @@ import {
   type DevnetClient,
   type NodeState,
 } from "../../src/devnet";
+import { clientOrSkip } from "./harness";
 import { Consortium__factory, ValidatorSet__factory, type Consortium } from "../../typechain-types";
 import { LEIS, NAMES } from "../fixtures";
 
@@ -131,13 +130,7 @@ describe("devnet: the consortium governs the validator set on a real QBFT client
   }
 
   before(async function () {
-    try {
-      client = await findClient("auto");
-    } catch (error) {
-      if (!isDevnetError(error, "DEVNET_CLIENT_NOT_FOUND")) throw error;
-      console.log(`    validator governance suite skipped: ${error.message}`);
-      this.skip();
-    }
+    client = await clientOrSkip(this, "validator governance suite");
     // DEVNET_DIR only when it names a directory that does not exist yet: the suite never replaces a devnet.
     const configured = process.env.DEVNET_DIR;
     dir =

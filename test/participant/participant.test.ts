@@ -22,8 +22,7 @@ import { isFrameworkError } from "../../src/errors";
 import { signApproval } from "../../src/approvals";
 import { parseParticipantConfig, Participant, type ParticipantConfigInput } from "../../src/participant";
 import { SigningRecordStore } from "../../src/signer";
-import { isGateError } from "../../src/signer/gate";
-import { isSharedPolicyError, type SharedPolicyError } from "../../src/policy";
+import { type SharedPolicyError } from "../../src/policy";
 import type { SettlementTerms } from "../../src/settlement";
 import { DEMO_CONFIG, isolateChain } from "../tasks/helpers";
 
@@ -215,7 +214,7 @@ describe("Participant", function () {
     ]);
     // The start-up fill opened a request for operations; nothing was signed for the nonce yet.
     const pending = await rejectionOf(alpha.participant.fillNonce(unmineable.nonce));
-    expect(isGateError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.equal(true);
+    expect(isFrameworkError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.equal(true);
     await approveAsOperations(alpha, `nonce-fill:${unmineable.nonce}/fill_nonce`);
     const filled = await alpha.participant.fillNonce(unmineable.nonce);
     expect(filled).to.include({ nonce: unmineable.nonce });
@@ -366,7 +365,7 @@ describe("Participant", function () {
     await alpha.participant.governance("execute", [proposal]);
     // No decision asks: the participant's watch of the shared parameters sees the change and reports it.
     const error = await conflict;
-    expect(isSharedPolicyError(error, "POLICY_SHARED_VERSION_CHANGED"), String(error)).to.equal(true);
+    expect(isFrameworkError(error, "POLICY_SHARED_VERSION_CHANGED"), String(error)).to.equal(true);
     expect(error.details).to.deep.include({ from: before, to: Number(await consortium.policyVersion()) });
     const records: Record<string, unknown>[] = [];
     for await (const r of alpha.participant.auditRecords())

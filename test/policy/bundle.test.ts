@@ -10,7 +10,6 @@ import { canonicalJson, openAuditStore, type AuditRecord, type AuditStore } from
 import {
   computePolicyHash,
   createBundle,
-  isPolicyBundleError,
   manifestDigest,
   NO_ACTIVE_BUNDLE_REASON,
   PolicyRegistry,
@@ -36,6 +35,7 @@ import {
   type BankDocument,
 } from "./bundles";
 import { baseIntent, buildBankPolicy } from "./helpers";
+import { codeFamily, isFrameworkError } from "../../src/errors";
 
 /** Decodes an EIP-712 digest by hand (not through ethers' encoder): \x19\x01 ‖ domainSeparator ‖ structHash. */
 function handDigest(manifest: PolicyBundle["manifest"], chainId: number): string {
@@ -144,7 +144,7 @@ describe("policy bundles", function () {
       // A dependency changed after signing is not what compliance signed.
       const altered = { ...signed, manifest: { ...signed.manifest, dependsOn: { assetCaps: { B30: "1" } } } };
       const error = await rejection(verifyBundle(altered, trust));
-      expect(isPolicyBundleError(error), String(error)).to.be.true;
+      expect(isFrameworkError(error, codeFamily("POLICY_BUNDLE_")), String(error)).to.be.true;
     });
 
     it("verifies a bundle written to and read back from its directory", async function () {
@@ -158,7 +158,7 @@ describe("policy bundles", function () {
 
     it("refuses a bundle directory that does not exist as not found", async function () {
       const error = await rejection(readBundle(path.join(dir, "no-such-bundle")));
-      expect(isPolicyBundleError(error, "POLICY_BUNDLE_NOT_FOUND"), String(error)).to.be.true;
+      expect(isFrameworkError(error, "POLICY_BUNDLE_NOT_FOUND"), String(error)).to.be.true;
       expect((error as Error).message).to.include("no such directory");
     });
 
@@ -167,7 +167,7 @@ describe("policy bundles", function () {
       await writeBundle(bundleDir, await signedBy(unsigned(wasm, data, 1), [compliance[0]]));
       await rm(path.join(bundleDir, "manifest.json"));
       const error = await rejection(readBundle(bundleDir));
-      expect(isPolicyBundleError(error, "POLICY_BUNDLE_MALFORMED"), String(error)).to.be.true;
+      expect(isFrameworkError(error, "POLICY_BUNDLE_MALFORMED"), String(error)).to.be.true;
       expect((error as Error).message).to.include("cannot read manifest.json");
     });
   });
@@ -200,7 +200,7 @@ describe("policy bundles", function () {
       const before = decideBase();
       expect(before.decision.outcome).to.equal("allow");
       const error = await rejection(registry.activate(bundle, { onChainVersion }));
-      expect(isPolicyBundleError(error, code), String(error)).to.be.true;
+      expect(isFrameworkError(error, code), String(error)).to.be.true;
       expect(decideBase()).to.deep.equal(before);
       expect(registry.active).to.deep.equal({ version: 1, policyHash: v1.manifest.policyHash });
     }
@@ -213,7 +213,7 @@ describe("policy bundles", function () {
       expect(decision.outcome).to.equal("deny");
       expect(decision.reasons).to.deep.equal([NO_ACTIVE_BUNDLE_REASON]);
       const error = await rejection(empty.rollback());
-      expect(isPolicyBundleError(error, "POLICY_BUNDLE_NO_PREVIOUS"), String(error)).to.be.true;
+      expect(isFrameworkError(error, "POLICY_BUNDLE_NO_PREVIOUS"), String(error)).to.be.true;
     });
 
     it("refuses a configuration whose threshold exceeds the distinct compliance keys", function () {
@@ -224,7 +224,7 @@ describe("policy bundles", function () {
       } catch (caught) {
         error = caught;
       }
-      expect(isPolicyBundleError(error, "POLICY_BUNDLE_CONFIG_INVALID"), String(error)).to.be.true;
+      expect(isFrameworkError(error, "POLICY_BUNDLE_CONFIG_INVALID"), String(error)).to.be.true;
     });
 
     it("returns each decision with the version and hash of the bundle that made it", function () {

@@ -7,10 +7,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openAuditStore, type AuditStore } from "../../src/audit";
-import { isPolicyBundleError, PolicyEngine, PolicyRegistry, readPolicyFiles, reasonCode } from "../../src/policy";
+import { PolicyEngine, PolicyRegistry, readPolicyFiles, reasonCode } from "../../src/policy";
 import { startPostgres, type TestPostgres } from "../support/postgres";
 import { CHAIN_ID, compliance, complianceKeys, rejection, signedBy, unsigned, type BankDocument } from "./bundles";
 import { BANK_B, baseIntent, buildBankPolicy, FRIDAY_11H } from "./helpers";
+import { isFrameworkError } from "../../src/errors";
 
 describe("PolicyEngine with a PostgreSQL audit log", function () {
   let pg: TestPostgres | undefined;
@@ -71,7 +72,7 @@ describe("PolicyEngine with a PostgreSQL audit log", function () {
       const registry = await PolicyRegistry.open({ complianceKeys, threshold: 2, chainId: CHAIN_ID, audit: reopened });
       expect(registry.highestVersion).to.equal(3);
       const error = await rejection(registry.activate(await signedBy(unsigned(wasm, data, 2), compliance.slice(0, 2))));
-      expect(isPolicyBundleError(error, "POLICY_BUNDLE_VERSION_NOT_RISING"), String(error)).to.equal(true);
+      expect(isFrameworkError(error, "POLICY_BUNDLE_VERSION_NOT_RISING"), String(error)).to.equal(true);
     } finally {
       await reopened.close();
     }

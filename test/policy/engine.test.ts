@@ -8,8 +8,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { openAuditStore, type AuditStore } from "../../src/audit";
 import {
-  isPolicyBundleError,
-  isPolicyEngineError,
   NO_ACTIVE_BUNDLE_REASON,
   PolicyEngine,
   PolicyRegistry,
@@ -33,6 +31,7 @@ import {
   type BankDocument,
 } from "./bundles";
 import { BANK_B, baseIntent, buildBankPolicy, DAY, FRIDAY_11H } from "./helpers";
+import { isFrameworkError } from "../../src/errors";
 
 /** Bank B's EURT daily limit in these tests: two settlements of 25,000,000 fit, a third does not. */
 const DAILY = "60000000";
@@ -187,14 +186,14 @@ describe("PolicyEngine", function () {
           }
           return undefined;
         })();
-        expect(isPolicyEngineError(error, "POLICY_ENGINE_CONFIG_INVALID"), String(error)).to.be.true;
+        expect(isFrameworkError(error, "POLICY_ENGINE_CONFIG_INVALID"), String(error)).to.be.true;
       }
     });
 
     it("refuses use after close", async function () {
       await engine.close();
       const error = await rejection(engine.evaluate(intent("late")));
-      expect(isPolicyEngineError(error, "POLICY_ENGINE_CLOSED"), String(error)).to.be.true;
+      expect(isFrameworkError(error, "POLICY_ENGINE_CLOSED"), String(error)).to.be.true;
       engine = openEngine();
     });
   });
@@ -282,13 +281,13 @@ describe("PolicyEngine", function () {
       } catch (e) {
         error = e;
       }
-      expect(isPolicyEngineError(error, "POLICY_RESERVATIONS_UNAVAILABLE"), String(error)).to.be.true;
+      expect(isFrameworkError(error, "POLICY_RESERVATIONS_UNAVAILABLE"), String(error)).to.be.true;
     });
 
     it("undoes the reservations of a batch whose audit append fails, and allows nothing", async function () {
       await audit.close();
       const error = await rejection(engine.evaluate(intent("i-1")));
-      expect(isPolicyEngineError(error, "POLICY_ENGINE_AUDIT_FAILED"), String(error)).to.be.true;
+      expect(isFrameworkError(error, "POLICY_ENGINE_AUDIT_FAILED"), String(error)).to.be.true;
       expect(engine.reservation("i-1")).to.be.undefined;
       audit = await openAuditStore({ path: path.join(dir, `audit-${n}.sqlite`) });
     });
@@ -340,7 +339,7 @@ describe("PolicyEngine", function () {
       const restarted = await PolicyRegistry.open({ complianceKeys, threshold: 2, chainId: CHAIN_ID, audit });
       expect(restarted.highestVersion).to.equal(5);
       const error = await rejection(restarted.activate(bundle));
-      expect(isPolicyBundleError(error, "POLICY_BUNDLE_VERSION_NOT_RISING"), String(error)).to.be.true;
+      expect(isFrameworkError(error, "POLICY_BUNDLE_VERSION_NOT_RISING"), String(error)).to.be.true;
     });
 
     it("refuses to start on an audit log whose newer activation record was removed (an older bundle cannot come back)", async function () {
@@ -360,7 +359,7 @@ describe("PolicyEngine", function () {
       audit = await openAuditStore({ path: file });
       engine = openEngine();
       const error = await rejection(PolicyRegistry.open({ complianceKeys, threshold: 2, chainId: CHAIN_ID, audit }));
-      expect(isPolicyBundleError(error, "POLICY_BUNDLE_AUDIT_UNVERIFIED"), String(error)).to.be.true;
+      expect(isFrameworkError(error, "POLICY_BUNDLE_AUDIT_UNVERIFIED"), String(error)).to.be.true;
     });
 
     it("activates again after a restart the bundle that was active last, and only that one", async function () {
@@ -370,7 +369,7 @@ describe("PolicyEngine", function () {
       const restarted = await PolicyRegistry.open({ complianceKeys, threshold: 2, chainId: CHAIN_ID, audit });
       expect(restarted.highestVersion).to.equal(2);
       const error = await rejection(restarted.activate(v2));
-      expect(isPolicyBundleError(error, "POLICY_BUNDLE_VERSION_NOT_RISING"), String(error)).to.be.true;
+      expect(isFrameworkError(error, "POLICY_BUNDLE_VERSION_NOT_RISING"), String(error)).to.be.true;
       expect(await restarted.activate(bundle)).to.deep.equal({ version: 1, policyHash: bundle.manifest.policyHash });
       const again = await PolicyRegistry.open({ complianceKeys, threshold: 2, chainId: CHAIN_ID, audit });
       expect((await again.activate(bundle)).version).to.equal(1);

@@ -15,9 +15,10 @@ import {
   type SharedAsset,
   type SharedParameters,
 } from "../../src/policy/shared";
-import { isSharedPolicyError, type SharedPolicyErrorCode } from "../../src/policy/shared-errors";
+import { type SharedPolicyErrorCode } from "../../src/policy/shared-errors";
 import { SharedParametersSource, type SharedChange } from "../../src/policy/shared-source";
 import { CAPS, DAY, deployConsortium, governedCall, HOUR, type ConsortiumFixture } from "../fixtures";
+import { isFrameworkError } from "../../src/errors";
 
 const T0 = 1_800_000_000;
 
@@ -77,7 +78,7 @@ async function expectSharedError(run: Promise<unknown> | (() => unknown), code: 
   } catch (error) {
     caught = error;
   }
-  expect(isSharedPolicyError(caught, code), `expected ${code}, got ${String(caught)}`).to.equal(true);
+  expect(isFrameworkError(caught, code), `expected ${code}, got ${String(caught)}`).to.equal(true);
   return caught as Error & { details: Record<string, unknown>; cause?: unknown };
 }
 
@@ -305,7 +306,7 @@ describe("shared parameters: one truth with the chain", function () {
         clock: () => now,
       });
       const error = await expectSharedError(hung.current(), "POLICY_SHARED_STALE");
-      expect(isSharedPolicyError(error.cause, "POLICY_SHARED_READ_FAILED")).to.equal(true);
+      expect(isFrameworkError(error.cause, "POLICY_SHARED_READ_FAILED")).to.equal(true);
     });
 
     it("reads the real chain through forConsortium", async function () {
@@ -399,7 +400,7 @@ describe("shared parameters: one truth with the chain", function () {
       const error = await Promise.resolve(dead.asGuard().check(intent as Parameters<typeof guard.check>[0], 1)).catch(
         (e: unknown) => e,
       );
-      expect(isSharedPolicyError(error, "POLICY_SHARED_STALE"), String(error)).to.equal(true);
+      expect(isFrameworkError(error, "POLICY_SHARED_STALE"), String(error)).to.equal(true);
     });
 
     it("refuses a maximum age shorter than the refresh interval with POLICY_SHARED_CONFIG_INVALID", async function () {

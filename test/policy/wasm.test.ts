@@ -1,14 +1,7 @@
 // WasmPolicy's failure modes: every one is a typed PolicyError, and `decide` turns it into a deny.
 import { expect } from "chai";
-import {
-  decide,
-  isPolicyError,
-  PolicyError,
-  readPolicyFiles,
-  WasmPolicy,
-  type PolicyErrorCode,
-} from "../../src/policy";
-import { FrameworkError } from "../../src/errors";
+import { decide, PolicyError, readPolicyFiles, WasmPolicy, type PolicyErrorCode } from "../../src/policy";
+import { FrameworkError, isFrameworkError } from "../../src/errors";
 import { baseIntent, buildBankPolicy, compileRego } from "./helpers";
 
 /** Runs `fn` and returns the PolicyError it throws (or rejects with). */
@@ -16,7 +9,7 @@ async function policyError(fn: () => unknown, code: PolicyErrorCode): Promise<Po
   try {
     await fn();
   } catch (error) {
-    expect(isPolicyError(error, code), String(error)).to.be.true;
+    expect(isFrameworkError(error, code), String(error)).to.be.true;
     expect(error).to.be.instanceOf(FrameworkError);
     return error as PolicyError;
   }

@@ -4,10 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { calculateJwkThumbprint } from "jose";
-import { FrameworkError, type ErrorCode } from "../../src/errors";
+import { type ErrorCode, FrameworkError, isFrameworkError } from "../../src/errors";
 import {
   generateRsmKeys,
-  isRsmError,
   loadPrivateKey,
   loadPublicKey,
   parseRsmServiceConfig,
@@ -137,6 +136,6 @@ describe("remote signing module: configuration and keys", function () {
       [new Error("boom"), 500],
     ];
     expect(cases.map(([error]) => rsmHttpStatus(error))).to.deep.equal(cases.map(([, status]) => status));
-    expect(isRsmError(cases[0][0], "RSM_REPLAY")).to.be.true;
+    expect(isFrameworkError(cases[0][0], "RSM_REPLAY")).to.be.true;
   });
 });

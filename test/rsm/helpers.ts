@@ -3,13 +3,15 @@
  * to files (and one passphrase-protected PEM, its passphrase and the middleware key in environment
  * variables), a SQLite replay store and a SQLite audit log in a temporary directory, and the HTTP server on an
  * ephemeral port of 127.0.0.1. `seal` builds requests by hand, so tests can break any part of them.
+ * `RefusingSigner` stands in for a policy gate or a failing signer in front of the same key.
  */
 import { createPrivateKey, createPublicKey, randomBytes, type JsonWebKey, type KeyObject } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Signer } from "ethers";
+import { AbstractSigner, type Provider, type Signer } from "ethers";
 import { SqliteAuditStore, type AuditRecord } from "../../src/audit";
+import { FrameworkError, type ErrorCode } from "../../src/errors";
 import {
   generateRsmKeys,
   RemoteSigner,
@@ -35,6 +37,44 @@ export const MIDDLEWARE_ID = "middleware-bank-a";
 /** A KeyObject from a generated private JWK. */
 export function privateKey(jwk: object): KeyObject {
   return createPrivateKey({ key: jwk as JsonWebKey, format: "jwk" });
+}
+
+/** The HSM's key behind a signer that refuses every signature with the framework error `code` (and counts them). */
+export class RefusingSigner extends AbstractSigner {
+  attempts = 0;
+
+  constructor(
+    readonly key: HsmSigner,
+    public code: ErrorCode,
+    public reason: string,
+  ) {
+    super(null);
+  }
+
+  override getAddress(): Promise<string> {
+    return this.key.getAddress();
+  }
+
+  override connect(_provider: null | Provider): RefusingSigner {
+    return this;
+  }
+
+  override signTransaction(): Promise<string> {
+    return this.refuse();
+  }
+
+  override signMessage(): Promise<string> {
+    return this.refuse();
+  }
+
+  override signTypedData(): Promise<string> {
+    return this.refuse();
+  }
+
+  private refuse(): Promise<string> {
+    this.attempts += 1;
+    return Promise.reject(new FrameworkError(this.code, this.reason));
+  }
 }
 
 export class RsmHarness {

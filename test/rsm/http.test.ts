@@ -1,14 +1,8 @@
 import { expect } from "chai";
 import { connect } from "node:net";
-import {
-  HEALTH_PATH,
-  generateRsmKeys,
-  isRsmError,
-  RsmRemoteRefusedError,
-  SIGN_PATH,
-  type RsmErrorCode,
-} from "../../src/rsm";
+import { HEALTH_PATH, generateRsmKeys, RsmRemoteRefusedError, SIGN_PATH, type RsmErrorCode } from "../../src/rsm";
 import { RsmHarness } from "./helpers";
+import { isFrameworkError } from "../../src/errors";
 
 /** Resolves with what `promise` rejects with (fails the test when it resolves). */
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -103,11 +97,11 @@ describe("remote signing module: HTTP edge and client", function () {
       publicKey: { jwk: other.moduleResponse.publicJwk },
     };
     const error = await rejection(rsm.client({ moduleResponseKey: forgedTrust }).signMessage("trust but verify"));
-    expect(isRsmError(error, "RSM_RESPONSE_INVALID" satisfies RsmErrorCode)).to.be.true;
+    expect(isFrameworkError(error, "RSM_RESPONSE_INVALID" satisfies RsmErrorCode)).to.be.true;
   });
 
   it("client: reports an unreachable module as a transport failure", async function () {
     const error = await rejection(rsm.client({ url: "http://127.0.0.1:1", timeoutMs: 2_000 }).signMessage("anyone?"));
-    expect(isRsmError(error, "RSM_TRANSPORT_FAILED")).to.be.true;
+    expect(isFrameworkError(error, "RSM_TRANSPORT_FAILED")).to.be.true;
   });
 });

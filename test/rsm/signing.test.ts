@@ -1,55 +1,10 @@
 import { expect } from "chai";
-import {
-  AbstractSigner,
-  Transaction,
-  TypedDataEncoder,
-  Wallet,
-  toBeHex,
-  toUtf8Bytes,
-  verifyMessage,
-  verifyTypedData,
-  type Provider,
-} from "ethers";
+import { Transaction, TypedDataEncoder, Wallet, toBeHex, toUtf8Bytes, verifyMessage, verifyTypedData } from "ethers";
 import { ethers, network } from "hardhat";
-import { FrameworkError } from "../../src/errors";
-import { isRsmError, RsmRemoteRefusedError } from "../../src/rsm";
-import type { HsmSigner } from "../../src/signer";
+import { isFrameworkError } from "../../src/errors";
+import { RsmRemoteRefusedError } from "../../src/rsm";
 import { MAIL } from "../signer/vectors";
-import { MIDDLEWARE_ID, RsmHarness } from "./helpers";
-
-/** Stands in for the policy gate: the same key, but every sign method is denied (and counted). */
-class DenyingGate extends AbstractSigner {
-  attempts = 0;
-
-  constructor(readonly key: HsmSigner) {
-    super(null);
-  }
-
-  override getAddress(): Promise<string> {
-    return this.key.getAddress();
-  }
-
-  override connect(_provider: null | Provider): DenyingGate {
-    return this;
-  }
-
-  override signTransaction(): Promise<string> {
-    return this.deny();
-  }
-
-  override signMessage(): Promise<string> {
-    return this.deny();
-  }
-
-  override signTypedData(): Promise<string> {
-    return this.deny();
-  }
-
-  private deny(): Promise<string> {
-    this.attempts += 1;
-    return Promise.reject(new FrameworkError("GATE_DENIED", "policy denied: limit exceeded"));
-  }
-}
+import { MIDDLEWARE_ID, RefusingSigner, RsmHarness } from "./helpers";
 
 describe("remote signing module: signing through the HSM", function () {
   let rsm: RsmHarness;
@@ -117,7 +72,7 @@ describe("remote signing module: signing through the HSM", function () {
   });
 
   it("refuses with 403 and signs nothing when the policy gate throws a GATE_ error", async function () {
-    const gate = new DenyingGate(rsm.hsmSigner);
+    const gate = new RefusingSigner(rsm.hsmSigner, "GATE_DENIED", "policy denied: limit exceeded");
     await rsm.stop();
     await rsm.start({}, [gate]);
     try {
@@ -159,6 +114,6 @@ describe("remote signing module: signing through the HSM", function () {
     expect(await rsm.module.hasSeen(MIDDLEWARE_ID, jti)).to.be.true;
     const replay = await rsm.post(jwe);
     expect([replay.status, replay.code]).to.deep.equal([409, "RSM_REPLAY"]);
-    expect(isRsmError(new RsmRemoteRefusedError(409, "RSM_REPLAY", "", jti), "RSM_REMOTE_REFUSED")).to.be.true;
+    expect(isFrameworkError(new RsmRemoteRefusedError(409, "RSM_REPLAY", "", jti), "RSM_REMOTE_REFUSED")).to.be.true;
   });
 });

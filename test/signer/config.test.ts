@@ -3,10 +3,9 @@ import { SigningKey, concat, getBytes, keccak256, toBeHex, toUtf8Bytes } from "e
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { FrameworkError } from "../../src/errors";
+import { FrameworkError, isFrameworkError } from "../../src/errors";
 import {
   HsmError,
-  isHsmError,
   SECP256K1_N,
   addressFromEcPoint,
   checkedSignature,
@@ -54,7 +53,7 @@ describe("HSM signer configuration", function () {
     for (const pin of ["4921-secret", { value: "4921-secret" }, { env: "X", value: "4921-secret" }]) {
       const error = configError({ ...BASE, pin });
       expect(error).to.be.instanceOf(FrameworkError);
-      expect(isHsmError(error, "HSM_CONFIG_INVALID")).to.be.true;
+      expect(isFrameworkError(error, "HSM_CONFIG_INVALID")).to.be.true;
       expect(error.message + JSON.stringify(error.details)).not.to.include("4921-secret");
     }
   });

@@ -15,7 +15,6 @@ import { PolicyEngine, PolicyRegistry, readPolicyFiles } from "../../src/policy"
 import { generateSecp256k1Key, HsmSigner, NonceAllocator, ProtectedSigner, SigningRecordStore } from "../../src/signer";
 import {
   CallDecoder,
-  isGateError,
   onChainDirectory,
   PolicyGatedSigner,
   type AmlResult,
@@ -35,6 +34,7 @@ import {
 import { CHAIN_ID, compliance, complianceKeys, signedBy, unsigned, type BankDocument } from "../policy/bundles";
 import { buildBankPolicy, FRIDAY_11H } from "../policy/helpers";
 import { SoftHsm } from "./softhsm";
+import { codeFamily, isFrameworkError } from "../../src/errors";
 
 const TOKEN = "gate-alpha";
 /** Above 1,000,000.00 aEUR (cents) a settlement needs two compliance officers; Beta's limit is 3,000,000.00. */
@@ -219,7 +219,7 @@ describe("PolicyGatedSigner", function () {
     const terms = await buyFromBeta(g.f, 100n, 4_000_000_00n);
     const before = await ethers.provider.getTransactionCount(g.hsmAddress);
     const error = await rejectionOf(g.f.engine.connect(g.gate).instruct(terms));
-    expect(isGateError(error, "GATE_DENIED"), String(error)).to.be.true;
+    expect(isFrameworkError(error, "GATE_DENIED"), String(error)).to.be.true;
     expect((error as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include(
       "SETTLEMENT_LIMIT_EXCEEDED",
     );
@@ -239,26 +239,32 @@ describe("PolicyGatedSigner", function () {
     const data = g.f.engine.interface.encodeFunctionData("instruct", [others]);
     const request = { to: await g.f.engine.getAddress(), data, gasLimit: 300_000n, gasPrice: 0n, chainId: 31337n };
     const e3 = await rejectionOf(g.gate.signTransaction(request));
-    expect(isGateError(e3, "GATE_DENIED") && e3.message).to.match(/NOT_A_PARTY/);
+    expect(isFrameworkError(e3, "GATE_DENIED") && e3.message).to.match(/NOT_A_PARTY/);
   });
 
   it("refuses undecodable calldata unless its target is allowed, and audits both", async function () {
     const base: TransactionRequest = { gasLimit: 100_000n, gasPrice: 0n, chainId: 31337n };
     const outsider = g.f.outsider.address;
     const e1 = await rejectionOf(g.gate.signTransaction({ ...base, to: outsider, data: "0xdeadbeef" }));
-    expect(isGateError(e1, "GATE_UNDECODABLE"), String(e1)).to.be.true;
+    expect(isFrameworkError(e1, "GATE_UNDECODABLE"), String(e1)).to.be.true;
     const cash = await g.f.cash.getAddress();
     const freeze = g.f.cash.interface.encodeFunctionData("setAddressFrozen", [outsider, true]);
     expect(
-      isGateError(await rejectionOf(g.gate.signTransaction({ ...base, to: cash, data: freeze })), "GATE_UNDECODABLE"),
+      isFrameworkError(
+        await rejectionOf(g.gate.signTransaction({ ...base, to: cash, data: freeze })),
+        "GATE_UNDECODABLE",
+      ),
     ).to.be.true;
     const padded = g.f.cash.interface.encodeFunctionData("transfer", [outsider, 1n]) + "00";
     expect(
-      isGateError(await rejectionOf(g.gate.signTransaction({ ...base, to: cash, data: padded })), "GATE_UNDECODABLE"),
+      isFrameworkError(
+        await rejectionOf(g.gate.signTransaction({ ...base, to: cash, data: padded })),
+        "GATE_UNDECODABLE",
+      ),
     ).to.be.true;
     const toOutsider = g.f.cash.interface.encodeFunctionData("approve", [outsider, 1n]);
     expect(
-      isGateError(
+      isFrameworkError(
         await rejectionOf(g.gate.signTransaction({ ...base, to: cash, data: toOutsider })),
         "GATE_UNDECODABLE",
       ),
@@ -283,7 +289,7 @@ describe("PolicyGatedSigner", function () {
   it("holds a settlement above the threshold until two officers approve that exact call, then signs it", async function () {
     const terms = await buyFromBeta(g.f, 1_000n, 2_000_000_00n);
     const pending = (await rejectionOf(g.f.engine.connect(g.gate).instruct(terms))) as GateApprovalsPendingError;
-    expect(isGateError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.be.true;
+    expect(isFrameworkError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.be.true;
     const { approvalId, digest } = pending.details as { approvalId: string; digest: string };
     expect(pending.details).to.include({ required: 2, approved: 0 });
     // A vote signed for another call's digest is refused and changes nothing.
@@ -309,7 +315,7 @@ describe("PolicyGatedSigner", function () {
     // The approvals are bound to that call: the same trade with another amount asks again.
     const changed = { ...terms, tradeRef: terms.tradeRef, cashAmount: 2_000_000_01n };
     const again = await rejectionOf(g.f.engine.connect(g.gate).instruct(changed));
-    expect(isGateError(again, "GATE_APPROVALS_PENDING"), String(again)).to.be.true;
+    expect(isFrameworkError(again, "GATE_APPROVALS_PENDING"), String(again)).to.be.true;
   });
 
   /** Both officers approve the pending request `pending` (votes valid for ten minutes). */
@@ -333,7 +339,7 @@ describe("PolicyGatedSigner", function () {
     await approveBoth((await rejectionOf(g.gate.signTransaction(request))) as GateApprovalsPendingError);
     g.approvalClock.now = FRIDAY_11H + 2 * 3600;
     const late = await rejectionOf(g.gate.signTransaction(request));
-    expect(isGateError(late, "GATE_APPROVALS_PENDING"), String(late)).to.be.true;
+    expect(isFrameworkError(late, "GATE_APPROVALS_PENDING"), String(late)).to.be.true;
     expect((late as GateApprovalsPendingError).details).to.include({ approved: 0 });
     expect((await records(g.audit)).filter((r) => r.kind === "signature")).to.have.length(0);
   });
@@ -347,7 +353,7 @@ describe("PolicyGatedSigner", function () {
     expect(await g.gate.signTransaction(request)).to.match(/^0x/);
     for (let i = 0; i < 3; i += 1) {
       const again = await rejectionOf(g.gate.signTransaction(request));
-      expect(isGateError(again, "GATE_APPROVALS_PENDING"), String(again)).to.be.true;
+      expect(isFrameworkError(again, "GATE_APPROVALS_PENDING"), String(again)).to.be.true;
       expect((again as GateApprovalsPendingError).details).to.include({ approved: 0 });
       expect((again as GateApprovalsPendingError).details.approvalId).to.not.equal(first.details.approvalId);
     }
@@ -370,7 +376,7 @@ describe("PolicyGatedSigner", function () {
       }
     }
     expect(signed).to.have.length(22);
-    expect(isGateError(refusal, "GATE_DENIED"), String(refusal)).to.be.true;
+    expect(isFrameworkError(refusal, "GATE_DENIED"), String(refusal)).to.be.true;
     expect((refusal as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include("DAILY_LIMIT_EXCEEDED");
     const signatures = (await records(g.audit)).filter((r) => r.kind === "signature");
     expect(new Set(signatures.map((r) => r.subject)).size).to.equal(22);
@@ -388,7 +394,9 @@ describe("PolicyGatedSigner", function () {
         const refused = await rejectionOf(
           signer.signTransaction({ to: cash, data, gasLimit: 100_000n, gasPrice: 0n, chainId }),
         );
-        expect(isGateError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(/CHAIN_ID_MISMATCH/);
+        expect(isFrameworkError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(
+          /CHAIN_ID_MISMATCH/,
+        );
       }
     }
     const signed = ethers.Transaction.from(
@@ -403,7 +411,7 @@ describe("PolicyGatedSigner", function () {
     const to = await g.f.consortium.getAddress();
     const base = { to, data: governance, gasLimit: 100_000n, gasPrice: 0n, chainId: 31337n };
     const refused = await rejectionOf(g.gate.signTransaction({ ...base, value: 1n }));
-    expect(isGateError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(/VALUE_NOT_ALLOWED/);
+    expect(isFrameworkError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(/VALUE_NOT_ALLOWED/);
   });
 
   it("identifies a token by its address, never its symbol(): bonds are not delivered against a look-alike aEUR", async function () {
@@ -420,14 +428,16 @@ describe("PolicyGatedSigner", function () {
     const data = g.f.engine.interface.encodeFunctionData("instruct", [terms]);
     const request = { to: await g.f.engine.getAddress(), data, gasLimit: 500_000n, gasPrice: 0n, chainId: 31337n };
     const refused = await rejectionOf(g.gate.signTransaction(request));
-    expect(isGateError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(/UNKNOWN_PARTY_OR_ASSET/);
+    expect(isFrameworkError(refused, "GATE_DENIED") && refused.message, String(refused)).to.match(
+      /UNKNOWN_PARTY_OR_ASSET/,
+    );
     expect((await records(g.audit)).filter((r) => r.kind === "signature")).to.have.length(0);
   });
 
   it("puts both legs of a DvP through policy: bonds above their limit are denied even against little cash", async function () {
     const over = await buyFromBeta(g.f, 30_000n, 1_000_00n);
     const denied = await rejectionOf(g.f.engine.connect(g.gate).instruct(over));
-    expect(isGateError(denied, "GATE_DENIED"), String(denied)).to.be.true;
+    expect(isFrameworkError(denied, "GATE_DENIED"), String(denied)).to.be.true;
     expect((denied as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include(
       "SETTLEMENT_LIMIT_EXCEEDED",
     );
@@ -456,7 +466,7 @@ describe("PolicyGatedSigner", function () {
     const pending = (await rejectionOf(
       g.gate.signTransaction({ ...base, data: propose }),
     )) as GateApprovalsPendingError;
-    expect(isGateError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.be.true;
+    expect(isFrameworkError(pending, "GATE_APPROVALS_PENDING"), String(pending)).to.be.true;
     expect(pending.details).to.include({ required: 1, approved: 0 });
     const decision = (await records(g.audit)).filter((r) => r.kind === "decision").at(-1)!;
     expect(decision.payload).to.deep.include({ outcome: "approval_required" });
@@ -479,7 +489,7 @@ describe("PolicyGatedSigner", function () {
     await g.f.consortium.connect(g.f.banks[1].operator).propose(reassign, "merger, again");
     const vote2 = g.f.consortium.interface.encodeFunctionData("approve", [proposalId + 1n]);
     const held = await rejectionOf(g.gate.signTransaction({ ...base, data: vote2 }));
-    expect(isGateError(held, "GATE_APPROVALS_PENDING"), String(held)).to.be.true;
+    expect(isFrameworkError(held, "GATE_APPROVALS_PENDING"), String(held)).to.be.true;
     // A vote on a proposal of any other governed call stays under the target rules.
     await g.f.consortium.connect(g.f.banks[1].operator).propose(governedCall(g.f.consortium, "setQuorum", [2, 3]), "q");
     const vote3 = g.f.consortium.interface.encodeFunctionData("approve", [proposalId + 2n]);
@@ -494,7 +504,7 @@ describe("PolicyGatedSigner", function () {
     });
     const over = await buyFromBeta(g.f, 30_000n, 1_000_00n);
     const denied = await rejectionOf(g.gate.signTransaction(affirmAndSettle(over)));
-    expect(isGateError(denied, "GATE_DENIED"), String(denied)).to.be.true;
+    expect(isFrameworkError(denied, "GATE_DENIED"), String(denied)).to.be.true;
     expect((denied as { reasons: string[] }).reasons.map((r) => r.split(":")[0])).to.include(
       "SETTLEMENT_LIMIT_EXCEEDED",
     );
@@ -512,11 +522,18 @@ describe("PolicyGatedSigner", function () {
       g.hsmAddress,
     );
     expect(
-      isGateError(await rejectionOf(g.gate.signTypedData({ name: "Other", chainId: 31337 }, types, { text: "hi" }))),
+      isFrameworkError(
+        await rejectionOf(g.gate.signTypedData({ name: "Other", chainId: 31337 }, types, { text: "hi" })),
+        codeFamily("GATE_"),
+      ),
     ).to.be.true;
-    expect(isGateError(await rejectionOf(g.gate.signTypedData({ name: "Allowed", chainId: 1 }, types, { text: "hi" }))))
-      .to.be.true;
-    expect(isGateError(await rejectionOf(g.gate.signMessage("hello")), "GATE_UNDECODABLE")).to.be.true;
+    expect(
+      isFrameworkError(
+        await rejectionOf(g.gate.signTypedData({ name: "Allowed", chainId: 1 }, types, { text: "hi" })),
+        codeFamily("GATE_"),
+      ),
+    ).to.be.true;
+    expect(isFrameworkError(await rejectionOf(g.gate.signMessage("hello")), "GATE_UNDECODABLE")).to.be.true;
   });
 
   it("signs typed data of a domain bound to a contract only for that verifying contract", async function () {
@@ -529,7 +546,7 @@ describe("PolicyGatedSigner", function () {
       { name: "Bound", chainId: 31337 },
     ]) {
       expect(
-        isGateError(await rejectionOf(g.gate.signTypedData(domain, types, { text: "hi" }))),
+        isFrameworkError(await rejectionOf(g.gate.signTypedData(domain, types, { text: "hi" })), codeFamily("GATE_")),
         JSON.stringify(domain),
       ).to.be.true;
     }
@@ -588,7 +605,7 @@ describe("PolicyGatedSigner", function () {
                 await g.gate.signTransaction(request);
                 signed += 1;
               } catch (error) {
-                expect(isGateError(error, "GATE_APPROVALS_PENDING"), String(error)).to.be.true;
+                expect(isFrameworkError(error, "GATE_APPROVALS_PENDING"), String(error)).to.be.true;
                 pending = error as GateApprovalsPendingError;
               }
             }
@@ -664,7 +681,7 @@ describe("PolicyGatedSigner", function () {
             expect(ethers.Transaction.from(raw).chainId).to.equal(31337n);
           } catch (error) {
             expect(chainId === undefined || chainId === 31337n, String(error)).to.be.false;
-            expect(isGateError(error, "GATE_DENIED"), String(error)).to.be.true;
+            expect(isFrameworkError(error, "GATE_DENIED"), String(error)).to.be.true;
           }
         },
       ),
@@ -714,7 +731,7 @@ describe("PolicyGatedSigner", function () {
             await g.gate.signTransaction({ ...base, to, data });
             signedCount += 1;
           } catch (error) {
-            expect(isGateError(error), String(error)).to.be.true;
+            expect(isFrameworkError(error, codeFamily("GATE_")), String(error)).to.be.true;
             refusedCount += 1;
           }
         },

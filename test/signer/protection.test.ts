@@ -11,9 +11,9 @@ import {
   SigningNonceConflictError,
   SigningRecordStore,
   generateSecp256k1Key,
-  isSigningError,
 } from "../../src/signer";
 import { SoftHsm } from "./softhsm";
+import { isFrameworkError } from "../../src/errors";
 
 const TOKEN = "protection-main";
 const RECIPIENT = "0x000000000000000000000000000000000000bEEF";
@@ -146,7 +146,7 @@ describe("ProtectedSigner (SoftHSM, Hardhat network)", function () {
       (e: unknown) => e,
     );
     expect(error).to.be.instanceOf(SigningNonceConflictError);
-    expect(isSigningError(error, "SIGNING_NONCE_CONFLICT")).to.be.true;
+    expect(isFrameworkError(error, "SIGNING_NONCE_CONFLICT")).to.be.true;
     expect((error as SigningNonceConflictError).details).to.deep.equal({
       key: hsmSigner.address,
       chainId: 5n,

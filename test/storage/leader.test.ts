@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
-import { isStorageError, leaderKey, LeaderLock } from "../../src/storage";
+import { leaderKey, LeaderLock } from "../../src/storage";
+import { isFrameworkError } from "../../src/errors";
 import { startPostgres, type TestPostgres } from "../support/postgres";
 import type { LeaderJob } from "./leader-worker";
 
@@ -145,11 +146,11 @@ describe("storage: a standby takes over from the active process", function () {
     const { where, params } = lockOf("Gamma Bank");
     await query(pg!.url, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE ${where}`, params);
     const reason = await lock.lost;
-    expect(isStorageError(reason, "STORAGE_LEADERSHIP_LOST")).to.equal(true);
+    expect(isFrameworkError(reason, "STORAGE_LEADERSHIP_LOST")).to.equal(true);
     expect(lock.active).to.equal(false);
     expect(() => lock.assertActive())
       .to.throw()
-      .that.satisfies((e: unknown) => isStorageError(e, "STORAGE_LEADERSHIP_LOST"));
+      .that.satisfies((e: unknown) => isFrameworkError(e, "STORAGE_LEADERSHIP_LOST"));
     await lock.release();
   });
 

@@ -8,12 +8,12 @@ import { sql } from "kysely";
 import {
   defineStoreSchema,
   execStatements,
-  isStorageError,
   resolveStorageTarget,
   StorageDatabase,
   type StorageLocationInput,
   type StoreSchema,
 } from "../../src/storage";
+import { isFrameworkError } from "../../src/errors";
 import { describeOnBothBackends } from "../support/storage";
 
 const v1 = defineStoreSchema("widgets", {
@@ -70,7 +70,7 @@ describeOnBothBackends("storage: migrations", function (backend) {
     const location = await backend.location();
     await (await open(location, [v2])).close();
     const error: unknown = await open(location, [v1]).catch((e: unknown) => e);
-    expect(isStorageError(error, "STORAGE_SCHEMA_TOO_NEW")).to.equal(true);
+    expect(isFrameworkError(error, "STORAGE_SCHEMA_TOO_NEW")).to.equal(true);
     expect((error as Error).message)
       .to.contain("version 3")
       .and.contain("version 2");
@@ -94,7 +94,7 @@ describeOnBothBackends("storage: migrations", function (backend) {
       },
     });
     const error: unknown = await open(location, [broken]).catch((e: unknown) => e);
-    expect(isStorageError(error, "STORAGE_MIGRATION_FAILED")).to.equal(true);
+    expect(isFrameworkError(error, "STORAGE_MIGRATION_FAILED")).to.equal(true);
     expect((error as { details: unknown }).details).to.deep.equal({
       store: "widgets",
       migration: "widgets/0003_broken",
@@ -143,14 +143,14 @@ describe("storage: locations", function () {
   it("refuses a store given both a path and a PostgreSQL location", function () {
     expect(() => resolveStorageTarget({ path: "x.db", postgres: { url: { env: "X" } } }))
       .to.throw()
-      .that.satisfies((e: unknown) => isStorageError(e, "STORAGE_CONFIG_INVALID"));
+      .that.satisfies((e: unknown) => isFrameworkError(e, "STORAGE_CONFIG_INVALID"));
   });
 
   it("refuses an unset URL variable without printing any URL", function () {
     delete process.env.STORAGE_TEST_UNSET;
     expect(() => resolveStorageTarget({ postgres: { url: { env: "STORAGE_TEST_UNSET" } } }))
       .to.throw("not available")
-      .that.satisfies((e: unknown) => isStorageError(e, "STORAGE_CONFIG_INVALID"));
+      .that.satisfies((e: unknown) => isFrameworkError(e, "STORAGE_CONFIG_INVALID"));
   });
 
   it("reports an unreachable server as STORAGE_UNAVAILABLE", async function () {
@@ -159,7 +159,7 @@ describe("storage: locations", function () {
       const error: unknown = await open({ postgres: { url: { env: "STORAGE_TEST_UNREACHABLE" } } }, [v1]).catch(
         (e: unknown) => e,
       );
-      expect(isStorageError(error, "STORAGE_UNAVAILABLE")).to.equal(true);
+      expect(isFrameworkError(error, "STORAGE_UNAVAILABLE")).to.equal(true);
       expect((error as { details: unknown }).details).to.deep.equal({ dialect: "postgres", where: "127.0.0.1:1/none" });
       expect(JSON.stringify((error as { toJSON(): unknown }).toJSON())).not.to.contain("secret");
     } finally {

@@ -3,8 +3,7 @@ import hre from "hardhat";
 import { spawnSync } from "node:child_process";
 import { ZeroAddress } from "ethers";
 import { readFile } from "node:fs/promises";
-import { ErrorCode } from "../../src/errors";
-import { EXIT_CODES } from "../../src/tasks/guard";
+import { ErrorCode, exitStatus } from "../../src/errors";
 import { toTaskError } from "../../src/tasks";
 import { DEMO_CONFIG, dvpFlags, expectTaskError, isolateChain, runJson, SIGNER, writeTempConfig } from "./helpers";
 
@@ -206,7 +205,7 @@ describe("task errors for inputs that are missing or of the wrong kind", functio
       ErrorCode.PolicyBundleNotFound,
       /^POLICY_BUNDLE_NOT_FOUND: no policy bundle at \/nonexistent\/bundle-v9: no such directory$/,
     );
-    expect(EXIT_CODES[error.code]).to.equal(66);
+    expect(exitStatus(error.code)).to.equal(66);
   });
 
   it("reports the failure a task met when its contract errors cannot be decoded (no artifacts yet)", function () {

@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { Wallet, id } from "ethers";
 import hre from "hardhat";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readBundle, verifyBundle, writeBundle } from "../../src/policy";
@@ -47,6 +47,33 @@ describe("policy:bundle, policy:sign and policy:verify", function () {
     expect(written.signatures).to.deep.equal([]);
     expect(written.data).to.deep.equal({ bank: { ...data, counterparties: {} } });
     expect(written.manifest).to.deep.equal(result.manifest);
+  });
+
+  it("declares in the manifest what the bundle depends on, from a --depends-on file", async function () {
+    const dependsOn = { assetCaps: { B30: "100000" }, parameters: { reversalWindow: 86400 } };
+    const file = path.join(dir, "depends-on.json");
+    await writeFile(file, JSON.stringify(dependsOn));
+    const out = path.join(dir, "v8-deps");
+    const result = await runJson<{ manifest: { dependsOn?: unknown } }>("policy:bundle", {
+      out,
+      bundleVersion: "8",
+      sharedVersion: "3",
+      dependsOn: file,
+    });
+    expect(result.manifest.dependsOn).to.deep.equal(dependsOn);
+    expect((await readBundle(out)).manifest.dependsOn).to.deep.equal(dependsOn);
+  });
+
+  it("refuses a malformed --depends-on file, naming the field, and writes no bundle", async function () {
+    const file = path.join(dir, "bad-depends-on.json");
+    await writeFile(file, JSON.stringify({ assetCaps: { B30: "-5" }, surprise: true }));
+    const out = path.join(dir, "never-written");
+    const error = await expectTaskError(
+      hre.run("policy:bundle", { out, bundleVersion: "9", sharedVersion: "3", dependsOn: file }),
+      "CONFIG_INVALID",
+    );
+    expect(error.message).to.include("assetCaps.B30");
+    await expectMissing(out);
   });
 
   it("adds one signature per officer, from an environment variable or a file, and refuses a second by the same key", async function () {
@@ -114,3 +141,11 @@ describe("policy:bundle, policy:sign and policy:verify", function () {
     );
   });
 });
+
+async function expectMissing(file: string): Promise<void> {
+  const found = await access(file).then(
+    () => true,
+    () => false,
+  );
+  expect(found, `${file} exists`).to.equal(false);
+}

@@ -40,7 +40,7 @@ describe("policy:conflicts against the demo deployment", function () {
     expect(findConflicts(repoData, demo)).to.deep.equal(REPO_CONFLICTS);
   });
 
-  it("prints the conflicts as a table and exits with status 1 when run from the command line", async function () {
+  it("prints the conflicts as a table and exits with status 65 when run from the command line", async function () {
     const run = await runConflicts({ policyData: BANK_DATA }, { commandLine: true });
     expect(run.error).to.equal(undefined);
     expect(run.exitCode).to.equal(65);
@@ -51,7 +51,7 @@ describe("policy:conflicts against the demo deployment", function () {
     );
   });
 
-  it("with --json, prints the report as one JSON error document and exits with status 1", async function () {
+  it("with --json, prints the report as one JSON error document and exits with status 65", async function () {
     const run = await runConflicts({ policyData: BANK_DATA, json: true }, { commandLine: true });
     expect(run.exitCode).to.equal(65);
     const document = JSON.parse(run.stdout) as { error: { code: string; details: ConflictsReport } };

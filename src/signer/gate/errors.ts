@@ -8,18 +8,7 @@ import { FrameworkError, type ErrorCode } from "../../errors";
 
 export type GateErrorCode = Extract<ErrorCode, `GATE_${string}`>;
 
-export class GateError extends FrameworkError {
-  declare readonly code: GateErrorCode;
-
-  constructor(code: GateErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { details, cause });
-  }
-}
-
-/** True when `error` is a gate error (optionally with the given code). */
-export function isGateError(error: unknown, code?: GateErrorCode): error is GateError {
-  return error instanceof GateError && (code === undefined || error.code === code);
-}
+export class GateError extends FrameworkError<GateErrorCode> {}
 
 /** The policy denied the call. */
 export class GateDeniedError extends GateError {

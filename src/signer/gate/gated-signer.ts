@@ -33,7 +33,7 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
-import { intentDigest, isApprovalError, type ApprovalStatus, type ApprovalStore } from "../../approvals";
+import { intentDigest, type ApprovalStatus, type ApprovalStore } from "../../approvals";
 import type { AuditStore, JsonValue } from "../../audit";
 import type { EngineDecision, PolicyEngine } from "../../policy";
 import type { CallDecoder, CallToSign, DecodedCall } from "./decode";
@@ -41,6 +41,7 @@ import type { GateDirectory } from "./directory";
 import { callPayloadHash } from "./payload";
 import { GateApprovalsPendingError, GateDeniedError, GateError } from "./errors";
 import { ASSET_LEG, numbered, serialize, signingKeyOf } from "./signing-keys";
+import { codeFamily, isFrameworkError } from "../../errors";
 
 export type KeyTier = "hot" | "warm" | "cold";
 
@@ -214,7 +215,7 @@ export class PolicyGatedSigner extends AbstractSigner {
       serialized = await this.#o.inner.signTransaction(request);
     } catch (error) {
       await this.#releaseNew(decisions);
-      if (isApprovalError(error)) {
+      if (isFrameworkError(error, codeFamily("APPROVAL_"))) {
         throw new GateDeniedError([`APPROVAL_LAPSED: ${error.message}`], {
           intentId: decision.intentId,
           decisionId: decision.decisionId,
@@ -447,7 +448,7 @@ export class PolicyGatedSigner extends AbstractSigner {
         ? status
         : undefined;
     } catch (error) {
-      if (isApprovalError(error, "APPROVAL_REQUEST_NOT_FOUND")) return undefined;
+      if (isFrameworkError(error, "APPROVAL_REQUEST_NOT_FOUND")) return undefined;
       throw error;
     }
   }

@@ -7,7 +7,7 @@
 export { CallDecoder, type CallDecoderOptions, type CallToSign, type DecodedCall } from "./decode";
 export { callPayloadHash } from "./payload";
 export { onChainDirectory, staticDirectory, type GateDirectory } from "./directory";
-export { GateApprovalsPendingError, GateDeniedError, GateError, isGateError, type GateErrorCode } from "./errors";
+export { GateApprovalsPendingError, GateDeniedError, GateError, type GateErrorCode } from "./errors";
 export {
   PolicyGatedSigner,
   type AmlResult,
