@@ -8,6 +8,10 @@
  * every writer of that store, in any process, queues behind the one before. Either way a committed write is
  * durable when the promise resolves. Inside `work`, use only the handle it receives.
  *
+ * In one process, open a SQLite file once: stores that share a file share one `StorageDatabase` (open it with
+ * all their schemas). A second connection of the same process would wait for the file lock synchronously,
+ * holding up the very event loop the first connection's transaction needs to finish.
+ *
  * PostgreSQL BIGINT columns come back as JS numbers (the stores keep sequence numbers and Unix seconds there);
  * a value beyond 2^53 is refused rather than rounded.
  */

@@ -195,4 +195,25 @@ export function shouldBehaveLikeAnOmnibusLedger(backend: TestBackend): void {
       ErrorCode.CustodyLedgerClosed,
     );
   });
+
+  it("lets only one of two concurrent debits from two connections overdraw nothing", async function () {
+    // Two connections of one process on one SQLite file would block each other's thread (better-sqlite3 waits
+    // synchronously for the file lock), so on SQLite the two writers are the sequential case above; on
+    // PostgreSQL they race for real and the ledger's advisory lock serialises them.
+    if (backend.dialect === "sqlite") this.skip();
+    await ledger.credit({ movementId: "m1", clientId: "alice", asset: EUR, amount: 100n });
+    const other = await OmnibusLedger.open(location);
+    try {
+      const outcomes = await Promise.allSettled([
+        ledger.debit({ movementId: "d1", clientId: "alice", asset: EUR, amount: 60n }),
+        other.debit({ movementId: "d2", clientId: "alice", asset: EUR, amount: 60n }),
+      ]);
+      expect(outcomes.filter((o) => o.status === "fulfilled")).to.have.length(1);
+      const refused = outcomes.find((o) => o.status === "rejected");
+      expect((refused as PromiseRejectedResult).reason).to.have.property("code", ErrorCode.CustodyInsufficientPosition);
+      expect(await ledger.position("alice", EUR)).to.equal(40n);
+    } finally {
+      await other.close();
+    }
+  });
 }
