@@ -41,7 +41,7 @@ export async function bookSettlement(
   const reference = `settlement ${settlementId}`;
   for (const { leg, asset, amount, out } of [...legs.filter((l) => l.out), ...legs.filter((l) => !l.out)]) {
     const request = { movementId: `settlement:${settlementId}:${leg}`, clientId, asset, amount, reference };
-    done.movements.push(await(out ? ledger.debit(request) : ledger.credit(request)));
+    done.movements.push(await (out ? ledger.debit(request) : ledger.credit(request)));
   }
   return done;
 }
