@@ -12,6 +12,7 @@ import { engineConfigSchema } from "../policy/engine-config";
 import { sharedSourceConfigSchema } from "../policy/shared-source";
 import { RemoteSignerConfigSchema } from "../rsm/config";
 import { HsmSignerConfigSchema } from "../signer/config";
+import { exactlyOneLocation, storageLocationFields } from "../storage/config";
 
 const address = z
   .string()
@@ -83,20 +84,24 @@ export const participantConfigSchema = z
       .optional(),
     engine: engineConfigSchema,
     sharedParameters: sharedSourceConfigSchema.optional(),
-    approvals: z.object({ path: z.string().min(1), config: approvalConfigSchema }).strict(),
+    approvals: z
+      .object({ ...storageLocationFields, config: approvalConfigSchema })
+      .strict()
+      .refine(...exactlyOneLocation),
     signingRecords: z
       .object({ path: z.string().min(1), busyTimeoutMs: z.number().int().positive().default(5000) })
       .strict(),
     submission: z
       .object({
-        /** SQLite file of signed transactions by call, so a retried call rebroadcasts the same bytes. */
-        path: z.string().min(1),
+        /** Where signed transactions are kept by call (a SQLite `path` or `postgres`), so a retried call rebroadcasts the same bytes. */
+        ...storageLocationFields,
         confirmations: z.number().int().min(1).default(1),
         receiptTimeoutMs: z.number().int().min(1).default(120_000),
         broadcastAttempts: z.number().int().min(1).max(20).default(3),
         backoffMs: z.number().int().min(0).default(500),
       })
-      .strict(),
+      .strict()
+      .refine(...exactlyOneLocation),
   })
   .strict()
   .refine((c) => (c.hsm === undefined) !== (c.signer === undefined), {

@@ -207,14 +207,14 @@ export class Participant {
         now: options.now,
       });
       closers.push(() => engine.close());
-      const approvals = ApprovalStore.open({ ...config.approvals, audit, now: options.now });
+      const approvals = await ApprovalStore.open({ ...config.approvals, audit, now: options.now });
       closers.push(() => approvals.close());
       if (config.hsm !== undefined) metrics.observeHsm(config.hsm.tokenLabel);
       const signers = await ParticipantSigners.open(config, provider);
       closers.push(() => signers.close());
       const records = SigningRecordStore.open(config.signingRecords);
       closers.push(() => records.close());
-      const submissions = SubmissionStore.open(config.submission.path);
+      const submissions = await SubmissionStore.open(config.submission);
       closers.push(() => submissions.close());
       const address = signers.address;
       const decoder = new CallDecoder({
@@ -449,17 +449,17 @@ export class Participant {
     this.#stopWatch();
     await this.anchoring?.stop();
     await this.engine.close();
-    this.approvals.close();
+    await this.approvals.close();
     await this.signers.close();
     this.#records.close();
-    this.#submissions.close();
+    await this.#submissions.close();
     await this.audit.close();
   }
 
   // ------------------------------------------------------------------ submission
 
   /** Every signed transaction still waiting for its receipt (recorded, or found unsent at start). */
-  pendingSubmissions(): Submission[] {
+  pendingSubmissions(): Promise<Submission[]> {
     return this.#submissions.pending();
   }
 
@@ -502,7 +502,7 @@ export class Participant {
    */
   async fillNonce(nonce: number, initiator?: Initiator): Promise<Submitted> {
     const key = `nonce-fill:${nonce}`;
-    const earlier = this.#submissions.get(key);
+    const earlier = await this.#submissions.get(key);
     if (earlier !== undefined) {
       const done = await this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
       this.#unresolved = this.#unresolved.filter((u) => u.nonce !== nonce);
@@ -511,7 +511,7 @@ export class Participant {
     const gate = this.gate.withContext({ initiator, intentId: key });
     const raw = await signNonceFill(gate, this.#records, this.address, this.#chainId, nonce);
     const tx = Transaction.from(raw);
-    this.#submissions.record(key, tx.hash!, raw, tx.nonce);
+    await this.#submissions.record(key, tx.hash!, raw, tx.nonce);
     const done = await this.#transmitter.track(key, raw, tx.hash!, tx.nonce, false);
     this.#unresolved = this.#unresolved.filter((u) => u.nonce !== nonce);
     return done;
@@ -546,13 +546,13 @@ export class Participant {
     // A custody client key's calls are its own: the same call from the bank's key is another transaction.
     const by = keyGate === this.gate ? "" : `${await keyGate.getAddress()}:`;
     const key = context.operationId ?? `${by}${callPayloadHash(chainId, call.to, 0n, call.data)}`;
-    const earlier = this.#submissions.get(key);
+    const earlier = await this.#submissions.get(key);
     if (earlier !== undefined) return this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
     const gate = keyGate.withContext({ initiator: context.initiator, intentId: context.operationId });
     const populated = await gate.populateTransaction({ to: call.to, data: call.data, chainId });
     const raw = await this.metrics.timeSigning(() => gate.signTransaction(populated));
     const tx = Transaction.from(raw);
-    this.#submissions.record(key, tx.hash!, raw, tx.nonce);
+    await this.#submissions.record(key, tx.hash!, raw, tx.nonce);
     return this.#transmitter.track(key, raw, tx.hash!, tx.nonce, false);
   }
 
