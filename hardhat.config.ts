@@ -9,6 +9,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import "@nomicfoundation/hardhat-toolbox";
 
 import { installCliErrors } from "./src/tasks";
+import "./src/demo/tasks";
 import { qbftNetworkConfig } from "./src/devnet/hardhat";
 
 // The one compiler version the project uses; it must equal the installed npm `solc` package.

@@ -27,3 +27,4 @@ export {
   isFrameworkError,
   type ErrorStatus,
 } from "./errors";
+export { createLogger, HealthServer, ParticipantMetrics, type HealthServerConfigInput } from "./observability";

@@ -16,7 +16,7 @@
  */
 import { keccak256, toUtf8Bytes, TypedDataEncoder, verifyTypedData, type Signer, type TypedDataDomain } from "ethers";
 import { z } from "zod";
-import { canonicalJson } from "../audit";
+import { canonicalJson, CoreJsonInvalidError } from "../core";
 import type { ApprovalIntent } from "./subject";
 import { ApprovalError } from "./errors";
 import { schemaIssues } from "../errors";
@@ -59,13 +59,33 @@ export type SignedApproval = z.infer<typeof signedApprovalSchema>;
 /** What `signApproval` needs of a signer: an ethers `Wallet`, the HSM signer, ... */
 export type ApprovalSigner = Pick<Signer, "signTypedData">;
 
-/** The digest approvals are bound to (see the module comment). */
+/**
+ * The digest approvals are bound to (see the module comment). An intent that is not plain JSON (a bigint, a
+ * nested `undefined`) is APPROVAL_MALFORMED, with the path of the offending field.
+ */
 export function intentDigest(intent: ApprovalIntent): string {
   const rest: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(intent)) {
     if (key !== "approvals" && value !== undefined) rest[key] = value;
   }
-  return keccak256(toUtf8Bytes(canonicalJson(rest, "intent")));
+  let json: string;
+  try {
+    json = canonicalJson(rest, "intent");
+  } catch (error) {
+    if (!(error instanceof CoreJsonInvalidError)) throw error;
+    const { reason, path } = error;
+    throw new ApprovalError(
+      "APPROVAL_MALFORMED",
+      `the intent is not plain JSON: ${reason} at ${path}`,
+      {
+        intentId: intent.intent_id,
+        reason,
+        path,
+      },
+      error,
+    );
+  }
+  return keccak256(toUtf8Bytes(json));
 }
 
 /** The EIP-712 domain of approvals on network `chainId`. */

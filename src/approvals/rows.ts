@@ -1,16 +1,26 @@
 /**
- * The SQLite tables of the approval store and how their rows become the `ApprovalStatus` callers see.
+ * The approval store's tables (as versioned migrations) and how their rows become the `ApprovalStatus` callers see.
  */
+import { defineStoreSchema, execStatements, type StorageDialect } from "../storage";
 import type { ApprovalConfig } from "./config";
 import type { Vote } from "./digest";
 
-export const SCHEMA =
-  "CREATE TABLE IF NOT EXISTS approval_requests (intent_id TEXT PRIMARY KEY, digest TEXT NOT NULL, " +
-  "required INTEGER NOT NULL, roles TEXT NOT NULL, initiator_id TEXT NOT NULL, created_at INTEGER NOT NULL, " +
-  "expires_at INTEGER NOT NULL, state TEXT NOT NULL);" +
-  "CREATE TABLE IF NOT EXISTS approval_votes (intent_id TEXT NOT NULL REFERENCES approval_requests(intent_id), " +
-  "approver_id TEXT NOT NULL, decision TEXT NOT NULL, expires_at INTEGER NOT NULL, signature TEXT NOT NULL, " +
-  "at INTEGER NOT NULL, PRIMARY KEY (intent_id, approver_id));";
+const time = (dialect: StorageDialect): string => (dialect === "postgres" ? "BIGINT" : "INTEGER");
+
+/** The approval store's migrations. `IF NOT EXISTS` lets 0001 adopt a file written before migrations existed. */
+export const APPROVAL_SCHEMA = defineStoreSchema("approvals", {
+  "0001_requests": {
+    up: (db, dialect) =>
+      execStatements(db, [
+        "CREATE TABLE IF NOT EXISTS approval_requests (intent_id TEXT PRIMARY KEY, digest TEXT NOT NULL, " +
+          `required INTEGER NOT NULL, roles TEXT NOT NULL, initiator_id TEXT NOT NULL, created_at ${time(dialect)} NOT NULL, ` +
+          `expires_at ${time(dialect)} NOT NULL, state TEXT NOT NULL)`,
+        "CREATE TABLE IF NOT EXISTS approval_votes (intent_id TEXT NOT NULL REFERENCES approval_requests(intent_id), " +
+          `approver_id TEXT NOT NULL, decision TEXT NOT NULL, expires_at ${time(dialect)} NOT NULL, signature TEXT NOT NULL, ` +
+          `at ${time(dialect)} NOT NULL, PRIMARY KEY (intent_id, approver_id))`,
+      ]),
+  },
+});
 
 /**
  * pending, approved (enough distinct approvers whose votes have not expired), rejected (one rejection),
@@ -29,6 +39,12 @@ export interface RequestRow {
   created_at: number;
   expires_at: number;
   state: ApprovalState;
+}
+
+/** The store's tables, as kysely sees them. */
+export interface ApprovalTables {
+  approval_requests: RequestRow;
+  approval_votes: VoteRow;
 }
 
 export interface VoteRow {

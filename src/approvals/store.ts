@@ -1,6 +1,7 @@
 /**
- * `ApprovalStore`: pending approval requests and the signed votes collected for them, in one SQLite file
- * (WAL, `synchronous=FULL`). Each check-and-write runs in one IMMEDIATE transaction, so two processes cannot
+ * `ApprovalStore`: pending approval requests and the signed votes collected for them, in a SQLite file (WAL,
+ * `synchronous=FULL`) or a PostgreSQL database (src/storage). Each check-and-write runs in one serialised write
+ * transaction (IMMEDIATE on SQLite, under the store's advisory lock on PostgreSQL), so two processes cannot
  * both count a vote; every step (requested, approved, rejected, refused, completed, expired, consumed) is then
  * appended to the audit log when one is given (kind `approval`, subject the intent id).
  *
@@ -9,21 +10,22 @@
  * marked expired; asking for the same intent again opens it afresh (new votes needed).
  *
  * Consumption: an approved request grants exactly one signature. `consume` turns it from approved to consumed
- * in one IMMEDIATE transaction before the signature is made, so two processes cannot both sign on it; the next
+ * in one such transaction before the signature is made, so two processes cannot both sign on it; the next
  * signature of the same call is a new intent (the policy gate numbers them) with a new digest and new votes.
  */
-import Database from "better-sqlite3";
+import type { Kysely } from "kysely";
 import type { AuditStore, JsonValue } from "../audit";
 import type { ApprovalDemand, ApprovalIntent } from "./subject";
-import { openDurableSqlite } from "../storage";
+import { openStoreDatabase, type PostgresLocationInput, type StorageDatabase } from "../storage";
 import { parseApprovalConfig, type ApprovalConfig, type ApprovalConfigInput } from "./config";
 import { intentDigest, parseSignedApproval } from "./digest";
 import { ApprovalError } from "./errors";
 import { checkVote, type Outcome } from "./rules";
 import {
+  APPROVAL_SCHEMA,
   liveApprovals,
-  SCHEMA,
   toStatus,
+  type ApprovalTables,
   type ApprovalStatus,
   type ApprovalState,
   type RequestRow,
@@ -33,7 +35,10 @@ import { codeFamily, isFrameworkError } from "../errors";
 
 /** Options of `ApprovalStore.open`. */
 export interface ApprovalStoreOptions {
-  path: string;
+  /** The SQLite file (created if absent); or give `postgres`. */
+  path?: string;
+  /** A PostgreSQL database instead of a file (its URL from an environment variable or a file). */
+  postgres?: PostgresLocationInput;
   config: ApprovalConfigInput;
   audit?: AuditStore;
   /** The current time in Unix seconds (tests drive time with it); defaults to the system clock. */
@@ -46,37 +51,46 @@ export interface ApprovalFilter {
   initiatorId?: string;
 }
 
+type Db = Kysely<ApprovalTables>;
+
+/** The advisory lock every writer of the approval store takes on PostgreSQL. */
+const WRITE_LOCK = "approvals";
+
 export class ApprovalStore {
-  readonly #db: Database.Database;
+  readonly #storage: StorageDatabase;
+  readonly #db: Db;
   readonly #config: ApprovalConfig;
   readonly #audit: AuditStore | undefined;
   readonly #now: () => number;
   #closed = false;
 
-  private constructor(db: Database.Database, config: ApprovalConfig, options: ApprovalStoreOptions) {
-    this.#db = db;
+  private constructor(storage: StorageDatabase, config: ApprovalConfig, options: ApprovalStoreOptions) {
+    this.#storage = storage;
+    this.#db = storage.db<ApprovalTables>();
     this.#config = config;
     this.#audit = options.audit;
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
-    db.exec(SCHEMA);
   }
 
-  /** Validates the configuration and opens (creating if needed) the store in the file at `options.path`. */
-  static open(options: ApprovalStoreOptions): ApprovalStore {
+  /**
+   * Validates the configuration and opens (creating and migrating if needed) the store at `options.path` or in
+   * the PostgreSQL database `options.postgres` names.
+   */
+  static async open(options: ApprovalStoreOptions): Promise<ApprovalStore> {
     const config = parseApprovalConfig(options.config);
-    let db: Database.Database | undefined;
-    try {
-      db = openDurableSqlite(options.path, config.busyTimeoutMs);
-      return new ApprovalStore(db, config, options);
-    } catch (error) {
-      db?.close();
-      throw new ApprovalError(
-        "APPROVAL_STORE_UNAVAILABLE",
-        "approval store unavailable",
-        { path: options.path },
-        error,
-      );
-    }
+    const location = { path: options.path, postgres: options.postgres, busyTimeoutMs: config.busyTimeoutMs };
+    const storage = await openStoreDatabase(
+      location,
+      APPROVAL_SCHEMA,
+      (cause) =>
+        new ApprovalError(
+          "APPROVAL_STORE_UNAVAILABLE",
+          "approval store unavailable",
+          { path: options.path ?? "postgres" },
+          cause,
+        ),
+    );
+    return new ApprovalStore(storage, config, options);
   }
 
   /**
@@ -92,40 +106,37 @@ export class ApprovalStore {
       });
     }
     const now = this.#now();
-    const created = this.#db
-      .transaction((): boolean => {
-        const existing = this.#row(intent.intent_id);
-        if (existing !== undefined) {
-          if (existing.digest !== digest) {
-            throw new ApprovalError("APPROVAL_REQUEST_CONFLICT", "another intent was requested under this id", {
-              intentId: intent.intent_id,
-              requested: existing.digest,
-              given: digest,
-            });
-          }
-          if (!this.#lapsed(existing, now)) return false;
-          // An expired request for the same intent is opened afresh: the votes it held no longer count.
-          this.#db.prepare("DELETE FROM approval_votes WHERE intent_id = ?").run(intent.intent_id);
-          this.#db.prepare("DELETE FROM approval_requests WHERE intent_id = ?").run(intent.intent_id);
+    const created = await this.#storage.write<ApprovalTables, boolean>(WRITE_LOCK, async (trx) => {
+      const existing = await row(trx, intent.intent_id);
+      if (existing !== undefined) {
+        if (existing.digest !== digest) {
+          throw new ApprovalError("APPROVAL_REQUEST_CONFLICT", "another intent was requested under this id", {
+            intentId: intent.intent_id,
+            requested: existing.digest,
+            given: digest,
+          });
         }
-        this.#db
-          .prepare(
-            "INSERT INTO approval_requests (intent_id, digest, required, roles, initiator_id, created_at, " +
-              "expires_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
-          )
-          .run(
-            intent.intent_id,
-            digest,
-            // approval_required with `required` 0 would be approved by nobody; at least one approver counts.
-            Math.max(1, decision.approvals.required),
-            JSON.stringify(decision.approvals.roles),
-            intent.initiator.id,
-            now,
-            now + this.#config.requestTtlSeconds,
-          );
-        return true;
-      })
-      .immediate();
+        if (!(await lapsed(trx, existing, now))) return false;
+        // An expired request for the same intent is opened afresh: the votes it held no longer count.
+        await trx.deleteFrom("approval_votes").where("intent_id", "=", intent.intent_id).execute();
+        await trx.deleteFrom("approval_requests").where("intent_id", "=", intent.intent_id).execute();
+      }
+      await trx
+        .insertInto("approval_requests")
+        .values({
+          intent_id: intent.intent_id,
+          digest,
+          // approval_required with `required` 0 would be approved by nobody; at least one approver counts.
+          required: Math.max(1, decision.approvals.required),
+          roles: JSON.stringify(decision.approvals.roles),
+          initiator_id: intent.initiator.id,
+          created_at: now,
+          expires_at: now + this.#config.requestTtlSeconds,
+          state: "pending",
+        })
+        .execute();
+      return true;
+    });
     const status = await this.status(intent.intent_id);
     if (created) {
       await this.#record(intent.intent_id, {
@@ -147,31 +158,26 @@ export class ApprovalStore {
     const subject = approval.intentId;
     let outcome: Outcome;
     try {
-      outcome = this.#db
-        .transaction((): Outcome => {
-          const row = this.#requireRow(subject);
-          const votes = this.#votes(subject);
-          const result = checkVote(row, votes, approval, this.#config, this.#now());
-          if (result.expire) this.#setState(subject, "expired");
-          if (result.insert) {
-            this.#db
-              .prepare(
-                "INSERT INTO approval_votes (intent_id, approver_id, decision, expires_at, signature, at) " +
-                  "VALUES (?, ?, ?, ?, ?, ?)",
-              )
-              .run(
-                subject,
-                approval.message.approverId,
-                approval.message.decision,
-                approval.message.expiresAt,
-                approval.signature,
-                this.#now(),
-              );
-          }
-          if (result.state !== undefined) this.#setState(subject, result.state);
-          return result;
-        })
-        .immediate();
+      outcome = await this.#storage.write<ApprovalTables, Outcome>(WRITE_LOCK, async (trx) => {
+        const found = await requireRow(trx, subject);
+        const result = checkVote(found, await votes(trx, subject), approval, this.#config, this.#now());
+        if (result.expire) await setState(trx, subject, "expired");
+        if (result.insert) {
+          await trx
+            .insertInto("approval_votes")
+            .values({
+              intent_id: subject,
+              approver_id: approval.message.approverId,
+              decision: approval.message.decision,
+              expires_at: approval.message.expiresAt,
+              signature: approval.signature,
+              at: this.#now(),
+            })
+            .execute();
+        }
+        if (result.state !== undefined) await setState(trx, subject, result.state);
+        return result;
+      });
     } catch (error) {
       if (isFrameworkError(error, codeFamily("APPROVAL_")) && error.code !== "APPROVAL_REQUEST_NOT_FOUND") {
         await this.#record(subject, {
@@ -205,14 +211,14 @@ export class ApprovalStore {
    */
   async status(intentId: string): Promise<ApprovalStatus> {
     this.#assertOpen();
-    let row = this.#requireRow(intentId);
+    let found = await requireRow(this.#db, intentId);
     const now = this.#now();
-    if ((row.state === "pending" || row.state === "approved") && this.#lapsed(row, now)) {
-      this.#setState(intentId, "expired");
+    if ((found.state === "pending" || found.state === "approved") && (await lapsed(this.#db, found, now))) {
+      await this.#storage.write<ApprovalTables, void>(WRITE_LOCK, (trx) => setState(trx, intentId, "expired"));
       await this.#record(intentId, { event: "expired" });
-      row = this.#requireRow(intentId);
+      found = await requireRow(this.#db, intentId);
     }
-    return toStatus(row, this.#votes(intentId), this.#config, now);
+    return toStatus(found, await votes(this.#db, intentId), this.#config, now);
   }
 
   /**
@@ -223,20 +229,20 @@ export class ApprovalStore {
   async consume(intentId: string, facts: { [key: string]: JsonValue } = {}): Promise<ApprovalStatus> {
     this.#assertOpen();
     const now = this.#now();
-    const result = this.#db
-      .transaction((): ApprovalState | "used" => {
-        const row = this.#requireRow(intentId);
-        if (row.state === "approved" && !this.#lapsed(row, now)) {
-          this.#setState(intentId, "consumed");
-          return "used";
-        }
-        if ((row.state === "pending" || row.state === "approved") && this.#lapsed(row, now)) {
-          this.#setState(intentId, "expired");
-          return "expired";
-        }
-        return row.state;
-      })
-      .immediate();
+    const result = await this.#storage.write<ApprovalTables, ApprovalState | "used">(WRITE_LOCK, async (trx) => {
+      const found = await requireRow(trx, intentId);
+      const open = found.state === "pending" || found.state === "approved";
+      const gone = open && (await lapsed(trx, found, now));
+      if (found.state === "approved" && !gone) {
+        await setState(trx, intentId, "consumed");
+        return "used";
+      }
+      if (gone) {
+        await setState(trx, intentId, "expired");
+        return "expired";
+      }
+      return found.state;
+    });
     if (result === "used") {
       await this.#record(intentId, { event: "consumed", ...facts });
       return this.status(intentId);
@@ -250,9 +256,12 @@ export class ApprovalStore {
   /** Every request matching `filter`, oldest first. */
   async list(filter: ApprovalFilter = {}): Promise<ApprovalStatus[]> {
     this.#assertOpen();
-    const ids = this.#db.prepare("SELECT intent_id FROM approval_requests ORDER BY created_at, intent_id").all() as {
-      intent_id: string;
-    }[];
+    const ids = await this.#db
+      .selectFrom("approval_requests")
+      .select("intent_id")
+      .orderBy("created_at")
+      .orderBy("intent_id")
+      .execute();
     const all: ApprovalStatus[] = [];
     for (const { intent_id } of ids) all.push(await this.status(intent_id));
     return all.filter(
@@ -262,40 +271,10 @@ export class ApprovalStore {
     );
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#db.close();
-  }
-
-  #row(intentId: string): RequestRow | undefined {
-    return this.#db.prepare("SELECT * FROM approval_requests WHERE intent_id = ?").get(intentId) as
-      RequestRow | undefined;
-  }
-
-  #requireRow(intentId: string): RequestRow {
-    const row = this.#row(intentId);
-    if (row === undefined) {
-      throw new ApprovalError("APPROVAL_REQUEST_NOT_FOUND", `no approval request for ${intentId}`, { intentId });
-    }
-    return row;
-  }
-
-  #votes(intentId: string): VoteRow[] {
-    return this.#db
-      .prepare("SELECT * FROM approval_votes WHERE intent_id = ? ORDER BY at, approver_id")
-      .all(intentId) as VoteRow[];
-  }
-
-  /** True when `row` can no longer grant a signature at `now` (its expiry, or too few unexpired votes). */
-  #lapsed(row: RequestRow, now: number): boolean {
-    if (row.state === "expired") return true;
-    if (now >= row.expires_at) return true;
-    return row.state === "approved" && liveApprovals(this.#votes(row.intent_id), now).length < row.required;
-  }
-
-  #setState(intentId: string, state: ApprovalState): void {
-    this.#db.prepare("UPDATE approval_requests SET state = ? WHERE intent_id = ?").run(state, intentId);
+    await this.#storage.close();
   }
 
   async #record(subject: string, payload: { [key: string]: JsonValue }): Promise<void> {
@@ -305,4 +284,37 @@ export class ApprovalStore {
   #assertOpen(): void {
     if (this.#closed) throw new ApprovalError("APPROVAL_STORE_CLOSED", "the approval store is closed");
   }
+}
+
+function row(db: Db, intentId: string): Promise<RequestRow | undefined> {
+  return db.selectFrom("approval_requests").selectAll().where("intent_id", "=", intentId).executeTakeFirst();
+}
+
+async function requireRow(db: Db, intentId: string): Promise<RequestRow> {
+  const found = await row(db, intentId);
+  if (found === undefined) {
+    throw new ApprovalError("APPROVAL_REQUEST_NOT_FOUND", `no approval request for ${intentId}`, { intentId });
+  }
+  return found;
+}
+
+function votes(db: Db, intentId: string): Promise<VoteRow[]> {
+  return db
+    .selectFrom("approval_votes")
+    .selectAll()
+    .where("intent_id", "=", intentId)
+    .orderBy("at")
+    .orderBy("approver_id")
+    .execute();
+}
+
+/** True when `found` can no longer grant a signature at `now` (its expiry, or too few unexpired votes). */
+async function lapsed(db: Db, found: RequestRow, now: number): Promise<boolean> {
+  if (found.state === "expired") return true;
+  if (now >= found.expires_at) return true;
+  return found.state === "approved" && liveApprovals(await votes(db, found.intent_id), now).length < found.required;
+}
+
+async function setState(db: Db, intentId: string, state: ApprovalState): Promise<void> {
+  await db.updateTable("approval_requests").set({ state }).where("intent_id", "=", intentId).execute();
 }

@@ -42,7 +42,7 @@ export { PostgresAuditStore, type PostgresAuditStoreOptions } from "./postgres-s
 export {
   AUDIT_HASH_TAG,
   AUDIT_KINDS,
-  canonicalJson,
+  encodePayload,
   GENESIS_HASH,
   recordHash,
   type AuditEntry,

@@ -9,7 +9,7 @@ import { open } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
 import { AuditEntryInvalidError, AuditExportError, AuditExportUnreadableError } from "./errors";
-import { canonicalJson, type AuditRecord, type StoredRecord } from "./record";
+import { encodePayload, type AuditRecord, type StoredRecord } from "./record";
 import { ChainVerifier, type VerifyOptions, type VerifyResult } from "./verify";
 
 /** One export line (with its newline). */
@@ -66,7 +66,7 @@ export function parseJsonlLine(line: string): StoredRecord | string {
   if (!("payload" in v)) return "payload is missing";
   let payloadJson: string;
   try {
-    payloadJson = canonicalJson(v.payload);
+    payloadJson = encodePayload(v.payload);
   } catch (error) {
     if (error instanceof AuditEntryInvalidError) return "payload is not plain JSON";
     throw error;

@@ -7,8 +7,8 @@
  *     ["consortium-audit/v1", seq, kind, at, subject, payload, prevHash]
  *   - seq: JSON integer (1, 2, 3, ...); kind, at: JSON strings (`at` is ISO 8601 UTC as written by
  *     `Date.prototype.toISOString`, e.g. "2026-11-21T23:00:00.000Z"); subject: JSON string or `null`;
- *   - payload: canonical JSON: object keys sorted by UTF-16 code units, no whitespace, strings escaped and
- *     numbers written as ECMAScript `JSON.stringify` does (this is RFC 8785, JCS);
+ *   - payload: canonical JSON, RFC 8785 (JCS): object keys sorted by UTF-16 code units, no whitespace, strings
+ *     escaped and numbers written as ECMAScript `JSON.stringify` does (src/core/json.ts);
  *   - prevHash: the previous record's `hash` as a JSON string of 64 lowercase hex digits; for seq 1 it is
  *     32 zero bytes, "000...000" (64 zeros).
  *
@@ -17,6 +17,7 @@
  *   ["consortium-audit/v1",1,"decision","2026-01-01T00:00:00.000Z","intent-1",{"a":[true,null],"b":1},"000...000"]
  */
 import { createHash } from "node:crypto";
+import { canonicalJson, CoreJsonInvalidError, type JsonValue } from "../core";
 import { AuditEntryInvalidError } from "./errors";
 
 /** Domain tag, first element of every hashed array; a new encoding gets a new tag. */
@@ -35,8 +36,7 @@ export const AUDIT_KINDS = [
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
-/** A plain JSON value (no undefined, bigint, NaN or Infinity). */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue };
 
 /** What a caller appends; the store assigns seq, at, prevHash and hash. */
 export interface AuditEntry {
@@ -69,24 +69,17 @@ export interface StoredRecord extends Omit<AuditRecord, "payload" | "kind"> {
   payloadJson: string;
 }
 
-const MAX_DEPTH = 64;
-
-/** Canonical JSON (RFC 8785): sorted keys, no whitespace. Throws `AuditEntryInvalidError` on non-JSON values. */
-export function canonicalJson(value: unknown, path = "payload", depth = 0): string {
-  if (depth > MAX_DEPTH) throw new AuditEntryInvalidError(`nested deeper than ${MAX_DEPTH}`, path);
-  if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new AuditEntryInvalidError("number is not finite", path);
-    return JSON.stringify(value);
+/**
+ * The payload's canonical JSON text (RFC 8785, src/core); throws `AuditEntryInvalidError` (naming the path) on
+ * a value that is not plain JSON.
+ */
+export function encodePayload(value: unknown, path = "payload"): string {
+  try {
+    return canonicalJson(value, path);
+  } catch (error) {
+    if (error instanceof CoreJsonInvalidError) throw new AuditEntryInvalidError(error.reason, error.path);
+    throw error;
   }
-  if (Array.isArray(value)) {
-    return `[${value.map((v, i) => canonicalJson(v, `${path}[${i}]`, depth + 1)).join(",")}]`;
-  }
-  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, `${path}.${k}`, depth + 1)}`).join(",")}}`;
-  }
-  throw new AuditEntryInvalidError(`${typeof value} is not a JSON value`, path);
 }
 
 /** The record hash over (seq, kind, at, subject, canonical payload, prevHash); see the module comment. */
@@ -112,7 +105,7 @@ export function prepareEntry(entry: AuditEntry): PreparedEntry {
   if (entry.subject !== undefined && (typeof entry.subject !== "string" || entry.subject.length === 0)) {
     throw new AuditEntryInvalidError("subject must be a non-empty string", "subject");
   }
-  return { kind: entry.kind, subject: entry.subject ?? null, payloadJson: canonicalJson(entry.payload) };
+  return { kind: entry.kind, subject: entry.subject ?? null, payloadJson: encodePayload(entry.payload) };
 }
 
 /** The record that follows `head` for a prepared entry. */

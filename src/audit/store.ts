@@ -45,6 +45,8 @@ export interface AuditStore extends AsyncIterable<AuditRecord> {
   /** Writes every record as one JSON line to a file path (created, fsynced) or a stream (left open). */
   exportJsonl(target: string | Writable): Promise<number>;
   close(): Promise<void>;
+  /** Tells `observer` of every durable commit with its records, in order; returns the function that stops it. */
+  observeCommits?(observer: (records: readonly AuditRecord[]) => void): () => void;
 }
 
 /** Shared implementation; `pageSize` bounds every read. */
@@ -86,6 +88,7 @@ export abstract class BaseAuditStore implements AuditStore {
   #closed = false;
   #queue: Waiter[] = [];
   #committing: Promise<void> | null = null;
+  readonly #observers = new Set<(records: readonly AuditRecord[]) => void>();
 
   /** Table names are interpolated into SQL, so only plain lowercase identifiers are accepted. */
   static readonly TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -141,6 +144,7 @@ export abstract class BaseAuditStore implements AuditStore {
       const group = this.#queue.splice(0, taken);
       try {
         const stored = await this.appendRecords(group.flatMap((w) => w.entries));
+        if (this.#observers.size > 0) this.#notify(stored);
         let at = 0;
         for (const waiter of group) {
           waiter.resolve(stored.slice(at, at + waiter.entries.length));
@@ -151,6 +155,23 @@ export abstract class BaseAuditStore implements AuditStore {
       }
     }
     this.#committing = null;
+  }
+
+  /** An observer that throws never fails the commit it is told of. */
+  #notify(stored: readonly StoredRecord[]): void {
+    const records = stored.map((r) => this.decode(r));
+    for (const observe of this.#observers) {
+      try {
+        observe(records);
+      } catch {
+        // the records are committed whatever an observer does
+      }
+    }
+  }
+
+  observeCommits(observer: (records: readonly AuditRecord[]) => void): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
   }
 
   async head(): Promise<AuditHead> {

@@ -4,7 +4,7 @@
  */
 import type { ZodIssue } from "zod";
 import { ConfigError, ErrorCode } from "../errors";
-import { readTextFile } from "./files";
+import { readTextFile } from "../core/files";
 import { consortiumConfigSchema, formatPath, type ConsortiumConfig } from "./schema";
 
 /** One problem found in a configuration, at a dotted path such as `members[1].lei`. */

@@ -9,6 +9,7 @@ import { getAddress } from "ethers";
 import { z } from "zod";
 // The signer's config module only: the signer's index loads the PKCS#11 binding, which tasks must not pay for.
 import { HsmSignerConfigSchema, PinSourceSchema } from "../signer/config";
+import { exactlyOneLocation, storageLocationFields } from "../storage/config";
 
 /** Key tiers, as the bank policy's `key_tier` field knows them (src/policy/intent.ts `KEY_TIERS`). */
 export const KEY_TIERS = ["hot", "warm", "cold"] as const;
@@ -65,14 +66,15 @@ export const OmnibusCustodySchema = z
     bank,
     /** The bank's one address holding every client's tokens; `hsm` names its key when it lives in an HSM. */
     omnibus: z.object({ address, tier, hsm: HsmKeyRefSchema.optional() }).strict(),
-    /** The SQLite file of client positions (relative paths are relative to the configuration file). */
+    /** The SQLite file of client positions (relative to the configuration file), or a `postgres` database. */
     ledger: z
       .object({
-        path: z.string().min(1),
+        ...storageLocationFields,
         /** How long a write waits for another connection's lock, in milliseconds. */
         busyTimeoutMs: z.number().int().min(0).max(600_000).default(5_000),
       })
-      .strict(),
+      .strict()
+      .refine(...exactlyOneLocation),
     /** Assets to reconcile even before the ledger books them (token address, optional display symbol). */
     assets: z.array(z.object({ address, symbol: z.string().min(1).optional() }).strict()).default([]),
     hsm: HsmModuleSchema.optional(),

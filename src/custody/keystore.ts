@@ -10,7 +10,7 @@ import { link, mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { decryptKeystoreJson, HDNodeWallet, isError, isKeystoreJson, Mnemonic } from "ethers";
 import { MAX_CLIENT_INDEX, type SecretSource } from "./config";
-import { readSecret } from "../config/files";
+import { readSecret } from "../core/secrets";
 import {
   CustodyKeystoreExistsError,
   CustodyKeystoreUnreadableError,

@@ -3,7 +3,7 @@
  * then the key-tier rule), relative paths resolved against the configuration file's folder.
  */
 import path from "node:path";
-import { readJsonFile } from "../config/files";
+import { readJsonFile } from "../core/files";
 import { schemaIssues, type SchemaIssue } from "../errors";
 import {
   CustodyConfigSchema,
@@ -100,7 +100,12 @@ function resolvePaths(config: CustodyConfig, baseDir: string): CustodyConfig {
   if (config.model === "omnibus") {
     const omnibus =
       config.omnibus.hsm === undefined ? config.omnibus : { ...config.omnibus, hsm: ref(config.omnibus.hsm) };
-    return { ...config, omnibus, hsm, ledger: { ...config.ledger, path: file(config.ledger.path) } };
+    return {
+      ...config,
+      omnibus,
+      hsm,
+      ledger: { ...config.ledger, path: config.ledger.path === undefined ? undefined : file(config.ledger.path) },
+    };
   }
   const keystore =
     config.keystore === undefined

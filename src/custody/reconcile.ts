@@ -46,7 +46,7 @@ export async function reconcile(
   provider: Provider,
   config: Pick<OmnibusCustodyConfig, "bank" | "omnibus" | "assets">,
 ): Promise<ReconciliationReport> {
-  const totals = ledger.totals();
+  const totals = await ledger.totals();
   const symbols = new Map(config.assets.map((a) => [a.address, a.symbol]));
   const assets = [...new Set([...config.assets.map((a) => a.address), ...totals.keys()])].sort();
   const blockNumber = await provider.getBlockNumber();

@@ -179,6 +179,15 @@ export const ErrorCode = {
   DevnetStartFailed: "DEVNET_START_FAILED",
   DevnetStopFailed: "DEVNET_STOP_FAILED",
   DevnetValidatorContractMissing: "DEVNET_VALIDATOR_CONTRACT_MISSING",
+  // StorageError (src/storage): the shared storage layer, its migrations, and a standby's leadership.
+  StorageConfigInvalid: "STORAGE_CONFIG_INVALID",
+  StorageUnavailable: "STORAGE_UNAVAILABLE",
+  StorageMigrationFailed: "STORAGE_MIGRATION_FAILED",
+  StorageSchemaTooNew: "STORAGE_SCHEMA_TOO_NEW",
+  StorageLeadershipLost: "STORAGE_LEADERSHIP_LOST",
+  // CoreError (src/core): a value that is not canonical JSON, a secret missing from its variable or file.
+  CoreJsonInvalid: "CORE_JSON_INVALID",
+  CoreSecretUnavailable: "CORE_SECRET_UNAVAILABLE",
   // ReadinessFailedError (src/demo): the readiness task answered NO to a production question.
   ReadinessFailed: "READINESS_FAILED",
   // Only at the edge: an error nobody anticipated, reported in one line instead of a stack trace.

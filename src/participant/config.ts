@@ -13,6 +13,7 @@ import { engineConfigSchema } from "../policy/engine-config";
 import { sharedSourceConfigSchema } from "../policy/shared-source";
 import { RemoteSignerConfigSchema } from "../rsm/config";
 import { HsmSignerConfigSchema } from "../signer/config";
+import { exactlyOneLocation, storageLocationFields } from "../storage/config";
 
 const address = z
   .string()
@@ -84,7 +85,10 @@ export const participantConfigSchema = z
       .optional(),
     engine: engineConfigSchema,
     sharedParameters: sharedSourceConfigSchema.optional(),
-    approvals: z.object({ path: z.string().min(1), config: approvalConfigSchema }).strict(),
+    approvals: z
+      .object({ ...storageLocationFields, config: approvalConfigSchema })
+      .strict()
+      .refine(...exactlyOneLocation),
     /**
      * A separate file of signing records. Omitted (with `engine.reservationsPath`), the signing records and the
      * reservations live in the audit log's SQLite file, and each signature is committed there once.
@@ -95,14 +99,15 @@ export const participantConfigSchema = z
       .optional(),
     submission: z
       .object({
-        /** SQLite file of signed transactions by call, so a retried call rebroadcasts the same bytes. */
-        path: z.string().min(1),
+        /** Where signed transactions are kept by call (a SQLite `path` or `postgres`), so a retried call rebroadcasts the same bytes. */
+        ...storageLocationFields,
         confirmations: z.number().int().min(1).default(1),
         receiptTimeoutMs: z.number().int().min(1).default(120_000),
         broadcastAttempts: z.number().int().min(1).max(20).default(3),
         backoffMs: z.number().int().min(0).default(500),
       })
-      .strict(),
+      .strict()
+      .refine(...exactlyOneLocation),
   })
   .strict()
   .refine((c) => (c.hsm === undefined) !== (c.signer === undefined), {

@@ -21,11 +21,11 @@ export interface CustodyBooking {
 }
 
 /** Books the final settlement `terms` of the omnibus address `omnibus` for `clientId` (see the module comment). */
-export function bookSettlement(
+export async function bookSettlement(
   ledger: OmnibusLedger,
   omnibus: string,
   booking: { terms: SettlementTerms; settlementId: string; clientId: string; status: bigint },
-): CustodyBooking {
+): Promise<CustodyBooking> {
   const { terms, settlementId, clientId, status } = booking;
   const done: CustodyBooking = { settlementId, clientId, status, movements: [] };
   if (status !== STATUS_FINAL) return done;
@@ -41,7 +41,7 @@ export function bookSettlement(
   const reference = `settlement ${settlementId}`;
   for (const { leg, asset, amount, out } of [...legs.filter((l) => l.out), ...legs.filter((l) => !l.out)]) {
     const request = { movementId: `settlement:${settlementId}:${leg}`, clientId, asset, amount, reference };
-    done.movements.push(out ? ledger.debit(request) : ledger.credit(request));
+    done.movements.push(await (out ? ledger.debit(request) : ledger.credit(request)));
   }
   return done;
 }

@@ -20,6 +20,9 @@ import {
 import { IAuditAnchor__factory, PermissionedToken__factory, Consortium__factory } from "../../typechain-types";
 import { CustodyWrongModelError } from "../custody";
 import { ChainStateError, codeFamily, ErrorCode, isFrameworkError, TransactionError } from "../errors";
+import { HealthServer, participantChecks, ParticipantMetrics, type HealthServerConfigInput } from "../observability";
+import { logger } from "../observability/log";
+import type { HsmKey } from "../signer";
 import {
   PolicyEngine,
   PolicyRegistry,
@@ -61,13 +64,13 @@ export interface ParticipantOptions {
   now?: () => number;
   /**
    * Told of every periodic anchor that failed (configuration `anchoring`); the next round tries again.
-   * Default: one line on stderr with the error's code and message.
+   * Default: one JSON log line on stderr (src/observability/log.ts) with the error.
    */
   onAnchorError?: (error: unknown) => void;
   /**
    * Told at once when the consortium's shared-policy version changes in a way the active bundle does not accept
    * (`strict`: any change; `compatible`: a change of what the bundle says it depends on); the change is in the audit
-   * log either way. Default: one line on stderr with the error's code and message.
+   * log either way. Default: one JSON log line on stderr with the error.
    */
   onSharedConflict?: (error: SharedPolicyError) => void;
 }
@@ -99,6 +102,9 @@ export class Participant {
   /** The bank's key and custody's keys, directory and omnibus ledger. */
   readonly signers: ParticipantSigners;
   readonly #gates: KeyGates;
+  /** This participant's metrics, on a registry of its own. */
+  readonly metrics: ParticipantMetrics;
+  #health: HealthServer | null = null;
   readonly #records: SigningRecordStore;
   /** The one store of audit log, reservations and signing records (undefined: separate files). */
   readonly #ledger: SigningLedger | undefined;
@@ -128,7 +134,9 @@ export class Participant {
     address: string;
     chainId: bigint;
     onAnchorError?: (error: unknown) => void;
+    metrics: ParticipantMetrics;
   }) {
+    this.metrics = parts.metrics;
     this.config = parts.config;
     this.provider = parts.provider;
     this.audit = parts.audit;
@@ -170,6 +178,8 @@ export class Participant {
     const chainId = Number((await provider.getNetwork()).chainId);
     const closers: (() => Promise<void> | void)[] = [];
     try {
+      const metrics = new ParticipantMetrics({ participant: config.bank.name });
+      closers.push(() => metrics.close());
       // One store (the signing ledger: audit log, reservations and signing records in one SQLite file), unless
       // the configuration names separate files for the reservations and the signing records.
       const ledger =
@@ -177,7 +187,7 @@ export class Participant {
           ? SigningLedger.open({ ...config.audit })
           : undefined;
       if (ledger !== undefined) closers.push(() => ledger.close());
-      const audit = ledger?.audit ?? (await openAuditStore(config.audit));
+      const audit = metrics.observeAudit(ledger?.audit ?? (await openAuditStore(config.audit)));
       if (ledger === undefined) closers.push(() => audit.close());
       await recordScreening(audit, options.screening !== undefined ? "function" : (config.screening ?? "missing"));
       const registry = await PolicyRegistry.open({
@@ -210,13 +220,14 @@ export class Participant {
         reservations: ledger?.reservations,
       });
       closers.push(() => engine.close());
-      const approvals = ApprovalStore.open({ ...config.approvals, audit, now: options.now });
+      const approvals = await ApprovalStore.open({ ...config.approvals, audit, now: options.now });
       closers.push(() => approvals.close());
+      if (config.hsm !== undefined) metrics.observeHsm(config.hsm.tokenLabel);
       const signers = await ParticipantSigners.open(config, provider);
       closers.push(() => signers.close());
       const records = ledger?.records ?? SigningRecordStore.open(config.signingRecords!);
       if (ledger === undefined) closers.push(() => records.close());
-      const submissions = SubmissionStore.open(config.submission.path);
+      const submissions = await SubmissionStore.open(config.submission);
       closers.push(() => submissions.close());
       const address = signers.address;
       const decoder = new CallDecoder({
@@ -260,6 +271,7 @@ export class Participant {
         address,
         chainId: BigInt(chainId),
         onAnchorError: options.onAnchorError,
+        metrics,
       });
       closers.push(() => participant.anchoring?.stop());
       if (shared !== undefined) participant.#stopWatch = shared.watch();
@@ -429,13 +441,32 @@ export class Participant {
     return anchorHead(this.audit, IAuditAnchor__factory.connect(anchor, this.provider), this.gate);
   }
 
+  /**
+   * Serves GET /health (audit log writable, policy bundle active, HSM session usable, chain reachable) and
+   * GET /metrics on `config.port` (0, the default: any free port; see `HealthServer.url`). Stopped by `close`.
+   */
+  async startHealthServer(config: HealthServerConfigInput = {}): Promise<HealthServer> {
+    if (this.#health !== null) return this.#health;
+    const checks = participantChecks({
+      audit: this.audit,
+      auditConfig: this.config.audit,
+      policyVersion: () => this.policyVersion,
+      signDigest: "key" in this.hsm ? (digest) => (this.hsm as { key: HsmKey }).key.signDigest(digest) : undefined,
+      provider: this.provider,
+    });
+    this.#health = await HealthServer.start(config, { checks, metrics: () => this.metrics.exposition() });
+    return this.#health;
+  }
+
   async close(): Promise<void> {
+    await this.#health?.close();
+    this.metrics.close();
     this.#stopWatch();
     await this.anchoring?.stop();
     await this.engine.close();
-    this.approvals.close();
+    await this.approvals.close();
     await this.signers.close();
-    this.#submissions.close();
+    await this.#submissions.close();
     if (this.#ledger !== undefined) await this.#ledger.close();
     else {
       this.#records.close();
@@ -446,7 +477,7 @@ export class Participant {
   // ------------------------------------------------------------------ submission
 
   /** Every signed transaction still waiting for its receipt (recorded, or found unsent at start). */
-  pendingSubmissions(): Submission[] {
+  pendingSubmissions(): Promise<Submission[]> {
     return this.#submissions.pending();
   }
 
@@ -489,7 +520,7 @@ export class Participant {
    */
   async fillNonce(nonce: number, initiator?: Initiator): Promise<Submitted> {
     const key = `nonce-fill:${nonce}`;
-    const earlier = this.#submissions.get(key);
+    const earlier = await this.#submissions.get(key);
     if (earlier !== undefined) {
       const done = await this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
       this.#unresolved = this.#unresolved.filter((u) => u.nonce !== nonce);
@@ -498,7 +529,7 @@ export class Participant {
     const gate = this.gate.withContext({ initiator, intentId: key });
     const raw = await signNonceFill(gate, this.#records, this.address, this.#chainId, nonce);
     const tx = Transaction.from(raw);
-    this.#submissions.record(key, tx.hash!, raw, tx.nonce);
+    await this.#submissions.record(key, tx.hash!, raw, tx.nonce);
     const done = await this.#transmitter.track(key, raw, tx.hash!, tx.nonce, false);
     this.#unresolved = this.#unresolved.filter((u) => u.nonce !== nonce);
     return done;
@@ -533,12 +564,12 @@ export class Participant {
     // A custody client key's calls are its own: the same call from the bank's key is another transaction.
     const by = keyGate === this.gate ? "" : `${await keyGate.getAddress()}:`;
     const key = context.operationId ?? `${by}${callPayloadHash(chainId, call.to, 0n, call.data)}`;
-    const earlier = this.#submissions.get(key);
+    const earlier = await this.#submissions.get(key);
     if (earlier !== undefined) return this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
     const gate = keyGate.withContext({ initiator: context.initiator, intentId: context.operationId });
     const populated = await gate.populateTransaction({ to: call.to, data: call.data, chainId });
-    const signed = await gate.protectTransaction(populated);
-    this.#submissions.record(key, signed.txHash, signed.serialized, signed.nonce);
+    const signed = await this.metrics.timeSigning(() => gate.protectTransaction(populated));
+    await this.#submissions.record(key, signed.txHash, signed.serialized, signed.nonce);
     return this.#transmitter.track(key, signed.serialized, signed.txHash, signed.nonce, false);
   }
 
@@ -621,8 +652,7 @@ async function recordScreening(audit: AuditStore, screening: "function" | "none"
   });
 }
 
-/** The default report of a failed periodic anchor: one line, the error's code and message (no details). */
+/** The default report of a failed periodic anchor: one log line with the error. */
 function reportAnchorError(error: unknown): void {
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  console.error(`audit anchoring failed (${typeof code === "string" ? code : "error"}): ${String(message ?? error)}`);
+  logger().error({ err: error }, "audit anchoring failed");
 }

@@ -57,19 +57,20 @@ export async function recoverUnsent(parts: RecoveryParts): Promise<RecoveryResul
     const p = r.payload as { raw?: unknown; payloadHash?: unknown; operationId?: unknown; signer?: unknown };
     if (r.kind !== "signature" || typeof p.raw !== "string" || p.signer !== address) continue;
     const tx = Transaction.from(p.raw);
-    if (tx.chainId !== chainId || submissions.hasTransaction(tx.hash!)) continue;
+    if (tx.chainId !== chainId || (await submissions.hasTransaction(tx.hash!))) continue;
     const key = typeof p.operationId === "string" ? p.operationId : `${parts.keyPrefix ?? ""}${String(p.payloadHash)}`;
-    if (submissions.get(key) !== undefined) continue;
-    submissions.record(key, tx.hash!, p.raw, tx.nonce);
-    recovered.push(submissions.get(key)!);
+    if ((await submissions.get(key)) !== undefined) continue;
+    await submissions.record(key, tx.hash!, p.raw, tx.nonce);
+    recovered.push((await submissions.get(key))!);
   }
   const next = await provider.getTransactionCount(address, "latest");
   const filled = new Set<number>();
   const refused = new Map<number, UnresolvedNonce>();
-  for (const s of submissions.pending().filter((pending) => Transaction.from(pending.raw).from === address)) {
+  for (const s of (await submissions.pending()).filter((pending) => Transaction.from(pending.raw).from === address)) {
     if (s.nonce < next) {
       const receipt = await provider.getTransactionReceipt(s.txHash);
-      if (receipt !== null) submissions.settle(s.key, receipt.status === 1 ? "mined" : "reverted", receipt.blockNumber);
+      if (receipt !== null)
+        await submissions.settle(s.key, receipt.status === 1 ? "mined" : "reverted", receipt.blockNumber);
       continue;
     }
     try {

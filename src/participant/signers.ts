@@ -46,13 +46,19 @@ export class ParticipantSigners {
   readonly #clients: ClientSigners | null;
   readonly #ownTier: KeyTier;
 
-  private constructor(own: BankSigner, address: string, custody: CustodyConfig | null, config: ParticipantConfig) {
+  private constructor(
+    own: BankSigner,
+    address: string,
+    custody: CustodyConfig | null,
+    ledger: OmnibusLedger | null,
+    config: ParticipantConfig,
+  ) {
     this.own = own;
     this.address = address;
     this.custody = custody;
     this.directory = custody === null ? null : KeyDirectory.fromConfig(custody);
     this.#clients = custody?.model === "segregated" ? ClientSigners.for(custody, own.provider) : null;
-    this.ledger = custody?.model === "omnibus" ? OmnibusLedger.open(custody.ledger) : null;
+    this.ledger = ledger;
     this.#ownTier = config.keyTier;
   }
 
@@ -72,7 +78,8 @@ export class ParticipantSigners {
           { omnibus: custody.omnibus.address, key: address },
         );
       }
-      return new ParticipantSigners(own, address, custody, config);
+      const ledger = custody?.model === "omnibus" ? await OmnibusLedger.open(custody.ledger) : null;
+      return new ParticipantSigners(own, address, custody, ledger, config);
     } catch (error) {
       if (own instanceof HsmSigner) await own.close();
       throw error;
@@ -119,7 +126,7 @@ export class ParticipantSigners {
 
   async close(): Promise<void> {
     await this.#clients?.close();
-    this.ledger?.close();
+    await this.ledger?.close();
     if (this.own instanceof HsmSigner) await this.own.close();
   }
 

@@ -2,10 +2,17 @@
  * Submitted transactions by call: the signed bytes of every call the participant sent, keyed by the call's
  * payload hash (chain id, target, value, calldata; or an operation id the caller gives). A retried call finds
  * its earlier transaction and rebroadcasts the same bytes (same nonce, same payload) or returns its receipt,
- * so a call is never sent twice. Written before the first broadcast, in a durable SQLite file.
+ * so a call is never sent twice. Written durably before the first broadcast, in a SQLite file or a PostgreSQL
+ * database (src/storage).
  */
-import type Database from "better-sqlite3";
-import { openDurableSqlite } from "../storage";
+import type { Kysely } from "kysely";
+import {
+  defineStoreSchema,
+  execStatements,
+  openStoreDatabase,
+  type StorageDatabase,
+  type StorageLocationInput,
+} from "../storage";
 
 export interface Submission {
   key: string;
@@ -26,57 +33,82 @@ interface Row {
   block_number: number | null;
 }
 
+/** The store's migrations. `IF NOT EXISTS` lets 0001 adopt a file written before migrations existed. */
+export const SUBMISSION_SCHEMA = defineStoreSchema("submissions", {
+  "0001_submissions": {
+    up: (db, dialect) =>
+      execStatements(db, [
+        "CREATE TABLE IF NOT EXISTS submissions (key TEXT PRIMARY KEY, tx_hash TEXT NOT NULL UNIQUE, raw TEXT NOT NULL, " +
+          `nonce ${dialect === "postgres" ? "BIGINT" : "INTEGER"} NOT NULL, ` +
+          "state TEXT NOT NULL CHECK (state IN ('pending', 'mined', 'reverted')), " +
+          `block_number ${dialect === "postgres" ? "BIGINT" : "INTEGER"})`,
+      ]),
+  },
+});
+
+const WRITE_LOCK = "submissions";
+
 export class SubmissionStore {
-  readonly #db: Database.Database;
+  readonly #storage: StorageDatabase;
+  readonly #db: Kysely<{ submissions: Row }>;
 
-  private constructor(db: Database.Database) {
-    this.#db = db;
-    db.exec(
-      "CREATE TABLE IF NOT EXISTS submissions (key TEXT PRIMARY KEY, tx_hash TEXT NOT NULL UNIQUE, raw TEXT NOT NULL, " +
-        "nonce INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'mined', 'reverted')), block_number INTEGER)",
-    );
+  private constructor(storage: StorageDatabase) {
+    this.#storage = storage;
+    this.#db = storage.db();
   }
 
-  static open(path: string, busyTimeoutMs = 5000): SubmissionStore {
-    return new SubmissionStore(openDurableSqlite(path, busyTimeoutMs));
+  /** Opens (creating and migrating if needed) the store: a SQLite `path` or a `postgres` location. */
+  static async open(location: StorageLocationInput): Promise<SubmissionStore> {
+    return new SubmissionStore(await openStoreDatabase(location, SUBMISSION_SCHEMA, (cause) => cause as Error));
   }
 
-  get(key: string): Submission | undefined {
-    const row = this.#db.prepare<[string], Row>("SELECT * FROM submissions WHERE key = ?").get(key);
+  async get(key: string): Promise<Submission | undefined> {
+    const row = await this.#db.selectFrom("submissions").selectAll().where("key", "=", key).executeTakeFirst();
     return row === undefined ? undefined : toSubmission(row);
   }
 
   /** Records a signed transaction before it is broadcast; a second one for the key is refused by the database. */
-  record(key: string, txHash: string, raw: string, nonce: number): void {
-    this.#db
-      .prepare("INSERT INTO submissions (key, tx_hash, raw, nonce, state) VALUES (?, ?, ?, ?, 'pending')")
-      .run(key, txHash, raw, nonce);
+  async record(key: string, txHash: string, raw: string, nonce: number): Promise<void> {
+    await this.#storage.write<{ submissions: Row }, void>(WRITE_LOCK, async (trx) => {
+      await trx
+        .insertInto("submissions")
+        .values({ key, tx_hash: txHash, raw, nonce, state: "pending", block_number: null })
+        .execute();
+    });
   }
 
   /** Every submission still waiting for a receipt, by nonce. */
-  pending(): Submission[] {
-    return this.#db
-      .prepare<[], Row>("SELECT * FROM submissions WHERE state = 'pending' ORDER BY nonce")
-      .all()
-      .map(toSubmission);
+  async pending(): Promise<Submission[]> {
+    const rows = await this.#db
+      .selectFrom("submissions")
+      .selectAll()
+      .where("state", "=", "pending")
+      .orderBy("nonce")
+      .execute();
+    return rows.map(toSubmission);
   }
 
   /** True when a submission (of any call) holds the transaction `txHash`. */
-  hasTransaction(txHash: string): boolean {
-    return this.#db.prepare("SELECT 1 FROM submissions WHERE tx_hash = ?").get(txHash) !== undefined;
+  async hasTransaction(txHash: string): Promise<boolean> {
+    const row = await this.#db.selectFrom("submissions").select("key").where("tx_hash", "=", txHash).executeTakeFirst();
+    return row !== undefined;
   }
 
-  settle(key: string, state: "mined" | "reverted", blockNumber: number): void {
-    this.#db.prepare("UPDATE submissions SET state = ?, block_number = ? WHERE key = ?").run(state, blockNumber, key);
+  async settle(key: string, state: "mined" | "reverted", blockNumber: number): Promise<void> {
+    await this.#storage.write<{ submissions: Row }, void>(WRITE_LOCK, async (trx) => {
+      await trx.updateTable("submissions").set({ state, block_number: blockNumber }).where("key", "=", key).execute();
+    });
   }
 
   /** Forgets a submission that never reached the chain (its nonce was not used), so the call can be signed again. */
-  forget(key: string): void {
-    this.#db.prepare("DELETE FROM submissions WHERE key = ? AND state = 'pending'").run(key);
+  async forget(key: string): Promise<void> {
+    await this.#storage.write<{ submissions: Row }, void>(WRITE_LOCK, async (trx) => {
+      await trx.deleteFrom("submissions").where("key", "=", key).where("state", "=", "pending").execute();
+    });
   }
 
-  close(): void {
-    this.#db.close();
+  async close(): Promise<void> {
+    await this.#storage.close();
   }
 }
 

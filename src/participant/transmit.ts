@@ -46,7 +46,7 @@ export class Transmitter {
         { txHash, nonce },
       );
     }
-    this.submissions.settle(key, receipt.status === 1 ? "mined" : "reverted", receipt.blockNumber);
+    await this.submissions.settle(key, receipt.status === 1 ? "mined" : "reverted", receipt.blockNumber);
     if (receipt.status !== 1) {
       throw new TransactionError(ErrorCode.TransactionFailed, `transaction ${txHash} reverted`, { txHash, nonce });
     }

@@ -4,6 +4,7 @@
  * and a conflict with the active bundle is reported to the operator as a typed error, not only at the next decision.
  */
 import type { AuditStore } from "../audit";
+import { logger } from "../observability/log";
 import {
   dependencyChanges,
   SharedPolicyError,
@@ -69,7 +70,7 @@ export async function reportVersionChange(
   }
 }
 
-/** The default report of a shared-policy conflict: one line, the error's code and message. */
+/** The default report of a shared-policy conflict: one log line with the error's code, message and details. */
 function reportSharedConflict(error: SharedPolicyError): void {
-  console.error(`shared policy conflict (${error.code}): ${error.message}`);
+  logger().warn({ err: error }, "shared policy conflict");
 }

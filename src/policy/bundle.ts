@@ -26,7 +26,7 @@
  */
 import { getAddress, keccak256, TypedDataEncoder, verifyTypedData, type Signer, type TypedDataDomain } from "ethers";
 import { z } from "zod";
-import { canonicalJson } from "../audit";
+import { canonicalJson } from "../core";
 import { PolicyBundleError } from "./bundle-errors";
 import { WasmPolicy } from "./wasm";
 import { codeFamily, isFrameworkError, schemaIssues } from "../errors";

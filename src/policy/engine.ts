@@ -20,7 +20,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { canonicalJson, type AuditEntry, type AuditStore, type JsonValue } from "../audit";
+import type { AuditEntry, AuditStore, JsonValue } from "../audit";
+import { canonicalJson } from "../core";
 import type { WriteSet } from "../storage";
 import { denyDecision, type Decision } from "./decision";
 import { parseEngineConfig, type EngineConfig, type EngineConfigInput } from "./engine-config";

@@ -7,6 +7,7 @@ import type { KeyObject } from "node:crypto";
 import { getAddress } from "ethers";
 import { z } from "zod";
 import { schemaIssues } from "../errors";
+import { exactlyOneLocation, storageLocationFields } from "../storage/config";
 import { RsmConfigError } from "./errors";
 import {
   loadPrivateKey,
@@ -50,9 +51,11 @@ export const RsmServiceConfigSchema = z
     clockSkewSeconds: z.number().int().min(0).max(MAX_CLOCK_SKEW_SECONDS).default(30),
     /** Longest accepted `exp - iat`: bounds how long a request (and its replay record) lives. */
     maxLifetimeSeconds: z.number().int().min(1).max(3_600).default(120),
+    /** Where used request ids are kept: a SQLite `path` or a `postgres` database. */
     replayStore: z
-      .object({ path: z.string().min(1), busyTimeoutMs: z.number().int().min(0).max(600_000).default(5_000) })
-      .strict(),
+      .object({ ...storageLocationFields, busyTimeoutMs: z.number().int().min(0).max(600_000).default(5_000) })
+      .strict()
+      .refine(...exactlyOneLocation),
     limits: z
       .object({
         /** Largest accepted request body; larger ones are refused with 413 without being read to the end. */

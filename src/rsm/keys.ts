@@ -8,15 +8,12 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey
 import { calculateJwkThumbprint, type JWK } from "jose";
 import { z } from "zod";
 import { RsmKeyUnavailableError } from "./errors";
-import { readSecret } from "../config/files";
+import { readSecret, SecretSourceSchema } from "../core/secrets";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
 
 /** Where a secret (a passphrase) comes from. Strict: a literal value is rejected. */
-export const SecretSourceSchema = z.union([
-  z.object({ env: envName }).strict(),
-  z.object({ file: z.string().min(1) }).strict(),
-]);
+export { SecretSourceSchema };
 
 /** A private key from a file or an environment variable (JWK or PEM). Strict: no inline key material. */
 export const PrivateKeySourceSchema = z.union([
@@ -44,9 +41,9 @@ export type KeyUse = RsmSigningAlgorithm | "ECDH-ES";
 function readSource(name: string, source: { file: string } | { env: string }, what: string): string {
   const where = "env" in source ? `environment variable ${source.env}` : `file ${source.file}`;
   return readSecret(source, (cause) =>
-    cause === undefined
-      ? new RsmKeyUnavailableError(name, `${what} ${where} is empty or unset`)
-      : new RsmKeyUnavailableError(name, `cannot read ${what} ${where}`, cause),
+    cause.problem === "unreadable"
+      ? new RsmKeyUnavailableError(name, `cannot read ${what} ${where}`, cause)
+      : new RsmKeyUnavailableError(name, `${what} ${where} is empty or unset`, cause),
   );
 }
 

@@ -8,6 +8,7 @@
 import type { Signer } from "ethers";
 import type { AuditStore, JsonValue } from "../audit";
 import { codeFamily, isFrameworkError } from "../errors";
+import { logger } from "../observability/log";
 import {
   loadServiceKeys,
   MAX_CLOCK_SKEW_SECONDS,
@@ -42,13 +43,14 @@ export interface RemoteSigningModuleOptions {
   signers: readonly Signer[];
   /** Where every outcome is appended (kind "signature"). */
   audit?: AuditStore;
-  /** Structured log sink; defaults to one JSON line per outcome on stderr. */
+  /** Structured log sink; defaults to the project's logger (one JSON line per outcome on stderr). */
   log?: (entry: RsmLogEntry) => void;
   /** Clock in seconds since the epoch (defaults to the system clock). */
   now?: () => number;
 }
 
-const stderrLog = (entry: RsmLogEntry): void => void process.stderr.write(`${JSON.stringify({ rsm: entry })}\n`);
+const stderrLog = (entry: RsmLogEntry): void =>
+  logger().info({ component: "rsm", rsm: entry }, `remote signing ${entry.event}`);
 
 export class RemoteSigningModule {
   readonly config: RsmServiceConfig;
@@ -62,14 +64,19 @@ export class RemoteSigningModule {
   /** Seconds after a request's `exp` its id is kept: the largest skew any configuration may allow. */
   readonly #retention: number;
 
-  private constructor(config: RsmServiceConfig, signers: Map<string, Signer>, options: RemoteSigningModuleOptions) {
+  private constructor(
+    config: RsmServiceConfig,
+    signers: Map<string, Signer>,
+    replay: { store: ReplayStore; retention: number },
+    options: RemoteSigningModuleOptions,
+  ) {
     const keys = loadServiceKeys(config);
     this.config = config;
     this.#keys = { encryption: { kid: config.encryptionKey.kid, key: keys.encryption }, senders: keys.senders };
     this.#responseKey = { kid: config.responseKey.kid, alg: config.responseKey.alg, key: keys.response };
     this.#signers = signers;
-    this.#replay = ReplayStore.open(config.replayStore.path, config.replayStore.busyTimeoutMs);
-    this.#retention = this.#replay.retention(Math.max(config.clockSkewSeconds, MAX_CLOCK_SKEW_SECONDS));
+    this.#replay = replay.store;
+    this.#retention = replay.retention;
     this.#audit = options.audit;
     this.#log = options.log ?? stderrLog;
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
@@ -79,7 +86,14 @@ export class RemoteSigningModule {
   static async open(input: RsmServiceConfigInput, options: RemoteSigningModuleOptions): Promise<RemoteSigningModule> {
     const config = parseRsmServiceConfig(input);
     const signers = new Map(await Promise.all(options.signers.map(async (s) => [await s.getAddress(), s] as const)));
-    return new RemoteSigningModule(config, signers, options);
+    const store = await ReplayStore.open(config.replayStore);
+    try {
+      const retention = await store.retention(Math.max(config.clockSkewSeconds, MAX_CLOCK_SKEW_SECONDS));
+      return new RemoteSigningModule(config, signers, { store, retention }, options);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
   }
 
   /**
@@ -89,7 +103,7 @@ export class RemoteSigningModule {
   async sign(body: string): Promise<RsmOutcome> {
     let claims: RequestClaims | undefined;
     try {
-      const now = this.#replay.observe(this.#now());
+      const now = await this.#replay.observe(this.#now());
       const { moduleId, clockSkewSeconds, maxLifetimeSeconds } = this.config;
       claims = await openRequest(body, { ...this.#keys, moduleId, clockSkewSeconds, maxLifetimeSeconds, now });
       const { jti, iss, kind } = claims;
@@ -97,7 +111,7 @@ export class RemoteSigningModule {
       if (signer === undefined) {
         throw new RsmRequestError("RSM_UNKNOWN_SIGNER", "no such signing key", { jti, iss, signer: claims.signer });
       }
-      this.#replay.consume(iss, jti, claims.exp + this.#retention, now);
+      await this.#replay.consume(iss, jti, claims.exp + this.#retention, now);
       const result = await this.#invoke(signer, claims);
       const checked = checkSignedResult(claims, claims.signer, result);
       if (!checked.ok) throw new RsmSigningError("RSM_SIGNER_OUTPUT_INVALID", checked.reason, { jti });
@@ -156,12 +170,12 @@ export class RemoteSigningModule {
   }
 
   /** True when the request id is remembered by the replay store. */
-  hasSeen(issuer: string, jti: string): boolean {
+  hasSeen(issuer: string, jti: string): Promise<boolean> {
     return this.#replay.has(issuer, jti);
   }
 
   /** Closes the replay store (the signers and the audit store belong to the caller). */
-  close(): void {
-    this.#replay.close();
+  async close(): Promise<void> {
+    await this.#replay.close();
   }
 }

@@ -5,16 +5,12 @@
 import { z } from "zod";
 import { HsmConfigError, HsmPinUnavailableError } from "./errors";
 import { schemaIssues } from "../errors";
-import { readSecret } from "../config/files";
+import { readSecret, SecretSourceSchema } from "../core/secrets";
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HEX_ID = /^(0x)?([0-9a-fA-F]{2})+$/;
 
 /** Where the user PIN comes from. Strict: a `{ pin: "1234" }` or `{ value: ... }` literal is rejected. */
-export const PinSourceSchema = z.union([
-  z.object({ env: z.string().regex(ENV_NAME, "must be an environment variable name") }).strict(),
-  z.object({ file: z.string().min(1) }).strict(),
-]);
+export const PinSourceSchema = SecretSourceSchema;
 
 /** Which key pair on the token: by CKA_LABEL or by CKA_ID (hex). */
 export const KeySelectorSchema = z.union([

@@ -30,6 +30,7 @@ export {
   type HsmErrorDetails,
 } from "./errors";
 export { HsmKey, pkcs11EcdsaSign, type HsmKeyOptions, type RawSign } from "./hsm-key";
+export { HSM_EVENTS_CHANNEL, onHsmEvent, reportHsmFailure, type HsmEvent } from "./hsm-events";
 export { HsmSigner } from "./hsm-signer";
 export { generateSecp256k1Key, type GeneratedKey } from "./keygen";
 export { acquireLibrary, Pkcs11Library, type Recovery } from "./library";

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { PKCS11 } from "pkcs11js";
 import type { HsmSignerConfig } from "./config";
 import { HsmSignerClosedError, HsmUnavailableError } from "./errors";
+import { reportHsmFailure } from "./hsm-events";
 import { describeFailure, recoveryFor, type Pkcs11Library } from "./library";
 import { closeQuietly, findKeyPair, openLoggedInSession } from "./token";
 
@@ -84,6 +85,11 @@ export class SessionPool {
         return await op(state);
       } catch (error) {
         const recovery = recoveryFor(error);
+        reportHsmFailure(
+          this.#config.tokenLabel,
+          recovery === "fatal" || attempt === maxRetries ? "error" : "retry",
+          error,
+        );
         if (recovery === "fatal") throw error;
         lastError = error;
         this.#discard(lane, recovery === "reopen");

@@ -8,7 +8,7 @@ import type { TransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Participant } from "../participant";
-import { readJsonFile } from "../config/files";
+import { readJsonFile } from "../core/files";
 import { ChainStateError, ErrorCode, TaskInputError } from "../errors";
 import { resolveSigner, type TaskContext } from "./context";
 

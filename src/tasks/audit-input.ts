@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { openAuditStore, type AuditStore } from "../audit";
-import { readJsonFile } from "../config/files";
+import { readJsonFile } from "../core/files";
 import { ConfigError, ErrorCode, TaskInputError } from "../errors";
 
 export interface AuditArgs {

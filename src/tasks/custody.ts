@@ -31,12 +31,12 @@ commandTask(
         { file: args.custodyConfig, model: config.model },
       );
     }
-    const ledger = OmnibusLedger.open({ ...config.ledger, mustExist: true });
+    const ledger = await OmnibusLedger.open({ ...config.ledger, mustExist: true });
     let report: ReconciliationReport;
     try {
       report = await reconcile(ledger, hre.ethers.provider, config);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
     const mismatched = report.assets.filter((a) => a.status === "mismatch").map((a) => a.symbol);
     out.line(`Omnibus ${report.omnibus} of ${report.bank}, balances at block ${report.blockNumber}`);

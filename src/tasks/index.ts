@@ -1,7 +1,9 @@
 /**
  * Hardhat tasks for people operating a consortium: `deploy` from a configuration file, governance
- * (`proposal:*`), settlements (`settlement:*`) and the end-to-end `demo`. Every task takes `--json` for one
- * JSON document on stdout, and fails with one line (`Error in plugin consortium: CODE: message`).
+ * (`proposal:*`), settlements (`settlement:*`), audit, policy, custody and the devnet. Every task takes `--json`
+ * for one JSON document on stdout, and fails with one line (`Error in plugin consortium: CODE: message`). The
+ * `demo` and `readiness` commands are the demo's own (src/demo/tasks.ts): the demo builds on these tasks, never
+ * the other way round.
  *
  * Task files import contract types only: the TypeChain bindings do not exist before the first compile, and
  * this module is loaded by `hardhat.config.ts` for every command, `compile` included.
@@ -11,13 +13,11 @@ import "./governance";
 import "./settlement";
 import "./settlement-status";
 import "./settlement-pending";
-import "./demo";
 import "./audit";
 import "./policy-bundle";
 import "./policy-replay";
 import "./policy-conflicts";
 import "./custody";
-import "./readiness";
 import "./devnet";
 import "./validators";
 

@@ -16,7 +16,7 @@ import path from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { readJsonFile, readSecret, type SecretSource } from "../config/files";
+import { readJsonFile, readSecret, type SecretSource } from "../core";
 import { ConfigError, ErrorCode, schemaIssues, TaskInputError } from "../errors";
 import {
   createBundle,

@@ -6,7 +6,7 @@
  */
 import { parseApprovalConfig } from "../approvals/config";
 import { formatAmount } from "../config";
-import { readJsonFile } from "../config/files";
+import { readJsonFile } from "../core/files";
 import { ConfigError, ErrorCode, isFrameworkError } from "../errors";
 import { findConflicts, type SharedConflict } from "../policy/conflicts";
 import { readSharedParameters } from "../policy/shared";

@@ -35,7 +35,11 @@ operatorTask(
       if (actor.kind !== "participant") throw new Error("participant:pending needs --participant-config");
       const { participant } = actor;
       const filled = fill === undefined ? undefined : await participant.fillNonce(fill);
-      const pending = participant.pendingSubmissions().map((s) => ({ key: s.key, nonce: s.nonce, txHash: s.txHash }));
+      const pending = (await participant.pendingSubmissions()).map((s) => ({
+        key: s.key,
+        nonce: s.nonce,
+        txHash: s.txHash,
+      }));
       const unresolved = participant.unresolvedNonces();
       if (filled !== undefined) out.line(`Nonce ${filled.nonce} filled by ${filled.txHash}`);
       out.line(`${participant.address}: ${pending.length} pending, ${unresolved.length} unresolved nonce(s)`);

@@ -37,6 +37,22 @@ describe("approvals: digest and EIP-712 scheme", function () {
     expect(intentDigest(bare)).to.equal(intentDigest(intent()));
   });
 
+  it("refuses an intent that is not plain JSON with APPROVAL_MALFORMED, never an audit error", function () {
+    const odd = { ...intent(), initiator: { id: "u-alice", roles: ["trader"], limit: 10n } } as unknown as Parameters<
+      typeof intentDigest
+    >[0];
+    const error: unknown = (() => {
+      try {
+        return intentDigest(odd);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isFrameworkError(error, "APPROVAL_MALFORMED"), String(error)).to.equal(true);
+    expect(error).to.have.nested.property("details.path", "intent.initiator.limit");
+    expect(error).to.have.nested.property("details.intentId", "intent-0001");
+  });
+
   it("changes the digest when any other field changes", function () {
     expect(intentDigest(intent({ amount: "25000001" }))).not.to.equal(intentDigest(intent()));
     expect(intentDigest(intent({ intent_id: "intent-0002" }))).not.to.equal(intentDigest(intent()));

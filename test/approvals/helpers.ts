@@ -1,6 +1,7 @@
 /**
  * Shared fixtures of the approval tests: fixed-key approvers, an intent and a decision demanding approvals,
- * a store on a fresh SQLite file with a real SQLite audit log, and a clock the test moves by hand.
+ * a store at a location (a SQLite file or a PostgreSQL schema) with a real SQLite audit log beside it, and a
+ * clock the test moves by hand.
  */
 import { id, Wallet } from "ethers";
 import { mkdirSync } from "node:fs";
@@ -8,6 +9,7 @@ import path from "node:path";
 import { SqliteAuditStore } from "../../src/audit";
 import { ApprovalStore, signApproval, type SignedApproval, type Vote } from "../../src/approvals";
 import type { Decision, IntentInput } from "../../src/policy";
+import type { StorageLocationInput } from "../../src/storage";
 
 export const CHAIN_ID = 2026;
 export const TTL = 3600;
@@ -79,16 +81,16 @@ export function vote(
   return signApproval(options.signer ?? wallets[who], intentId, message, options.chainId ?? CHAIN_ID);
 }
 
-/** A store and its audit log in `dir`, with a clock at `clock.now`. */
+/** A store at its location and its audit log in `dir`, with a clock at `clock.now`. */
 export interface Harness {
   store: ApprovalStore;
   audit: SqliteAuditStore;
   clock: { now: number };
-  reopen(): Harness;
+  reopen(): Promise<Harness>;
   close(): Promise<void>;
 }
 
-export function openHarness(dir: string, clock = { now: T0 }): Harness {
+export async function openHarness(dir: string, location: StorageLocationInput, clock = { now: T0 }): Promise<Harness> {
   mkdirSync(dir, { recursive: true });
   const audit = SqliteAuditStore.open({
     path: path.join(dir, "audit.db"),
@@ -96,21 +98,21 @@ export function openHarness(dir: string, clock = { now: T0 }): Harness {
     pageSize: 100,
     busyTimeoutMs: 1000,
   });
-  const store = ApprovalStore.open({
-    path: path.join(dir, "approvals.db"),
-    config: config(),
-    audit,
-    now: () => clock.now,
-  });
+  const store = await ApprovalStore.open({ ...location, config: config(), audit, now: () => clock.now }).catch(
+    async (error: unknown) => {
+      await audit.close();
+      throw error;
+    },
+  );
   return {
     store,
     audit,
     clock,
     reopen() {
-      return openHarness(dir, clock);
+      return openHarness(dir, location, clock);
     },
     async close() {
-      store.close();
+      await store.close();
       await audit.close();
     },
   };

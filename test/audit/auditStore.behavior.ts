@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { PassThrough } from "node:stream";
+import { canonicalJson } from "../../src/core";
 import {
-  canonicalJson,
   GENESIS_HASH,
   recordHash,
   verifyJsonl,

@@ -1,24 +1,25 @@
 /**
  * The record encoding against vectors computed independently (Python's hashlib and json with sorted keys),
- * RFC 8785 number serialization, and configuration parsing.
+ * the payload's refusal of values that are not plain JSON, and configuration parsing. The RFC 8785 vectors of
+ * the canonical JSON itself are in test/core/json.test.ts.
  */
 import { expect } from "chai";
 import {
-  canonicalJson,
+  encodePayload,
   GENESIS_HASH,
   parseAuditStoreConfig,
   SqliteAuditStore,
   recordHash,
   type JsonValue,
 } from "../../src/audit";
-import { codeFamily, isFrameworkError } from "../../src/errors";
+import { isFrameworkError } from "../../src/errors";
 
 describe("audit: record encoding", function () {
   it("hashes a record to a vector computed independently", function () {
     // python3: payload canonical with json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False);
     // preimage ["consortium-audit/v1",1,"decision","2026-01-01T00:00:00.000Z","intent-1",<payload>,"00..00"].
     const payload: JsonValue = { b: 1, a: [true, null], é: "ü\u2028", z: { y: 1.5, x: '"q"' } };
-    const payloadJson = canonicalJson(payload);
+    const payloadJson = encodePayload(payload);
     expect(payloadJson).to.equal('{"a":[true,null],"b":1,"z":{"x":"\\"q\\"","y":1.5},"é":"ü\u2028"}');
     const hash = recordHash({
       seq: 1,
@@ -31,21 +32,7 @@ describe("audit: record encoding", function () {
     expect(hash).to.equal("63ce1a359edd569e2293c2d32d1a34430acf312e10adde5746adfd3bb8216a11");
   });
 
-  it("writes numbers as RFC 8785 does", function () {
-    // RFC 8785, appendix B (IEEE 754 values and their JCS text).
-    const vectors: [number, string][] = [
-      [0, "0"],
-      [-0, "0"],
-      [1e21, "1e+21"],
-      [1e-7, "1e-7"],
-      [0.000001, "0.000001"],
-      [9007199254740991, "9007199254740991"],
-      [333333333.3333333, "333333333.3333333"],
-    ];
-    for (const [value, text] of vectors) expect(canonicalJson(value)).to.equal(text);
-  });
-
-  it("refuses values that are not plain JSON", function () {
+  it("refuses a payload that is not plain JSON with AUDIT_ENTRY_INVALID naming the path", function () {
     const values: [string, unknown][] = [
       ["NaN", Number.NaN],
       ["Infinity", Infinity],
@@ -55,9 +42,11 @@ describe("audit: record encoding", function () {
       ["function", { a: () => 1 }],
     ];
     for (const [name, value] of values) {
-      expect(() => canonicalJson(value), name)
+      expect(() => encodePayload({ inner: [value] }), name)
         .to.throw()
-        .that.satisfies((e: unknown) => isFrameworkError(e, codeFamily("AUDIT_")));
+        .that.satisfies((e: unknown) => isFrameworkError(e, "AUDIT_ENTRY_INVALID"))
+        .and.has.nested.property("details.path")
+        .that.matches(/^payload\.inner\[0\]/);
     }
   });
 });

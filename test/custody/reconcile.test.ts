@@ -42,20 +42,31 @@ describe("omnibus reconciliation", function () {
     const file = path.join(dir, "custody.json");
     writeFileSync(file, JSON.stringify(input));
     const config = parseCustodyConfig(input, { source: file, baseDir: dir }) as OmnibusCustodyConfig;
-    const ledger = OmnibusLedger.open(config.ledger);
+    const ledger = await OmnibusLedger.open(config.ledger);
     try {
       const cash = await f.cash.getAddress();
-      ledger.credit({ movementId: "open-1", clientId: "client-1", asset: cash, amount: OPENING.cash - 2_500_00n });
-      ledger.credit({ movementId: "open-2", clientId: "client-2", asset: cash, amount: 2_500_00n });
-      ledger.credit({
+      await ledger.credit({
+        movementId: "open-1",
+        clientId: "client-1",
+        asset: cash,
+        amount: OPENING.cash - 2_500_00n,
+      });
+      await ledger.credit({ movementId: "open-2", clientId: "client-2", asset: cash, amount: 2_500_00n });
+      await ledger.credit({
         movementId: "open-3",
         clientId: "client-1",
         asset: await f.bond.getAddress(),
         amount: OPENING.bond,
       });
-      ledger.transfer({ movementId: "t-1", fromClientId: "client-1", toClientId: "client-2", asset: cash, amount: 1n });
+      await ledger.transfer({
+        movementId: "t-1",
+        fromClientId: "client-1",
+        toClientId: "client-2",
+        asset: cash,
+        amount: 1n,
+      });
     } finally {
-      ledger.close();
+      await ledger.close();
     }
     return { f, file, config };
   }
@@ -81,7 +92,7 @@ describe("omnibus reconciliation", function () {
 
   it("reports every asset ok when the ledger's totals equal the omnibus balances", async function () {
     const { f, config } = await omnibusBank();
-    const ledger = OmnibusLedger.open(config.ledger);
+    const ledger = await OmnibusLedger.open(config.ledger);
     const report = await reconcile(ledger, ethers.provider, config).finally(() => ledger.close());
     expect(report.ok).to.equal(true);
     const cash = report.assets.find((a) => a.symbol === "aEUR");
@@ -95,7 +106,7 @@ describe("omnibus reconciliation", function () {
   it("reports a mismatch after an on-chain transfer the ledger never booked", async function () {
     const { f, config } = await omnibusBank();
     await unbookedTransfer(f, 1_234n);
-    const ledger = OmnibusLedger.open(config.ledger);
+    const ledger = await OmnibusLedger.open(config.ledger);
     const report = await reconcile(ledger, ethers.provider, config).finally(() => ledger.close());
     expect(report.ok).to.equal(false);
     const bySymbol = Object.fromEntries(report.assets.map((a) => [a.symbol, a]));
@@ -110,7 +121,7 @@ describe("omnibus reconciliation", function () {
 
   it("refuses an asset address without a contract (wrong network) instead of reading a zero balance", async function () {
     const { f, config } = await omnibusBank();
-    const ledger = OmnibusLedger.open(config.ledger);
+    const ledger = await OmnibusLedger.open(config.ledger);
     const assets = [{ address: f.outsider.address, symbol: "GHOST" }];
     await expectCode(
       reconcile(ledger, ethers.provider, { ...config, assets }).finally(() => ledger.close()),

@@ -118,7 +118,7 @@ describe("PolicyGatedSigner", function () {
       now: () => FRIDAY_11H,
     });
     const approvalClock = { now: FRIDAY_11H };
-    const approvals = ApprovalStore.open({
+    const approvals = await ApprovalStore.open({
       path: path.join(dir, `approvals-${runs}.sqlite`),
       config: {
         chainId: 31337,
@@ -162,7 +162,7 @@ describe("PolicyGatedSigner", function () {
     });
     const close = async (): Promise<void> => {
       await engine.close();
-      approvals.close();
+      await approvals.close();
       records.close();
       await audit.close();
     };

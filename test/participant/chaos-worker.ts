@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       const done = await participant.instruct(chaosTerms(job, i));
       process.stdout.write(`ack ${i} ${done.settlementId} ${done.txHash} ${done.nonce} ${done.retried}\n`);
     }
-    process.stdout.write(`done ${participant.pendingSubmissions().length}\n`);
+    process.stdout.write(`done ${(await participant.pendingSubmissions()).length}\n`);
   } finally {
     await participant.close();
     provider.destroy();

@@ -136,7 +136,7 @@ describe("Participant", function () {
     expect(sent).to.include({ retried: true, txHash: signed.hash, nonce: signed.nonce });
     expect(sent.receipt.status).to.equal(1);
     expect(await hre.ethers.provider.getTransactionCount(alpha.address)).to.equal(signed.nonce + 1);
-    expect(alpha.participant.pendingSubmissions().map((p) => p.txHash)).to.not.include(signed.hash);
+    expect((await alpha.participant.pendingSubmissions()).map((p) => p.txHash)).to.not.include(signed.hash);
   });
 
   /** Reopens `bank`'s participant from its configuration (start-up recovery runs). */

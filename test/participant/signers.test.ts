@@ -213,13 +213,13 @@ describe("Participant signers: custody keys and the remote signer", function () 
     const withOmnibus = (config: ParticipantConfigInput) => ({ ...config, custody: { config: file } });
     let participant = await reopenBank(gamma, clock, withOmnibus);
     const ledger = () => participant.signers.ledger!;
-    ledger().credit({ movementId: "deposit-7", clientId: "client-7", asset: token("aEUR"), amount: 1_000_00n });
+    await ledger().credit({ movementId: "deposit-7", clientId: "client-7", asset: token("aEUR"), amount: 1_000_00n });
     const terms = await instructed(beta, dvp(beta.address, gamma.address, 7n, 700_00n));
     await participant.affirm(terms);
     await beta.participant.settle(terms);
     const early = await participant.bookFinal(terms, "client-7");
     expect(early).to.deep.include({ status: 3n, movements: [] });
-    expect(ledger().position("client-7", token("B30"))).to.equal(0n);
+    expect(await ledger().position("client-7", token("B30"))).to.equal(0n);
 
     const consortium = await hre.ethers.getContractAt("Consortium", record.consortium);
     await clock.advance(Number((await consortium.params()).reversalWindow) + 1);
@@ -234,13 +234,13 @@ describe("Participant signers: custody keys and the remote signer", function () 
     participant = await reopenBank(gamma, clock, withOmnibus);
     const afterRestart = await participant.bookFinal(terms, "client-7");
     expect(afterRestart.movements.map((m) => m.applied)).to.deep.equal([false, false]);
-    expect(ledger().position("client-7", token("B30"))).to.equal(7n);
-    expect(ledger().position("client-7", token("aEUR"))).to.equal(300_00n);
-    expect(
-      ledger()
-        .journal()
-        .map((m) => m.movementId),
-    ).to.deep.equal(["deposit-7", `settlement:${booked.settlementId}:cash`, `settlement:${booked.settlementId}:asset`]);
+    expect(await ledger().position("client-7", token("B30"))).to.equal(7n);
+    expect(await ledger().position("client-7", token("aEUR"))).to.equal(300_00n);
+    expect((await ledger().journal()).map((m) => m.movementId)).to.deep.equal([
+      "deposit-7",
+      `settlement:${booked.settlementId}:cash`,
+      `settlement:${booked.settlementId}:asset`,
+    ]);
   });
 
   it("signs through the remote signing module over HTTP, and a policy deny never reaches the module", async function () {

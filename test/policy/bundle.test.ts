@@ -6,7 +6,8 @@ import { AbiCoder, concat, id, keccak256, toUtf8Bytes } from "ethers";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { canonicalJson, openAuditStore, type AuditRecord, type AuditStore } from "../../src/audit";
+import { openAuditStore, type AuditRecord, type AuditStore } from "../../src/audit";
+import { canonicalJson } from "../../src/core";
 import {
   computePolicyHash,
   createBundle,

@@ -187,7 +187,7 @@ export class RsmHarness {
 
   async stop(): Promise<void> {
     await this.server.close();
-    this.module.close();
+    await this.module.close();
   }
 
   /** A sealed request with the harness's keys; any option can be overridden to break it. */

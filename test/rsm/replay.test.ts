@@ -47,10 +47,10 @@ describe("remote signing module: replay ids", function () {
     clock.now = T + 100;
     const later = await rsm.seal(body("later"), { iat: clock.now, exp: clock.now + 60 });
     expect((await module.sign(later.jwe)).ok).to.equal(true);
-    module.close();
+    await module.close();
     module = await open(clock, file, { clockSkewSeconds: 300 });
     const replayed = await module.sign(used.jwe);
-    module.close();
+    await module.close();
     expect(replayed.ok).to.equal(false);
     expect(code(replayed)).to.equal("RSM_REPLAY");
   });
@@ -66,7 +66,7 @@ describe("remote signing module: replay ids", function () {
     expect((await module.sign(ahead.jwe)).ok).to.equal(true);
     clock.now = T + 10;
     const replayed = await module.sign(used.jwe);
-    module.close();
+    await module.close();
     expect(replayed.ok).to.equal(false);
     expect(["RSM_REPLAY", "RSM_REQUEST_EXPIRED"]).to.include(code(replayed));
   });

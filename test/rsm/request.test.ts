@@ -1,12 +1,8 @@
 import { expect } from "chai";
 import { createPublicKey } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import {
   generateRsmKeys,
   openRequest,
-  ReplayStore,
   sealRequest,
   type OpenContext,
   type RsmKeySet,
@@ -18,11 +14,10 @@ const SIGNER = "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4";
 const T0 = 1_800_000_000;
 
 /** Freshness and replay at their exact boundaries, on a fixed clock. */
-describe("remote signing module: request freshness and replay store", function () {
+describe("remote signing module: request freshness", function () {
   let keys: RsmKeySet;
   let ctx: OpenContext;
   let seal: (options?: Partial<SealOptions>) => Promise<string>;
-  let dir: string;
 
   before(async function () {
     keys = await generateRsmKeys({ middlewareAlg: "EdDSA" });
@@ -52,11 +47,6 @@ describe("remote signing module: request freshness and replay store", function (
           },
         )
       ).jwe;
-    dir = mkdtempSync(path.join(tmpdir(), "rsm-replay-test-"));
-  });
-
-  after(function () {
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const refusal = (promise: Promise<unknown>) =>
@@ -86,34 +76,5 @@ describe("remote signing module: request freshness and replay store", function (
     expect(await refusal(openRequest(await seal({ iat: T0, exp: T0 + 120 }), ctx))).to.equal("accepted");
     expect(await refusal(openRequest(await seal({ iat: T0, exp: T0 + 121 }), ctx))).to.equal("RSM_LIFETIME_TOO_LONG");
     expect(await refusal(openRequest(await seal({ iat: T0, exp: T0 }), ctx))).to.equal("RSM_REQUEST_MALFORMED");
-  });
-
-  it("refuses a second use of a request id from another connection to the same file", function () {
-    const file = path.join(dir, "shared.db");
-    const [a, b] = [ReplayStore.open(file, 1_000), ReplayStore.open(file, 1_000)];
-    try {
-      a.consume("mw", "request-shared", T0 + 90, T0);
-      expect(() => b.consume("mw", "request-shared", T0 + 90, T0))
-        .to.throw()
-        .with.property("code", "RSM_REPLAY");
-      expect(() => b.consume("other-mw", "request-shared", T0 + 90, T0)).not.to.throw();
-    } finally {
-      a.close();
-      b.close();
-    }
-  });
-
-  it("remembers a request id until it could no longer be fresh, then forgets it", function () {
-    const store = ReplayStore.open(path.join(dir, "purge.db"), 1_000);
-    try {
-      store.consume("mw", "request-purge", T0 + 90, T0);
-      expect(() => store.consume("mw", "request-purge", T0 + 90, T0 + 90))
-        .to.throw()
-        .with.property("code", "RSM_REPLAY");
-      store.consume("mw", "another-request", T0 + 200, T0 + 91);
-      expect(store.has("mw", "request-purge")).to.be.false;
-    } finally {
-      store.close();
-    }
   });
 });

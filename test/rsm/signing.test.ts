@@ -111,7 +111,7 @@ describe("remote signing module: signing through the HSM", function () {
     expect((await rsm.post(jwe)).status).to.equal(200);
     await rsm.stop();
     await rsm.start();
-    expect(rsm.module.hasSeen(MIDDLEWARE_ID, jti)).to.be.true;
+    expect(await rsm.module.hasSeen(MIDDLEWARE_ID, jti)).to.be.true;
     const replay = await rsm.post(jwe);
     expect([replay.status, replay.code]).to.deep.equal([409, "RSM_REPLAY"]);
     expect(isFrameworkError(new RsmRemoteRefusedError(409, "RSM_REPLAY", "", jti), "RSM_REMOTE_REFUSED")).to.be.true;

@@ -13,12 +13,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { types } from "hardhat/config";
-import { DEMO_CONSORTIUM_CONFIGS, DEVNET_NETWORK } from "../demo/networks";
-import type { ReadinessEvidence } from "../demo/readiness";
 import { devnetDir } from "../devnet/state";
 import { ChainStateError, ErrorCode } from "../errors";
-import { commandTask } from "./define";
-import { formatTable, short, type Output } from "./output";
+import { commandTask } from "../tasks/define";
+import { formatTable, short, type Output } from "../tasks/output";
+import { DEMO_CONSORTIUM_CONFIGS, DEVNET_NETWORK } from "./networks";
+import type { ReadinessEvidence } from "./readiness";
 
 interface ReadinessArgs {
   consortiumConfig?: string;
@@ -266,7 +266,7 @@ commandTask(
       );
     }
     const { parseReadinessSettings, parseRecoveryObjective, ReadinessFailedError, runReadiness } =
-      await import("../demo/readiness");
+      await import("./readiness");
     const rtoMs = parseRecoveryObjective(args.rto);
     const root = hre.config.paths.root;
     const devnet = hre.network.name === DEVNET_NETWORK ? devnetDir(root) : undefined;

@@ -9,9 +9,9 @@
  * where the demo waits for the chain's own clock instead of moving it.
  */
 import path from "node:path";
-import { DEMO_CONSORTIUM_CONFIGS } from "../demo/networks";
 import { ChainStateError, ErrorCode } from "../errors";
-import { commandTask } from "./define";
+import { commandTask } from "../tasks/define";
+import { DEMO_CONSORTIUM_CONFIGS } from "./networks";
 
 interface DemoArgs {
   consortiumConfig?: string;
@@ -42,7 +42,7 @@ commandTask(
         { network: hre.network.name },
       );
     }
-    const { runDemo } = await import("../demo/run");
+    const { runDemo } = await import("./run");
     const evidence = await runDemo(hre, out, {
       consortiumConfig: args.consortiumConfig ?? config,
       runDir: path.resolve(hre.config.paths.root, args.runDir),
