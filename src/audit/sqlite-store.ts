@@ -103,6 +103,11 @@ export class SqliteAuditStore extends BaseAuditStore {
     return stored.map((r) => toAuditRecord(r, (reason) => new AuditRecordCorruptError(r.seq, reason)));
   }
 
+  /** Tells the log's observers of records `appendWithin` wrote, once the owner's transaction committed. */
+  committedWithin(records: readonly AuditRecord[]): void {
+    if (records.length > 0) this.notifyCommitted(records);
+  }
+
   protected appendRecords(entries: readonly PreparedEntry[]): Promise<StoredRecord[]> {
     try {
       return Promise.resolve(this.#append(entries));

@@ -169,6 +169,20 @@ export abstract class BaseAuditStore implements AuditStore {
     }
   }
 
+  /**
+   * Tells the observers of one durable commit made on this log's connection by its owner (records appended
+   * inside the owner's transaction, see `SqliteAuditStore.appendWithin`), once that transaction committed.
+   */
+  protected notifyCommitted(records: readonly AuditRecord[]): void {
+    for (const observe of this.#observers) {
+      try {
+        observe(records);
+      } catch {
+        // the records are committed whatever an observer does
+      }
+    }
+  }
+
   observeCommits(observer: (records: readonly AuditRecord[]) => void): () => void {
     this.#observers.add(observer);
     return () => this.#observers.delete(observer);

@@ -16,6 +16,7 @@
  * released. A caller alone pays one commit.
  */
 import type Database from "better-sqlite3";
+import type { AuditRecord } from "../audit";
 import { SqliteAuditStore } from "../audit/sqlite-store";
 import { ReservationStore } from "../policy/reservations";
 import { SigningRecordStore } from "../signer";
@@ -36,6 +37,8 @@ export interface SigningLedgerOptions {
 
 interface Queued {
   writes: WriteSet;
+  /** The audit records its commit appended (filled while it is applied). */
+  records: AuditRecord[];
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -61,14 +64,15 @@ export class SigningLedger {
     });
     this.reservations = ReservationStore.onDatabase(db, options.path);
     this.records = SigningRecordStore.onDatabase(db, options.path);
-    const one = db.transaction((writes: WriteSet) => this.#apply(writes));
+    const one = db.transaction((q: Queued) => this.#apply(q));
     // Each write set in a savepoint of its own: one that throws is undone alone, the others commit.
     this.#group = (queued) =>
       db
         .transaction(() =>
           queued.map((q): unknown => {
             try {
-              one(q.writes);
+              q.records = [];
+              one(q);
               return undefined;
             } catch (error) {
               return error ?? new Error("write set refused");
@@ -101,7 +105,7 @@ export class SigningLedger {
    */
   commit(writes: WriteSet): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ writes, resolve, reject });
+      this.#queue.push({ writes, records: [], resolve, reject });
       this.#committing ??= new Promise<void>((done) => setImmediate(done)).then(() => this.#drain());
     });
   }
@@ -135,6 +139,8 @@ export class SigningLedger {
         }
         continue;
       }
+      // The log's observers (metrics) hear of this commit as of any other commit of the log.
+      this.audit.committedWithin(group.flatMap((q, i) => (failures[i] === undefined ? q.records : [])));
       group.forEach((q, i) => {
         if (failures[i] === undefined) {
           q.writes.writes.forEach((w) => w.settle());
@@ -150,11 +156,13 @@ export class SigningLedger {
   }
 
   /** Applies one write set in order: staged writes as they come, audit records in runs, each told its seq. */
-  #apply(writes: WriteSet): void {
+  #apply(queued: Queued): void {
+    const writes = queued.writes;
     let run: { entry: WriteSet["audit"][number]["entry"]; onSeq?: (seq: number) => void }[] = [];
     const flush = (): void => {
       if (run.length === 0) return;
       const records = this.audit.appendWithin(run.map((a) => a.entry));
+      queued.records.push(...records);
       run.forEach((a, i) => a.onSeq?.(records[i].seq));
       run = [];
     };
