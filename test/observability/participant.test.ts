@@ -6,28 +6,18 @@
  */
 import { expect } from "chai";
 import { encodeBytes32String } from "ethers";
-import hre from "hardhat";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  buildPolicy,
-  consortiumConfigWithKeys,
-  createBankKeys,
-  openBanks,
-  type DemoBank,
-  type DemoBankInput,
-} from "../../src/demo/banks";
-import { DemoClock } from "../../src/demo/clock";
-import { DemoHsm, SOFTHSM_MODULE } from "../../src/demo/softhsm";
-import { deployConsortium, type DeploymentRecord } from "../../src/deploy";
+import type { DemoBank } from "../../src/demo/banks";
+import { SOFTHSM_MODULE } from "../../src/demo/softhsm";
+import type { DeploymentRecord } from "../../src/deploy";
 import type { HealthServer } from "../../src/observability";
 import { acquireLibrary, HsmSigner } from "../../src/signer";
 import { findSlot } from "../../src/signer/token";
 import { isFrameworkError } from "../../src/errors";
-import { DEMO_CONFIG, isolateChain } from "../tasks/helpers";
-
-const TERMS = { perSettlement: "100000000", daily: "900000000", cashThreshold: "50000000" };
+import { openDemoConsortium } from "../participant/helpers";
+import { isolateChain } from "../tasks/helpers";
 
 /** The sum of the samples of `name` whose labels include `labels`, in a Prometheus text exposition. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -50,19 +40,7 @@ describe("observability: a participant's metrics and health", function () {
 
   before(async function () {
     dir = await mkdtemp(path.join(tmpdir(), "observability-"));
-    const hsm = DemoHsm.create(path.join(dir, "hsm"));
-    const inputs: DemoBankInput[] = [
-      { name: "Alpha Bank", lei: "DEMO00ALPHABANK00017", terms: TERMS },
-      { name: "Beta Bank", lei: "DEMO00BETABANK000096", terms: TERMS },
-      { name: "Gamma Bank", lei: "DEMO00GAMMABANK00078", terms: TERMS },
-    ];
-    const keys = createBankKeys(hsm, inputs);
-    const configFile = consortiumConfigWithKeys(DEMO_CONFIG, keys, path.join(dir, "consortium.json"));
-    const { wasm, base } = await buildPolicy(hre.config.paths.root, path.join(dir, "policy"));
-    record = (await deployConsortium(hre, { configFile, fresh: true })).record;
-    const clock = new DemoClock(hre);
-    await clock.toNextMonday(9);
-    banks = await openBanks(hre, { runDir: dir, hsm, record, banks: inputs, keys, wasm, base, clock });
+    ({ record, banks } = await openDemoConsortium(dir));
     server = await banks[0].participant.startHealthServer({ port: 0 });
   });
 
