@@ -11,5 +11,6 @@ export {
   type SecretProblem,
 } from "./errors";
 export { readJsonFile, readTextFile } from "./files";
+export { nativeKeccak256, useNativeKeccak } from "./keccak";
 export { assertPlainJson, canonicalJson, MAX_JSON_DEPTH, type JsonValue } from "./json";
 export { readSecret, SecretSourceSchema, type SecretSource } from "./secrets";
