@@ -28,3 +28,19 @@ export {
   type ErrorStatus,
 } from "./errors";
 export { createLogger, HealthServer, ParticipantMetrics, type HealthServerConfigInput } from "./observability";
+export {
+  HttpScreeningProvider,
+  SanctionsListProvider,
+  toParticipantScreening,
+  type ScreeningProvider,
+  type ScreeningResult,
+  type TravelRuleData,
+} from "./screening";
+export {
+  buildSese024,
+  buildSese025,
+  parseMappingConfig,
+  readSese023,
+  type MappedInstruction,
+  type MappingConfig,
+} from "./iso20022";
