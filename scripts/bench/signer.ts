@@ -48,7 +48,8 @@ import { CallDecoder, PolicyGatedSigner, SigningLedger, staticDirectory } from "
 import { findKeyPair, openLoggedInSession, readEcPoint } from "../../src/signer/token";
 import { buildPolicy } from "../../src/demo/banks";
 import { DemoHsm } from "../../src/demo/softhsm";
-import { openDurableSqlite, type WriteSet } from "../../src/storage";
+import type { WriteSet } from "../../src/audit";
+import { openDurableSqlite } from "../../src/storage";
 import { f, fsType, k, positiveInt } from "./common";
 import { SettlementEngine__factory } from "../../typechain-types";
 

@@ -55,3 +55,4 @@ export {
 export { SqliteAuditStore, type SqliteAuditStoreOptions } from "./sqlite-store";
 export { BaseAuditStore, type AuditStore } from "./store";
 export { ChainVerifier, type AuditProblem, type AuditViolation, type VerifyOptions, type VerifyResult } from "./verify";
+export { WriteSet, type StagedAudit } from "./write-set";

@@ -36,7 +36,7 @@ import { intentDigest, type ApprovalStatus, type ApprovalStore } from "../approv
 import type { AuditStore, JsonValue } from "../audit";
 import type { EngineDecision, PolicyEngine } from "../policy";
 import type { ProtectedSignature, ProtectedSigner } from "../signer";
-import { WriteSet } from "../storage";
+import { WriteSet } from "../audit";
 import type { SigningLedger } from "./ledger";
 import type { CallDecoder, CallToSign, DecodedCall } from "./decode";
 import type { GateDirectory } from "./directory";

@@ -20,7 +20,8 @@ import type { AuditRecord } from "../audit";
 import { SqliteAuditStore } from "../audit/sqlite-store";
 import { ReservationStore } from "../policy/reservations";
 import { SigningRecordStore } from "../signer";
-import { openDurableSqlite, type WriteSet } from "../storage";
+import { openDurableSqlite } from "../storage";
+import type { WriteSet } from "../audit";
 import { GateError } from "./errors";
 
 /** Where the ledger lives. */

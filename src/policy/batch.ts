@@ -3,7 +3,7 @@
  * counterparty and asset have reserved (in the store and earlier in the batch, its own reservation aside), the
  * policy decides with it, and an allow that moves exposure is queued for the batch's reservation transaction.
  */
-import type { WriteSet } from "../storage";
+import type { WriteSet } from "../audit";
 import { decideValid } from "./decide";
 import { denyDecision, type Decision } from "./decision";
 import type { VerifiedBundle } from "./bundle";

@@ -22,7 +22,7 @@ import { randomUUID } from "node:crypto";
 import { keccak256, toUtf8Bytes } from "ethers";
 import type { AuditEntry, AuditStore, JsonValue } from "../audit";
 import { canonicalJson } from "../core";
-import type { WriteSet } from "../storage";
+import type { WriteSet } from "../audit";
 import { denyDecision, type Decision } from "./decision";
 import { parseEngineConfig, type EngineConfig, type EngineConfigInput } from "./engine-config";
 import { PolicyEngineError } from "./engine-errors";

@@ -21,7 +21,8 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
-import type { StagedWrite, WriteSet } from "../storage";
+import type { WriteSet } from "../audit";
+import type { StagedWrite } from "../storage";
 import type { NonceAllocator } from "./nonce";
 import type { IntentOutcome } from "./protection";
 import { SigningPayloadMismatchError, SigningRequestInvalidError } from "./protection-errors";

@@ -38,4 +38,4 @@ export {
   type LeaderConfigInput,
   type LeaderWaitOptions,
 } from "./leader";
-export { WriteSet, type StagedAudit, type StagedWrite } from "./write-set";
+export type { StagedWrite } from "./staged-write";

@@ -5,17 +5,8 @@
  * the store that made it until then: `apply` runs inside the shared transaction, `settle` once it is committed,
  * `drop` when it never will be (then the store forgets it, as if it had never been staged).
  */
-import type { AuditEntry } from "../audit/record";
-
-/** One store's part of a write set. */
-export interface StagedWrite {
-  /** Writes the rows (inside the shared transaction; throws to refuse the whole write set). */
-  apply(): void;
-  /** The transaction committed: the store stops holding the write in memory. */
-  settle(): void;
-  /** The transaction will not happen (or failed): the store forgets the write. */
-  drop(): void;
-}
+import type { StagedWrite } from "../storage";
+import type { AuditEntry } from "./record";
 
 /** An audit record to append in the shared transaction, and who wants to know its seq. */
 export interface StagedAudit {
