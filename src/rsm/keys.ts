@@ -100,8 +100,10 @@ export function loadPublicKey(name: string, source: PublicKeySource, use: KeyUse
 export interface RsmKeyPair {
   kid: string;
   alg: string;
-  privateJwk: JWK;
-  publicJwk: JWK;
+  // Node's JsonWebKey rather than jose's JWK: jose is an ES module, which a CommonJS consumer's declarations
+  // cannot import.
+  privateJwk: JsonWebKey;
+  publicJwk: JsonWebKey;
 }
 
 /** The key pairs of one module and one middleware: encryption to the module, its answers, the middleware's requests. */
