@@ -192,19 +192,31 @@ export class SigningRecordStore {
       },
     );
     this.#record = (key, chainId, nonce, hash, request) => tx.immediate(key, chainId, nonce, hash, request);
+    // A live record of this very request at or above `minimum` (by its request hash, else an older record without
+    // one whose payload matches): a retry keeps its nonce.
+    const retryOf = (
+      key: string,
+      chainId: string,
+      minimum: number,
+      request: SigningRequest,
+    ): Allocation | undefined => {
+      const same = retried.get(key, chainId, checkHash(request.requestHash), minimum);
+      if (same !== undefined && same.payload_hash === checkHash(request.payloadFor(same.nonce))) {
+        return { nonce: same.nonce, outcome: "retry" };
+      }
+      for (const row of legacy.iterate(key, chainId, minimum)) {
+        if (row.payload_hash === checkHash(request.payloadFor(row.nonce)))
+          return { nonce: row.nonce, outcome: "retry" };
+      }
+      return undefined;
+    };
     const next = db.transaction(
       (key: string, chainId: string, minimum: number, request: SigningRequest): Allocation => {
         // Only what is not yet on chain (at or above the pending nonce) counts. First a live record of this very
         // request: a retry keeps its nonce (it is signed again identically, never under a second nonce).
         const requestHash = checkHash(request.requestHash);
-        const same = retried.get(key, chainId, requestHash, minimum);
-        if (same !== undefined && same.payload_hash === checkHash(request.payloadFor(same.nonce))) {
-          return { nonce: same.nonce, outcome: "retry" };
-        }
-        for (const row of legacy.iterate(key, chainId, minimum)) {
-          if (row.payload_hash === checkHash(request.payloadFor(row.nonce)))
-            return { nonce: row.nonce, outcome: "retry" };
-        }
+        const retry = retryOf(key, chainId, minimum, request);
+        if (retry !== undefined) return retry;
         // Then the lowest slot released by a signature that failed, so the chain sees no gap.
         const free = released.get(key, chainId, minimum);
         if (free !== undefined) {
@@ -243,15 +255,8 @@ export class SigningRecordStore {
     // nothing: a live record of this request, else the lowest released slot, else past the highest nonce.
     this.#choose = (key, chainId, minimum, request) => {
       const staged = this.#staged.get(`${key}/${chainId}`);
-      const requestHash = checkHash(request.requestHash);
-      const same = retried.get(key, chainId, requestHash, minimum);
-      if (same !== undefined && same.payload_hash === checkHash(request.payloadFor(same.nonce))) {
-        return { nonce: same.nonce, outcome: "retry" };
-      }
-      for (const row of legacy.iterate(key, chainId, minimum)) {
-        if (row.payload_hash === checkHash(request.payloadFor(row.nonce)))
-          return { nonce: row.nonce, outcome: "retry" };
-      }
+      const retry = retryOf(key, chainId, minimum, request);
+      if (retry !== undefined) return retry;
       for (const row of releasedAll.iterate(key, chainId, minimum)) {
         if (staged?.has(row.nonce) !== true) return { nonce: row.nonce, outcome: "new" };
       }
