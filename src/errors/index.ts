@@ -185,6 +185,7 @@ export const ErrorCode = {
   StorageMigrationFailed: "STORAGE_MIGRATION_FAILED",
   StorageSchemaTooNew: "STORAGE_SCHEMA_TOO_NEW",
   StorageLeadershipLost: "STORAGE_LEADERSHIP_LOST",
+  StorageSyncFailed: "STORAGE_SYNC_FAILED",
   // CoreError (src/core): a value that is not canonical JSON, a secret missing from its variable or file.
   CoreJsonInvalid: "CORE_JSON_INVALID",
   CoreSecretUnavailable: "CORE_SECRET_UNAVAILABLE",

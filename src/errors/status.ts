@@ -205,6 +205,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ErrorStatus>> = {
   // The database was written by a newer release: this software must be upgraded before it can use it.
   STORAGE_SCHEMA_TOO_NEW: CONFIGURATION,
   STORAGE_LEADERSHIP_LOST: TEMPORARY,
+  // The disk refused a flush: what was committed since the last good one may be lost, so the store stops.
+  STORAGE_SYNC_FAILED: { exit: 74, http: 503 },
   CORE_JSON_INVALID: REFUSED,
   CORE_SECRET_UNAVAILABLE: CONFIGURATION,
   READINESS_FAILED: { exit: 65, http: 503 },

@@ -20,7 +20,7 @@ import type { AuditRecord } from "../audit";
 import { SqliteAuditStore } from "../audit/sqlite-store";
 import { ReservationStore } from "../policy/reservations";
 import { SigningRecordStore } from "../signer";
-import { openDurableSqlite } from "../storage";
+import { openDurableSqlite, WalSync } from "../storage";
 import type { WriteSet } from "../audit";
 import { GateError } from "./errors";
 
@@ -51,6 +51,9 @@ export class SigningLedger {
   readonly records: SigningRecordStore;
   readonly #db: Database.Database;
   readonly #group: (queued: readonly Queued[]) => unknown[];
+  #sync: WalSync | null = null;
+  /** Groups committed and waiting for their flush to disk, before their callers are released. */
+  #flushing: Promise<void> = Promise.resolve();
   #queue: Queued[] = [];
   #committing: Promise<void> | null = null;
   #commits = 0;
@@ -88,7 +91,10 @@ export class SigningLedger {
     let db: Database.Database | undefined;
     try {
       db = openDurableSqlite(options.path, options.busyTimeoutMs ?? 5000);
-      return new SigningLedger(db, options);
+      const ledger = new SigningLedger(db, options);
+      // The tables exist now; from here the log is flushed off the event loop (see `WalSync`).
+      ledger.#sync = WalSync.attach(db, options.path);
+      return ledger;
     } catch (error) {
       db?.close();
       throw error;
@@ -114,10 +120,13 @@ export class SigningLedger {
   /** Waits for the commits in flight, then closes the stores and the file. */
   async close(): Promise<void> {
     while (this.#committing !== null) await this.#committing;
+    await this.#flushing;
     await this.audit.close();
     this.reservations.close();
     this.records.close();
     if (this.#db.open) this.#db.close();
+    this.#sync?.close();
+    this.#sync = null;
   }
 
   #drain(): Promise<void> {
@@ -140,6 +149,18 @@ export class SigningLedger {
         }
         continue;
       }
+      this.#release(group, failures);
+    }
+    this.#committing = null;
+    return Promise.resolve();
+  }
+
+  /**
+   * Releases a committed group once its commit is on disk: the write sets that committed are settled and their
+   * callers resolved, the others dropped and rejected. When the flush fails, nothing of the group is released.
+   */
+  #release(group: readonly Queued[], failures: readonly unknown[]): void {
+    const released = (): void => {
       // The log's observers (metrics) hear of this commit as of any other commit of the log.
       this.audit.committedWithin(group.flatMap((q, i) => (failures[i] === undefined ? q.records : [])));
       group.forEach((q, i) => {
@@ -151,9 +172,24 @@ export class SigningLedger {
           q.reject(failures[i]);
         }
       });
+    };
+    if (this.#sync === null) {
+      released();
+      return;
     }
-    this.#committing = null;
-    return Promise.resolve();
+    const failed = (error: unknown): void => {
+      const failure = new GateError(
+        "GATE_AUDIT_FAILED",
+        "the signing ledger could not flush its commit to disk; no signature was released",
+        { path: this.path },
+        error,
+      );
+      for (const q of group) {
+        q.writes.writes.forEach((w) => w.drop());
+        q.reject(failure);
+      }
+    };
+    this.#flushing = this.#sync.durable().then(released, failed);
   }
 
   /** Applies one write set in order: staged writes as they come, audit records in runs, each told its seq. */

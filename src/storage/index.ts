@@ -5,6 +5,7 @@
  * stores and commits in one transaction.
  */
 export { openDurableSqlite } from "./sqlite";
+export { WalSync } from "./wal-sync";
 export {
   describeTarget,
   exactlyOneLocation,

@@ -3,6 +3,7 @@
 // signature and its commit leaves nothing behind and releases nothing.
 import { expect } from "chai";
 import { spawn } from "node:child_process";
+import nodeFs from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -177,6 +178,52 @@ describe("SigningLedger (one commit per signature)", function () {
       expect(engine.reservation(reserved[0]!)?.state).to.equal("reserved");
     } finally {
       await opened.close();
+    }
+  });
+
+  it("releases a signature only after its commit is flushed to disk, and none once a flush has failed", async function () {
+    // The disk is the subject here: its flush is held back, then made to fail (EIO), through node:fs itself.
+    const fs = nodeFs as unknown as {
+      fsync: (fd: number, cb: (error: NodeJS.ErrnoException | null) => void) => void;
+    };
+    const realFsync = fs.fsync;
+    const held: (() => void)[] = [];
+    let failing = false;
+    fs.fsync = (fd, cb) => {
+      if (failing) {
+        const error = Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
+        held.push(() => cb(error));
+      } else held.push(() => realFsync(fd, cb));
+    };
+    const opened = await openLedgerGate(setup());
+    try {
+      const { ledger, gate } = opened;
+      let released = false;
+      const first = gate.protectTransaction(instructCall("flush-held")).then((s) => {
+        released = true;
+        return s;
+      });
+      // Committed to SQLite, but not yet on disk: nothing is released while the flush waits.
+      while (held.length === 0) await new Promise((r) => setTimeout(r, 5));
+      expect(ledger.commits).to.equal(1);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(released).to.equal(false);
+      held.shift()!();
+      expect((await first).nonce).to.equal(0);
+
+      failing = true;
+      const second = gate.protectTransaction(instructCall("flush-fails"));
+      while (held.length === 0) await new Promise((r) => setTimeout(r, 5));
+      held.shift()!();
+      await expect(second).to.be.rejectedWith(/could not flush its commit/);
+      failing = false;
+      // The disk refused once: nothing committed after it is ever reported durable, so nothing more is signed.
+      const third = gate.protectTransaction(instructCall("after-failure"));
+      await expect(third).to.be.rejectedWith(/could not flush its commit/);
+    } finally {
+      fs.fsync = realFsync;
+      held.splice(0).forEach((release) => release());
+      await opened.close().catch(() => undefined);
     }
   });
 });
