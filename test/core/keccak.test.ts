@@ -28,6 +28,14 @@ describe("core: native Keccak-256 for ethers", function () {
     expect(`0x${Buffer.from(nativeKeccak256(view)).toString("hex")}`).to.equal(reference(view));
   });
 
+  it("keeps each digest intact when the one sponge hashes the next input (no shared output buffer)", function () {
+    const first = nativeKeccak256(Buffer.from("first"));
+    const copy = Buffer.from(first).toString("hex");
+    nativeKeccak256(Buffer.from("second"));
+    expect(Buffer.from(first).toString("hex")).to.equal(copy);
+    expect(`0x${copy}`).to.equal(reference(Buffer.from("first")));
+  });
+
   it("leaves ethers' keccak256 answering as before once installed", function () {
     expect(useNativeKeccak()).to.equal(true);
     fc.assert(
