@@ -14,6 +14,7 @@
  * /usr/lib/softhsm/libsofthsm2.so), the OPA CLI (OPA_BIN, else $(go env GOPATH)/bin/opa) and the TypeChain
  * bindings (npm run build). Writes reports/bench-signer.md and reports/bench-signer.json.
  */
+import { useAddressMemo } from "../../src/core/addresses";
 import { useNativeKeccak } from "../../src/core/keccak";
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -359,8 +360,10 @@ async function gatedPaths(tmp: string, config: HsmSignerConfigInput, closers: Cl
 }
 
 async function main(): Promise<void> {
-  // As a participant runs: ethers hashes with the native Keccak-256 in every row (the gate installs it anyway).
+  // As a participant runs: ethers hashes with the native Keccak-256 and memoizes address checksums in every row
+  // (the gate installs both anyway).
   useNativeKeccak();
+  useAddressMemo();
   const pinned = pinToOneCpu();
   const loadBefore = os.loadavg()[0];
   const tmp = await mkdtemp(path.join(os.tmpdir(), "bench-signer-"));

@@ -11,6 +11,7 @@ export {
   type SecretProblem,
 } from "./errors";
 export { readJsonFile, readTextFile } from "./files";
+export { ethersGetAddress, memoizedGetAddress, useAddressMemo } from "./addresses";
 export { nativeKeccak256, useNativeKeccak } from "./keccak";
 export { assertPlainJson, canonicalJson, MAX_JSON_DEPTH, type JsonValue } from "./json";
 export { readSecret, SecretSourceSchema, type SecretSource } from "./secrets";

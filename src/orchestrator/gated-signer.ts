@@ -17,6 +17,7 @@
  * consumed, atomically in the approval store) before the key signs. A settlement's exposure stays reserved once
  * under its on-chain id, since the chain executes a settlement once whatever number of steps are signed.
  */
+import { useAddressMemo } from "../core/addresses";
 import { useNativeKeccak } from "../core/keccak";
 import {
   AbstractSigner,
@@ -119,6 +120,7 @@ export class PolicyGatedSigner extends AbstractSigner {
   constructor(options: PolicyGatedSignerOptions, context: SigningContext = {}) {
     super(options.inner.provider);
     useNativeKeccak();
+    useAddressMemo();
     if (options.chainId !== undefined && BigInt(options.chainId) <= 0n) {
       throw new GateError("GATE_CONFIG_INVALID", "the configured chain id must be positive", {
         chainId: options.chainId.toString(),

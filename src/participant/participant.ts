@@ -5,6 +5,7 @@
  * governance votes, transfers. Each call is signed only if the bank's policy allowed it, tracked to its
  * receipt, and retried safely: a call already signed is rebroadcast with the same bytes, never signed anew.
  */
+import { useAddressMemo } from "../core/addresses";
 import { useNativeKeccak } from "../core/keccak";
 import { MaxUint256, Transaction, type Provider, type TransactionReceipt } from "ethers";
 import { SettlementEngine__factory, type SettlementEngine } from "../../typechain-types";
@@ -177,6 +178,7 @@ export class Participant {
     const config = parseParticipantConfig(input);
     // The signing path hashes dozens of times a signature: native Keccak-256, the same digests, for ethers.
     useNativeKeccak();
+    useAddressMemo();
     const { provider } = options;
     const chainId = Number((await provider.getNetwork()).chainId);
     const closers: (() => Promise<void> | void)[] = [];
