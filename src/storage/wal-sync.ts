@@ -40,7 +40,13 @@ export class WalSync {
     // The WAL file exists once the connection has read the database in WAL mode.
     db.pragma("schema_version");
     const wal = `${file}-wal`;
-    const fd = openSync(wal, "r");
+    let fd: number;
+    try {
+      fd = openSync(wal, "r");
+    } catch {
+      // No log file where SQLite keeps it (an unusual VFS): the connection stays at FULL, durable inline.
+      return null;
+    }
     try {
       // The log's directory entry is made durable once, so a crash cannot lose the file itself.
       const dir = openSync(dirname(wal), "r");
