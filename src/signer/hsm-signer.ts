@@ -22,6 +22,7 @@ import {
 } from "ethers";
 import type { HsmSignerConfigInput } from "./config";
 import { HsmKey, type HsmKeyOptions } from "./hsm-key";
+import { unsignedHashOf } from "./tx-hash";
 
 /** Signer backed by one HSM key. Signers made by `connect` share the key (and its sessions). */
 export class HsmSigner extends AbstractSigner {
@@ -72,7 +73,7 @@ export class HsmSigner extends AbstractSigner {
 
   /** Sets the signature of `unsigned` (checked against the key's address) and returns its serialized form. */
   private async signUnsigned(unsigned: Transaction): Promise<string> {
-    unsigned.signature = await this.key.signDigest(unsigned.unsignedHash);
+    unsigned.signature = await this.key.signDigest(unsignedHashOf(unsigned));
     return unsigned.serialized;
   }
 

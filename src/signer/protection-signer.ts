@@ -27,6 +27,7 @@ import type { NonceAllocator } from "./nonce";
 import type { IntentOutcome } from "./protection";
 import { SigningPayloadMismatchError, SigningRequestInvalidError } from "./protection-errors";
 import { codeFamily, isFrameworkError } from "../errors";
+import { unsignedHashOf } from "./tx-hash";
 
 /** A signature released by `ProtectedSigner.protectTransaction`, with what was recorded for it. */
 export interface ProtectedSignature {
@@ -116,7 +117,7 @@ export class ProtectedSigner extends AbstractSigner {
     // The one transaction object of this signature: built once (a malformed request fails here, before anything
     // is recorded), hashed at nonce 0 for the request hash, then at the nonce it is given.
     const unsigned = Transaction.from({ ...populated, nonce: populated.nonce ?? 0 });
-    const requestHash = populated.nonce == null ? unsigned.unsignedHash : atNonce(unsigned, 0);
+    const requestHash = populated.nonce == null ? unsignedHashOf(unsigned) : atNonce(unsigned, 0);
     let outcome: IntentOutcome = "new";
     let staged: StagedWrite | undefined;
     if (writes !== undefined) {
@@ -129,7 +130,7 @@ export class ProtectedSigner extends AbstractSigner {
             })
           : (() => {
               unsigned.nonce = populated.nonce;
-              const held = store.stageIntent(key, chainId, populated.nonce, unsigned.unsignedHash, requestHash);
+              const held = store.stageIntent(key, chainId, populated.nonce, unsignedHashOf(unsigned), requestHash);
               return { allocation: { nonce: populated.nonce, outcome: held.outcome }, write: held.write };
             })();
       unsigned.nonce = claimed.allocation.nonce;
@@ -143,12 +144,12 @@ export class ProtectedSigner extends AbstractSigner {
     } else {
       const nonce = populated.nonce;
       unsigned.nonce = nonce;
-      const hash = unsigned.unsignedHash;
+      const hash = unsignedHashOf(unsigned);
       outcome = await this.allocator.withKeyLock(key, () =>
         this.allocator.store.recordIntent(key, chainId, nonce, hash, requestHash),
       );
     }
-    const payloadHash = unsigned.unsignedHash;
+    const payloadHash = unsignedHashOf(unsigned);
     let serialized: string;
     try {
       serialized = await this.inner.signTransaction(unsigned);
@@ -160,7 +161,7 @@ export class ProtectedSigner extends AbstractSigner {
       }
       throw error;
     }
-    const signedHash = Transaction.from(serialized).unsignedHash;
+    const signedHash = unsignedHashOf(Transaction.from(serialized));
     if (signedHash !== payloadHash) {
       staged?.drop();
       throw new SigningPayloadMismatchError(key, payloadHash, signedHash);
@@ -192,5 +193,5 @@ export class ProtectedSigner extends AbstractSigner {
 /** The unsigned hash of `tx` at `nonce` (the object keeps that nonce). */
 function atNonce(tx: Transaction, nonce: number): string {
   tx.nonce = nonce;
-  return tx.unsignedHash;
+  return unsignedHashOf(tx);
 }
