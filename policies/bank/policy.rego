@@ -132,17 +132,36 @@ non_empty_string(x) if {
 	x != ""
 }
 
-# A non-negative integer in minor units, as a decimal string of at most 15 digits.
+# A non-negative integer in minor units, as a decimal string of at most 15 digits: "0", or digits without a
+# leading zero. (The form of `^(0|[1-9][0-9]{0,14})$`, checked without a regular expression: in Wasm a regex
+# match costs more than the rest of a decision.)
+minor_units("0")
+
 minor_units(s) if {
 	is_string(s)
-	regex.match(`^(0|[1-9][0-9]{0,14})$`, s)
+	s != ""
+	count(s) <= 15
+	not startswith(s, "0")
+	only_digits(s)
 }
 
-# "HH:MM" to minutes after midnight.
-clock_minutes(s) := (to_number(parts[0]) * 60) + to_number(parts[1]) if {
+# Every character of `s` is an ASCII digit.
+only_digits(s) if trim_left(s, "0123456789") == ""
+
+# "HH:MM" (00:00 to 23:59) to minutes after midnight.
+clock_minutes(s) := (hours * 60) + minutes if {
 	is_string(s)
-	regex.match(`^([01][0-9]|2[0-3]):[0-5][0-9]$`, s)
+	count(s) == 5
 	parts := split(s, ":")
+	count(parts) == 2
+	count(parts[0]) == 2
+	count(parts[1]) == 2
+	only_digits(parts[0])
+	only_digits(parts[1])
+	hours := to_number(parts[0])
+	minutes := to_number(parts[1])
+	hours < 24
+	minutes < 60
 }
 
 amount := to_number(input.amount) if minor_units(input.amount)

@@ -130,6 +130,24 @@ test_denies_malformed_amounts if {
 	denied_with({"amount": "1000000000000000"}, "AMOUNT_INVALID")
 }
 
+test_minor_units_is_exactly_zero_or_up_to_15_digits_without_a_leading_zero if {
+	every ok in ["0", "1", "10", "999999999999999", "100000000000000"] {
+		policy.minor_units(ok)
+	}
+	every bad in ["", "00", "01", "1000000000000000", "1e3", "-1", "+1", " 1", "1 ", "1.0", "0x10", "١", "１", 1, null] {
+		not policy.minor_units(bad)
+	}
+}
+
+test_clock_minutes_reads_exactly_hh_mm_from_00_00_to_23_59 if {
+	policy.clock_minutes("00:00") == 0
+	policy.clock_minutes("09:30") == 570
+	policy.clock_minutes("23:59") == 1439
+	every bad in ["24:00", "23:60", "9:30", "09:5", "0930", "09-30", "09:3a", "+9:30", "09:30 ", "１２:00", "ab:cd", 930] {
+		not policy.clock_minutes(bad)
+	}
+}
+
 test_denies_zero_amount if denied_with({"amount": "0"}, "AMOUNT_NOT_POSITIVE")
 
 test_denies_malformed_exposure if denied_with({"exposure_used": "1e3"}, "EXPOSURE_INVALID")
