@@ -27,7 +27,7 @@ import type { NonceAllocator } from "./nonce";
 import type { IntentOutcome } from "./protection";
 import { SigningPayloadMismatchError, SigningRequestInvalidError } from "./protection-errors";
 import { codeFamily, isFrameworkError } from "../errors";
-import { unsignedHashOf } from "./tx-hash";
+import { signedUnsignedHashOf, unsignedHashOf } from "./tx-hash";
 
 /** A signature released by `ProtectedSigner.protectTransaction`, with what was recorded for it. */
 export interface ProtectedSignature {
@@ -161,7 +161,7 @@ export class ProtectedSigner extends AbstractSigner {
       }
       throw error;
     }
-    const signedHash = unsignedHashOf(Transaction.from(serialized));
+    const signedHash = signedUnsignedHashOf(serialized);
     if (signedHash !== payloadHash) {
       staged?.drop();
       throw new SigningPayloadMismatchError(key, payloadHash, signedHash);
