@@ -283,6 +283,7 @@ export class Participant {
       closers.push(() => participant.#stopWatch());
       const { unresolved } = await participant.recoverUnsent();
       await participant.#fillAtStart(unresolved);
+      await participant.#seedAnchorAge();
       return participant;
     } catch (error) {
       for (const close of closers.reverse()) await close();
@@ -624,13 +625,34 @@ export class Participant {
     for (const id of settlementLegIds(settlementId)) await this.engine.release(id, reason);
   }
 
+  /** The member this participant acts for (by its account or operator address); 0 when it is none. */
+  async #memberId(): Promise<bigint> {
+    const registry = Consortium__factory.connect(this.config.consortium.consortium, this.provider);
+    const id = await registry.accountMember(this.address);
+    return id !== 0n ? id : registry.operatorMember(this.address);
+  }
+
+  /**
+   * Starts the anchor-age metric from the chain's latest anchor of this member, so that a restarted participant
+   * reports the age of the anchor it made before (not "no anchor yet") until it anchors again.
+   */
+  async #seedAnchorAge(): Promise<void> {
+    const anchor = this.config.consortium.auditAnchor;
+    if (anchor === undefined) return;
+    try {
+      const memberId = await this.#memberId();
+      if (memberId === 0n) return;
+      const latest = await IAuditAnchor__factory.connect(anchor, this.provider).latest(memberId);
+      if (latest.anchoredAt > 0n) this.metrics.anchored(Number(latest.anchoredAt) * 1000);
+    } catch (error) {
+      logger().warn({ err: error }, "the latest audit anchor could not be read; anchor age starts at the next anchor");
+    }
+  }
+
   async #anchorsFor(anchors: boolean) {
     const anchor = this.config.consortium.auditAnchor;
     if (!anchors || anchor === undefined) return [];
-    const registry = Consortium__factory.connect(this.config.consortium.consortium, this.provider);
-    const memberId = await registry
-      .accountMember(this.address)
-      .then(async (id) => (id !== 0n ? id : registry.operatorMember(this.address)));
+    const memberId = await this.#memberId();
     if (memberId === 0n) return [];
     const contract = IAuditAnchor__factory.connect(anchor, this.provider);
     const events = await contract.queryFilter(

@@ -16,7 +16,7 @@ import type { HealthServer } from "../../src/observability";
 import { acquireLibrary, HsmSigner } from "../../src/signer";
 import { findSlot } from "../../src/signer/token";
 import { isFrameworkError } from "../../src/errors";
-import { openDemoConsortium } from "../participant/helpers";
+import { openDemoConsortium, reopenBank } from "../participant/helpers";
 import { isolateChain } from "../tasks/helpers";
 
 /** The sum of the samples of `name` whose labels include `labels`, in a Prometheus text exposition. */
@@ -37,10 +37,11 @@ describe("observability: a participant's metrics and health", function () {
   let banks: DemoBank[];
   let record: DeploymentRecord;
   let server: HealthServer;
+  let clock: Awaited<ReturnType<typeof openDemoConsortium>>["clock"];
 
   before(async function () {
     dir = await mkdtemp(path.join(tmpdir(), "observability-"));
-    ({ record, banks } = await openDemoConsortium(dir));
+    ({ record, banks, clock } = await openDemoConsortium(dir));
     server = await banks[0].participant.startHealthServer({ port: 0 });
   });
 
@@ -115,6 +116,22 @@ describe("observability: a participant's metrics and health", function () {
     expect(age).to.be.at.least(0).and.below(600);
     // Beta's registry is its own: Alpha's endpoint carries none of Beta's series.
     expect(text).not.to.include('participant="Beta Bank"');
+  });
+
+  it("reports the age of the anchor made before a restart, not 'no anchor yet'", async function () {
+    const beta = banks[1];
+    await beta.participant.anchorAudit();
+    const reopened = await reopenBank(beta, clock);
+    const own = await reopened.startHealthServer({ port: 0 });
+    try {
+      const text = await (await fetch(`${own.url}/metrics`)).text();
+      const age = sample(text, "consortium_anchor_age_seconds", { participant: "Beta Bank" });
+      // The chain's clock is the demo's (moved to a Monday morning): the age is a number, never NaN.
+      expect(Number.isFinite(age), `anchor age ${age}`).to.equal(true);
+      expect(age).to.be.at.least(0);
+    } finally {
+      await own.close();
+    }
   });
 
   it("counts an HSM retry after every session of the token was closed, and signs on", async function () {
