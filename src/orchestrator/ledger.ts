@@ -117,6 +117,11 @@ export class SigningLedger {
     });
   }
 
+  /** Flushes of the log to disk so far, off the event loop (0 when commits are flushed inline, see `WalSync`). */
+  get flushes(): number {
+    return this.#sync?.flushes ?? 0;
+  }
+
   /** Waits for the commits in flight, then closes the stores and the file. */
   async close(): Promise<void> {
     while (this.#committing !== null) await this.#committing;

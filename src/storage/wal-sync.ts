@@ -24,6 +24,7 @@ export class WalSync {
   /** The flush running now, and the one that will start after it (shared by everyone who asked meanwhile). */
   #running: Promise<void> | null = null;
   #next: Promise<void> | null = null;
+  #flushes = 0;
 
   private constructor(path: string, fd: number) {
     this.#path = path;
@@ -78,6 +79,11 @@ export class WalSync {
     return this.#next;
   }
 
+  /** Flushes completed so far (each serves every commit made before it began). */
+  get flushes(): number {
+    return this.#flushes;
+  }
+
   /** Closes the log's file descriptor (after the connection itself is done). */
   close(): void {
     closeSync(this.#fd);
@@ -102,7 +108,10 @@ export class WalSync {
             error,
           );
           reject(this.#failure);
-        } else resolve();
+        } else {
+          this.#flushes += 1;
+          resolve();
+        }
       });
     });
   }
