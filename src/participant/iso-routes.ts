@@ -5,7 +5,7 @@
  * 400 and an unmapped or invalid one 422, both `{ error: { code, message, details: { element, reason } } }`,
  * with nothing signed; a policy denial or screening outage answers with its own code and status.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Authorize } from "../api/contract";
@@ -36,15 +36,34 @@ export const Sese023AcceptedSchema = z
   .strict();
 
 export const IsoErrorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.unknown()) }).strict() })
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.unknown()).optional() }).strict(),
+  })
   .strict();
 
-/** Registers the route on `app` (call it directly, or `app.register(isoRoutes, ctx)` to scope the XML parser). */
+/**
+ * Registers the route on `app` in a scope of its own: only XML bodies are parsed there (anything else is 415),
+ * and the framework's own refusals (415, 413, a failed validation) answer in the same error document.
+ */
 export function isoRoutes(app: FastifyInstance, ctx: IsoRoutesContext): Promise<void> {
   const bodyLimit = ctx.maxMessageBytes ?? 262_144;
-  if (!app.hasContentTypeParser("application/xml")) {
-    app.addContentTypeParser(XML_TYPES, { parseAs: "string", bodyLimit }, (_request, body, done) => done(null, body));
-  }
+  void app.register((scope, _options, done) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(XML_TYPES, { parseAs: "string", bodyLimit }, (_request, body, parsed) =>
+      parsed(null, body),
+    );
+    scope.setErrorHandler((error: FastifyError, _request, reply) =>
+      reply
+        .code(error.statusCode ?? 500)
+        .send({ error: { code: typeof error.code === "string" ? error.code : "UNEXPECTED", message: error.message } }),
+    );
+    route(scope, ctx, bodyLimit);
+    done();
+  });
+  return Promise.resolve();
+}
+
+function route(app: FastifyInstance, ctx: IsoRoutesContext, bodyLimit: number): void {
   app.withTypeProvider<ZodTypeProvider>().post(
     "/v1/iso20022/sese.023",
     {
@@ -75,7 +94,6 @@ export function isoRoutes(app: FastifyInstance, ctx: IsoRoutesContext): Promise<
       }
     },
   );
-  return Promise.resolve();
 }
 
 /** The error document: an ISO refusal names its element and reason, a denial its reasons. */
