@@ -256,7 +256,7 @@ export class Participant {
         initiator: config.initiator,
         keyTier: signers.keyTier,
         chainId,
-        screening: options.screening ?? configuredScreening(config, signers),
+        screening: options.screening ?? configuredScreening(config, signers, audit),
       };
       const gates = new KeyGates(
         signers,

@@ -5,7 +5,8 @@
  * screening is done is recorded in the audit log at every start.
  */
 import type { AuditStore } from "../audit";
-import type { PolicyGatedSignerOptions } from "../orchestrator";
+import { GateDeniedError, type PolicyGatedSignerOptions } from "../orchestrator";
+import { reasonText } from "../orchestrator/reasons";
 import { openScreeningProvider, toGateScreening } from "../screening";
 import type { ParticipantConfig } from "./config";
 import type { ParticipantSigners } from "./signers";
@@ -19,18 +20,37 @@ export function screeningSetting(config: ParticipantConfig, given: boolean): Scr
   return config.screening === "none" ? "none" : config.screening.provider;
 }
 
-/** The gate's screening from the configuration (undefined when none is configured: the gate fails closed). */
+/**
+ * The gate's screening from the configuration (undefined when none is configured: the gate fails closed). A
+ * provider's outage is recorded in `audit` as a screening denial with its reason before the call is refused.
+ */
 export function configuredScreening(
   config: ParticipantConfig,
   signers: ParticipantSigners,
+  audit: AuditStore,
 ): PolicyGatedSignerOptions["screening"] {
   const setting = config.screening;
   if (setting === undefined) return undefined;
   const provider = setting === "none" ? null : openScreeningProvider(setting);
   if (provider === null) return () => "clear" as const;
-  return toGateScreening(provider, (signer) =>
+  const screen = toGateScreening(provider, (signer) =>
     signers.isClientAccount(signer) ? signers.directory?.describe(signer).clientId : undefined,
   );
+  return async (counterparty, context) => {
+    try {
+      return await screen(counterparty, context);
+    } catch (error) {
+      if (!(error instanceof GateDeniedError)) throw error;
+      const payload = { stage: "screening", outcome: "deny", provider: provider.name, signer: context.signer };
+      const reasons = error.reasons.map(reasonText);
+      await audit.append({
+        kind: "decision",
+        subject: `screening:${counterparty ?? ""}`,
+        payload: { ...payload, reasons },
+      });
+      throw error;
+    }
+  };
 }
 
 const REASONS: Record<ScreeningSetting, string> = {

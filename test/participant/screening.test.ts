@@ -130,6 +130,11 @@ describe("Participant screening from its configuration", function () {
       const alpha = await withScreening({ provider: "sanctions-list", file: path.join(dir, "absent.csv") });
       const error = await denial(alpha.instruct(dvp()));
       expect(error.reasons.map((r) => r.code)).to.deep.equal(["SCREENING_LIST_UNAVAILABLE"]);
+      const records = [];
+      for await (const r of alpha.auditRecords()) if (r.subject === `screening:${BETA_LEI}`) records.push(r.payload);
+      expect(records).to.have.length(1);
+      expect(records[0]).to.deep.include({ stage: "screening", outcome: "deny", provider: "SDN" });
+      expect((records[0] as { reasons: string[] }).reasons[0]).to.match(/^SCREENING_LIST_UNAVAILABLE: sanctions list /);
     });
 
     it("instructs a counterparty the list does not name, with the matches and the travel-rule data in the policy input", async function () {
