@@ -5,6 +5,7 @@
  * framework's typed errors. Each concern's full API is in its own module under `src/`.
  */
 export {
+  instructFromSese023,
   Participant,
   parseParticipantConfig,
   type ParticipantConfig,
@@ -41,6 +42,8 @@ export {
   buildSese025,
   parseMappingConfig,
   readSese023,
+  seseRejectionFor,
+  seseStatusFor,
   type MappedInstruction,
   type MappingConfig,
 } from "./iso20022";

@@ -17,6 +17,11 @@
 #     "exposure_used": "today's cumulative exposure already used for (counterparty, asset), same format",
 #     "time_unix":     integer seconds since the epoch (UTC),
 #     "aml":           "clear" | "medium" | "hit",
+#     "screening":     {"provider": "...", "matches": [{"party": "counterparty" | "client", "list": "...",
+#                      "entry": "...", "name": "...", "matchedOn": "identifier" | "name"}]} (optional: what a
+#                      screening provider matched behind "aml"),
+#     "travel_rule":   {"originator": {"name", "account", "lei"?, "address"?}, "beneficiary": {...}}
+#                      (optional: the instruction's travel-rule data as the bank gave it),
 #     "key_tier":      "hot" | "warm" | "cold",
 #     "approvals":     [{"id": "approver id", "roles": ["compliance_officer", ...]}]
 #   }
@@ -51,7 +56,7 @@
 #              AML_RESULT_UNKNOWN KEY_TIER_UNKNOWN MINT_BURN_NOT_ISSUER TIME_INVALID WEEKEND_CLOSED
 #              OUTSIDE_BUSINESS_HOURS AFTER_CUTOFF LIMIT_CONFIG_INVALID THRESHOLD_CONFIG_INVALID
 #              CUTOFF_CONFIG_INVALID TIME_CONFIG_INVALID APPROVAL_CONFIG_INVALID POLICY_UNDEFINED
-#              GOVERNANCE_FUNCTION_NOT_ALLOWED
+#              GOVERNANCE_FUNCTION_NOT_ALLOWED TRAVEL_RULE_INCOMPLETE
 #   approval:  APPROVAL_THRESHOLD_EXCEEDED AML_MEDIUM_RISK REVERSAL_REQUIRES_APPROVAL
 #              GOVERNANCE_REQUIRES_APPROVAL NONCE_FILL_REQUIRES_APPROVAL
 #              COLD_KEY_REQUIRES_APPROVALS (and FOUR_EYES_VIOLATION: a self-approval, not counted)
@@ -280,7 +285,38 @@ deny contains sprintf("DAILY_LIMIT_EXCEEDED: %v already used + %v exceeds the da
 	exposure_used + amount > to_number(limits.daily)
 }
 
-deny contains "AML_HIT: the AML screening returned a hit" if input.aml == "hit"
+deny contains aml_hit_reason if input.aml == "hit"
+
+# A hit names the list entries that matched an identifier, when the screening provider gave them.
+aml_hit_reason := sprintf("AML_HIT: the AML screening returned a hit: %s", [concat("; ", hit_entries)]) if {
+	count(hit_entries) > 0
+} else := "AML_HIT: the AML screening returned a hit"
+
+hit_entries contains sprintf("%v entry %v (%v) matched the %v", [m.list, m.entry, m.name, m.party]) if {
+	some m in input.screening.matches
+	m.matchedOn == "identifier"
+}
+
+# Above an asset's optional travel_rule_threshold, a step that commits value needs the names of the
+# originator and the beneficiary (FATF recommendation 16).
+travel_rule_actions := {"instruct", "affirm", "affirm_and_settle", "transfer"}
+
+deny contains sprintf("TRAVEL_RULE_INCOMPLETE: %v %v above the travel-rule threshold of %v needs originator and beneficiary names", [input.amount, input.asset, asset_config.travel_rule_threshold]) if {
+	input.action in travel_rule_actions
+	minor_units(asset_config.travel_rule_threshold)
+	amount > to_number(asset_config.travel_rule_threshold)
+	not travel_rule_named
+}
+
+travel_rule_named if {
+	non_empty_string(input.travel_rule.originator.name)
+	non_empty_string(input.travel_rule.beneficiary.name)
+}
+
+deny contains sprintf("THRESHOLD_CONFIG_INVALID: the travel-rule threshold of %v is not a minor-unit string", [input.asset]) if {
+	asset_config.travel_rule_threshold
+	not minor_units(asset_config.travel_rule_threshold)
+}
 
 deny contains sprintf("AML_RESULT_UNKNOWN: %v is not clear, medium or hit", [input.aml]) if {
 	non_empty_string(input.aml)

@@ -21,7 +21,8 @@ bank_data := {
 	"governance": {"functions": ["reassignAccount", "recoverStray"]},
 	"assets": {
 		"EURT": {"enabled": true, "cutoff": "16:00", "approval_threshold": "1000", "threshold_approvals": 2},
-		"BOND": {"enabled": true, "cutoff": "15:00", "approval_threshold": "1000"},
+		"BOND": {"enabled": true, "cutoff": "15:00", "approval_threshold": "1000", "travel_rule_threshold": "700"},
+		"TRBAD": {"enabled": true, "approval_threshold": "1000", "travel_rule_threshold": 700},
 		"OFF": {"enabled": false, "cutoff": "16:00", "approval_threshold": "1000"},
 		"BROKEN": {"enabled": true, "cutoff": "4pm", "approval_threshold": "1000"},
 	},
@@ -277,6 +278,40 @@ test_denies_malformed_business_hours if {
 # --- AML, key tier, issuer -----------------------------------------------------------------------
 
 test_denies_aml_hit if denied_with({"aml": "hit"}, "AML_HIT")
+
+test_aml_hit_names_the_matched_list_entry if {
+	d := decide({"aml": "hit", "screening": {"provider": "SDN", "matches": [
+		{"party": "counterparty", "list": "SDN", "entry": "9001", "name": "NORTHWIND", "matchedOn": "identifier"},
+		{"party": "client", "list": "SDN", "entry": "9002", "name": "MULLER", "matchedOn": "name"},
+	]}})
+	d.outcome == "deny"
+	"AML_HIT: the AML screening returned a hit: SDN entry 9001 (NORTHWIND) matched the counterparty" in d.reasons
+}
+
+travel_rule := {
+	"originator": {"name": "Alpha Bank AG", "account": "DE89370400440532013000"},
+	"beneficiary": {"name": "Beta Bank SA", "account": "FR7630006000011234567890189"},
+}
+
+test_denies_travel_rule_without_names_above_threshold if {
+	denied_with({"action": "instruct", "asset": "BOND", "amount": "701"}, "TRAVEL_RULE_INCOMPLETE")
+	denied_with(
+		{"action": "affirm", "asset": "BOND", "amount": "701", "travel_rule": {"originator": {"name": "", "account": "x"}, "beneficiary": travel_rule.beneficiary}},
+		"TRAVEL_RULE_INCOMPLETE",
+	)
+}
+
+test_allows_travel_rule_with_names_or_at_threshold if {
+	not has_reason(decide({"action": "instruct", "asset": "BOND", "amount": "701", "travel_rule": travel_rule}), "TRAVEL_RULE_INCOMPLETE")
+	not has_reason(decide({"action": "instruct", "asset": "BOND", "amount": "700"}), "TRAVEL_RULE_INCOMPLETE")
+	not has_reason(decide({"action": "settle", "asset": "BOND", "amount": "701"}), "TRAVEL_RULE_INCOMPLETE")
+}
+
+test_denies_malformed_travel_rule_threshold if {
+	d := policy.decision with input as object.union(base_input, {"asset": "TRBAD"}) with data.bank as object.union(bank_data, {"counterparties": {"CP-A": {"status": "active", "limits": {"TRBAD": {"per_settlement": "5000", "daily": "8000"}}}}})
+	some r in d.reasons
+	startswith(r, "THRESHOLD_CONFIG_INVALID: the travel-rule threshold")
+}
 
 test_denies_unknown_aml_result if denied_with({"aml": "pending"}, "AML_RESULT_UNKNOWN")
 

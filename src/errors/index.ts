@@ -159,6 +159,7 @@ export const ErrorCode = {
   Iso20022ElementMissing: "ISO20022_ELEMENT_MISSING",
   Iso20022ElementInvalid: "ISO20022_ELEMENT_INVALID",
   Iso20022Unmapped: "ISO20022_UNMAPPED",
+  Iso20022SettlementExists: "ISO20022_SETTLEMENT_EXISTS",
   // ScreeningError (src/screening): a screening provider is misconfigured or could not answer (fails closed).
   ScreeningConfigInvalid: "SCREENING_CONFIG_INVALID",
   ScreeningListUnavailable: "SCREENING_LIST_UNAVAILABLE",

@@ -180,6 +180,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ErrorStatus>> = {
   ISO20022_ELEMENT_MISSING: REFUSED,
   ISO20022_ELEMENT_INVALID: REFUSED,
   ISO20022_UNMAPPED: REFUSED,
+  ISO20022_SETTLEMENT_EXISTS: CONFLICT,
   // A screening outage denies; retrying later can succeed once the list or service is back.
   SCREENING_CONFIG_INVALID: CONFIGURATION,
   SCREENING_LIST_UNAVAILABLE: TEMPORARY,

@@ -16,6 +16,8 @@ export { readSese023, SESE023_NAMESPACE } from "./sese023";
 export type { MappedInstruction, Sese023Instruction } from "./sese023";
 export { adviceOf, buildSese024, rejectionOf, SESE024_NAMESPACE } from "./sese024";
 export type { AdviceStatus, StatusAdviceInput } from "./sese024";
+export { seseRejectionFor, seseStatusFor } from "./status";
+export type { SeseMessage, SettlementStateChange } from "./status";
 export { buildSese025, SESE025_NAMESPACE } from "./sese025";
 export type { ConfirmationInput } from "./sese025";
 export { fromBaseUnits, isBic, isIsin, isLei, toBaseUnits } from "./values";

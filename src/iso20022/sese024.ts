@@ -18,6 +18,8 @@ export interface StatusAdviceInput {
   /** `TxId` of the sese.023 this advice answers. */
   instructionId: string;
   status: AdviceStatus;
+  /** Whether the counterparty's instruction matched (affirmed) this one: `MtchgSts` Mtchd or Umtchd. */
+  matched?: boolean;
   /** The settlement, once one exists (a rejected message has none). */
   settlement?: { id: bigint; terms: SettlementTerms; mapping: MappingConfig };
 }
@@ -66,6 +68,9 @@ export function buildSese024(input: StatusAdviceInput): string {
   });
   const processing = status.kind === "rejected" ? { Rjctd: reason(status) } : { AckdAccptd: { NoSpcfdRsn: "NORE" } };
   const body: Record<string, unknown> = { TxId: { AcctOwnrTxId: input.instructionId }, PrcgSts: processing };
+  if (input.matched !== undefined) {
+    body.MtchgSts = input.matched ? { Mtchd: { NoSpcfdRsn: "NORE" } } : { Umtchd: { NoSpcfdRsn: "NORE" } };
+  }
   if (status.kind === "pending") body.SttlmSts = { Pdg: reason(status) };
   const s = input.settlement;
   if (s !== undefined) {

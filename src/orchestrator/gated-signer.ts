@@ -35,7 +35,7 @@ import {
 } from "ethers";
 import { intentDigest, type ApprovalStatus, type ApprovalStore } from "../approvals";
 import type { AuditStore, JsonValue } from "../audit";
-import type { EngineDecision, PolicyEngine } from "../policy";
+import type { EngineDecision, PolicyEngine, ScreeningInput, TravelRule } from "../policy";
 import type { ProtectedSignature, ProtectedSigner } from "../signer";
 import { WriteSet } from "../audit";
 import type { SigningLedger } from "./ledger";
@@ -62,6 +62,12 @@ interface Prepared {
   subject: { intent_id: string; initiator: Initiator } & Record<string, unknown>;
 }
 export type AmlResult = "clear" | "medium" | "hit";
+
+/** A screening answer with what the provider matched, both entering the policy input. */
+export interface ScreeningOutcome {
+  aml: AmlResult;
+  screening?: ScreeningInput;
+}
 
 /** Who asks for a signature: the policy's `initiator`. */
 export interface Initiator {
@@ -91,7 +97,10 @@ export interface PolicyGatedSignerOptions {
    * The bank's AML screening of a counterparty (undefined for mint and burn). Without it screening fails
    * closed: every call with a counterparty is denied (SCREENING_NOT_CONFIGURED).
    */
-  screening?: (counterparty: string | undefined) => Promise<AmlResult> | AmlResult;
+  screening?: (
+    counterparty: string | undefined,
+    context: { signer: string },
+  ) => Promise<AmlResult | ScreeningOutcome> | AmlResult | ScreeningOutcome;
   /**
    * The chain id of the configured network: every transaction is signed for it and a request naming any other
    * (0 included) is refused. Without it, the provider's network is asked; with neither, nothing is signed.
@@ -111,6 +120,8 @@ export interface SigningContext {
   initiator?: Initiator;
   /** For calls with no natural id (token transfers): the id their signatures are counted under, each its own intent. */
   intentId?: string;
+  /** Travel-rule data of the instruction, passed to the policy as `travel_rule`. */
+  travelRule?: TravelRule;
 }
 
 export class PolicyGatedSigner extends AbstractSigner {
@@ -483,7 +494,8 @@ export class PolicyGatedSigner extends AbstractSigner {
     }
     const signer = await this.getAddress();
     const tier = typeof this.#o.keyTier === "string" ? this.#o.keyTier : this.#o.keyTier.tierOf(signer);
-    const aml = await this.#screen(counterparty, decoded.action);
+    const screened = await this.#screen(counterparty, decoded.action, signer);
+    const travelRule = this.#context.travelRule;
     const id = decoded.settlementId ?? numbered(key, ordinal);
     const intents = legs.map((leg, i) => ({
       action: decoded.action,
@@ -492,7 +504,8 @@ export class PolicyGatedSigner extends AbstractSigner {
       ...(counterparty === undefined ? {} : { counterparty }),
       asset: assets[i]!,
       amount: leg.amount.toString(),
-      aml,
+      ...screened,
+      ...(travelRule === undefined ? {} : { travel_rule: travelRule }),
       key_tier: tier,
       payload_hash: payloadHash,
     }));
@@ -517,10 +530,13 @@ export class PolicyGatedSigner extends AbstractSigner {
   }
 
   /** The screening result of `counterparty`; denies when none is configured and there is a counterparty. */
-  async #screen(counterparty: string | undefined, action: string): Promise<AmlResult> {
+  async #screen(counterparty: string | undefined, action: string, signer: string): Promise<ScreeningOutcome> {
     const screening = this.#o.screening;
-    if (screening !== undefined) return screening(counterparty);
-    if (counterparty === undefined) return "clear";
+    if (screening !== undefined) {
+      const result = await screening(counterparty, { signer });
+      return typeof result === "string" ? { aml: result } : result;
+    }
+    if (counterparty === undefined) return { aml: "clear" };
     const reason = { code: "SCREENING_NOT_CONFIGURED", message: "the bank has configured no AML screening" };
     throw new GateDeniedError([reason], {
       intentId: null,

@@ -12,6 +12,7 @@ export { GateApprovalsPendingError, GateDeniedError, GateError, type GateErrorCo
 export {
   PolicyGatedSigner,
   type AmlResult,
+  type ScreeningOutcome,
   type Initiator,
   type KeyTier,
   type PolicyGatedSignerOptions,

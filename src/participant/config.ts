@@ -12,6 +12,7 @@ import { ConfigError, ErrorCode, schemaIssues } from "../errors";
 import { engineConfigSchema } from "../policy/engine-config";
 import { sharedSourceConfigSchema } from "../policy/shared-source";
 import { RemoteSignerConfigSchema } from "../rsm/config";
+import { ScreeningConfigSchema } from "../screening/config";
 import { HsmSignerConfigSchema } from "../signer/config";
 import { exactlyOneLocation, storageLocationFields } from "../storage/config";
 
@@ -58,11 +59,13 @@ export const participantConfigSchema = z
     /** The custody tier of the bank's own key (the custody directory gives its own keys' tiers). */
     keyTier: z.enum(["hot", "warm", "cold"]).default("warm"),
     /**
-     * `"none"` says explicitly that the bank screens no counterparty (every one screens clear; the choice is
-     * audited at every start). Otherwise a screening function must be given to `Participant.open`, or every
-     * call with a counterparty is denied.
+     * The screening provider run before every decision, for the counterparty and a segregated client:
+     * `{ provider: "sanctions-list", file }`, `{ provider: "http", url, timeoutMs, retries, apiKey? }`, or `"none"`
+     * (also `{ provider: "none" }`): the bank explicitly screens no counterparty (every one screens clear). The
+     * choice is audited at every start. Without it, a screening function must be given to `Participant.open`, or
+     * every call with a counterparty is denied.
      */
-    screening: z.literal("none").optional(),
+    screening: z.union([z.literal("none"), ScreeningConfigSchema]).optional(),
     /** Who initiates calls made through this object (the policy's `initiator`). */
     initiator: partySchema,
     policy: z

@@ -33,6 +33,7 @@ import {
   type PolicyVersion,
   type ReleaseReason,
   type SharedPolicyError,
+  type TravelRule,
 } from "../policy";
 import { formatSettlementId, settlementIdOf, type SettlementTerms } from "../settlement";
 import { NonceAllocator, ProtectedSigner, SigningRecordStore } from "../signer";
@@ -54,6 +55,7 @@ import { reportVersionChange } from "./version-change";
 import { signNonceFill } from "./nonce-fill";
 import { SubmissionStore, type Submission } from "./submissions";
 import { Transmitter } from "./transmit";
+import { configuredScreening, recordScreening, screeningSetting } from "./screening";
 
 export interface ParticipantOptions {
   provider: Provider;
@@ -194,7 +196,7 @@ export class Participant {
       if (ledger !== undefined) closers.push(() => ledger.close());
       const audit = metrics.observeAudit(ledger?.audit ?? (await openAuditStore(config.audit)));
       if (ledger === undefined) closers.push(() => audit.close());
-      await recordScreening(audit, options.screening !== undefined ? "function" : (config.screening ?? "missing"));
+      await recordScreening(audit, screeningSetting(config, options.screening !== undefined));
       const registry = await PolicyRegistry.open({
         complianceKeys: config.policy.complianceKeys,
         threshold: config.policy.threshold,
@@ -256,7 +258,7 @@ export class Participant {
         initiator: config.initiator,
         keyTier: signers.keyTier,
         chainId,
-        screening: options.screening ?? (config.screening === "none" ? () => "clear" as const : undefined),
+        screening: options.screening ?? configuredScreening(config, signers, audit),
       };
       const gates = new KeyGates(
         signers,
@@ -303,12 +305,13 @@ export class Participant {
 
   // ------------------------------------------------------------------ settlement steps
 
-  instruct(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
-    return this.#step("instruct", [terms], terms, initiator);
+  /** Instructs `terms`; `travelRule` (originator and beneficiary) reaches the policy input as `travel_rule`. */
+  instruct(terms: SettlementTerms, initiator?: Initiator, travelRule?: TravelRule): Promise<SettlementSubmitted> {
+    return this.#step("instruct", [terms], terms, initiator, travelRule);
   }
 
-  affirm(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
-    return this.#step("affirm", [terms], terms, initiator);
+  affirm(terms: SettlementTerms, initiator?: Initiator, travelRule?: TravelRule): Promise<SettlementSubmitted> {
+    return this.#step("affirm", [terms], terms, initiator, travelRule);
   }
 
   settle(terms: SettlementTerms, initiator?: Initiator): Promise<SettlementSubmitted> {
@@ -563,7 +566,7 @@ export class Participant {
    */
   async send(
     call: { to: string; data: string },
-    context: { operationId?: string; initiator?: Initiator; from?: string } = {},
+    context: { operationId?: string; initiator?: Initiator; from?: string; travelRule?: TravelRule } = {},
   ): Promise<Submitted> {
     const chainId = this.#chainId;
     const keyGate = await this.#gates.for(context.from);
@@ -572,7 +575,8 @@ export class Participant {
     const key = context.operationId ?? `${by}${callPayloadHash(chainId, call.to, 0n, call.data)}`;
     const earlier = await this.#submissions.get(key);
     if (earlier !== undefined) return this.#transmitter.track(key, earlier.raw, earlier.txHash, earlier.nonce, true);
-    const gate = keyGate.withContext({ initiator: context.initiator, intentId: context.operationId });
+    const { initiator, operationId: intentId, travelRule } = context;
+    const gate = keyGate.withContext({ initiator, intentId, ...(travelRule === undefined ? {} : { travelRule }) });
     const populated = await gate.populateTransaction({ to: call.to, data: call.data, chainId });
     const signed = await this.metrics.timeSigning(() => gate.protectTransaction(populated));
     await this.#submissions.record(key, signed.txHash, signed.serialized, signed.nonce);
@@ -594,12 +598,13 @@ export class Participant {
     args: readonly unknown[],
     terms: SettlementTerms,
     initiator?: Initiator,
+    travelRule?: TravelRule,
   ): Promise<SettlementSubmitted> {
     const data = this.#settlement.interface.encodeFunctionData(fn as "settle", args as [SettlementTerms]);
     const settlementId = formatSettlementId(settlementIdOf(terms));
     try {
       const from = this.signers.clientAccountOf(terms);
-      const sent = await this.send({ to: this.config.consortium.engine, data }, { initiator, from });
+      const sent = await this.send({ to: this.config.consortium.engine, data }, { initiator, from, travelRule });
       return { ...sent, settlementId };
     } catch (error) {
       if (error instanceof TransactionError && (fn === "instruct" || fn === "affirm" || fn === "affirmAndSettle")) {
@@ -661,22 +666,6 @@ export class Participant {
     );
     return events.map((e) => ({ seq: Number(e.args.seq), hash: e.args.head.replace(/^0x/, "").toLowerCase() }));
   }
-}
-
-/** Records at start how counterparties are screened (`none` is the bank's explicit choice to screen nobody). */
-async function recordScreening(audit: AuditStore, screening: "function" | "none" | "missing"): Promise<void> {
-  const outcome = screening === "missing" ? "deny" : "allow";
-  const reason =
-    screening === "function"
-      ? "counterparties are screened by the bank's screening function"
-      : screening === "none"
-        ? "SCREENING_NONE: the configuration says this bank screens no counterparty; every one screens clear"
-        : "SCREENING_NOT_CONFIGURED: no screening is configured; every call with a counterparty is denied";
-  await audit.append({
-    kind: "decision",
-    subject: "configuration:screening",
-    payload: { stage: "configuration", setting: "screening", value: screening, outcome, reason },
-  });
 }
 
 /** The default report of a failed periodic anchor: one log line with the error. */

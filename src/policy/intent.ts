@@ -44,6 +44,45 @@ export const minorUnitsSchema = z
   .string()
   .regex(/^(0|[1-9][0-9]{0,14})$/, "must be an integer in minor units: digits only, no leading zero, at most 15");
 
+/** One side of a transfer under the travel rule (FATF recommendation 16): name, account, and LEI or address. */
+export const travelRulePartySchema = z
+  .object({
+    name: z.string().min(1).max(140),
+    account: z.string().min(1).max(64),
+    lei: z
+      .string()
+      .regex(/^[A-Z0-9]{18}[0-9]{2}$/, "must be an LEI")
+      .optional(),
+    /** Postal address, one line per element, when the party has no LEI. */
+    address: z.string().min(1).max(350).optional(),
+  })
+  .strict();
+
+/** Originator and beneficiary of a transfer, passed to the policy exactly as given. */
+export const travelRuleSchema = z
+  .object({ originator: travelRulePartySchema, beneficiary: travelRulePartySchema })
+  .strict();
+export type TravelRule = z.infer<typeof travelRuleSchema>;
+
+/** What a screening provider matched before the trade: the provider and each list entry that matched. */
+export const screeningInputSchema = z
+  .object({
+    provider: z.string().min(1),
+    matches: z.array(
+      z
+        .object({
+          party: z.enum(["counterparty", "client"]),
+          list: z.string().min(1),
+          entry: z.string().min(1),
+          name: z.string(),
+          matchedOn: z.enum(["identifier", "name"]),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type ScreeningInput = z.infer<typeof screeningInputSchema>;
+
 const partySchema = z
   .object({
     id: z.string().min(1),
@@ -71,6 +110,10 @@ export const intentSchema = z
     /** Seconds since the epoch (UTC). */
     time_unix: z.number().int().positive().safe(),
     aml: z.enum(AML_RESULTS),
+    /** The provider's matches behind `aml`, when a screening provider screened the parties. */
+    screening: screeningInputSchema.optional(),
+    /** Travel-rule data of the instruction, as the bank gave it. */
+    travel_rule: travelRuleSchema.optional(),
     key_tier: z.enum(KEY_TIERS),
     /**
      * keccak256 of the exact call to be signed (chain id, target, value, calldata), set by the policy gate so

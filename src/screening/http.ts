@@ -24,6 +24,8 @@ export const HttpScreeningConfigSchema = z
     maxBackoffMs: z.number().int().min(0).max(300_000),
     /** Largest answer read; a longer one is a malformed answer (the rest is not read). */
     maxAnswerBytes: z.number().int().min(256).max(1_048_576).default(65_536),
+    /** Sent as `Authorization: Bearer <apiKey>`; read from a secret source by the caller, never logged. */
+    apiKey: z.string().min(1).optional(),
   })
   .strict();
 export type HttpScreeningConfig = z.input<typeof HttpScreeningConfigSchema>;
@@ -99,7 +101,11 @@ export class HttpScreeningProvider implements ScreeningProvider {
       try {
         response = await fetch(url, {
           method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json" },
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json",
+            ...(this.#config.apiKey === undefined ? {} : { authorization: `Bearer ${this.#config.apiKey}` }),
+          },
           body,
           signal: abort.signal,
         });

@@ -5,10 +5,12 @@
  */
 export { ScreeningConfigError, ScreeningError } from "./errors";
 export type { ScreeningErrorCode } from "./errors";
+export { openScreeningProvider, ScreeningConfigSchema } from "./config";
+export type { ScreeningConfig, ScreeningConfigInput } from "./config";
 export { HttpScreeningConfigSchema, HttpScreeningProvider, ScreeningAnswerSchema } from "./http";
 export type { HttpScreeningConfig } from "./http";
 export { normaliseIdentifier, normaliseName } from "./names";
-export { toParticipantScreening } from "./participant";
+export { toGateScreening, toParticipantScreening } from "./participant";
 export type { ParticipantScreeningOptions } from "./participant";
 export { levelOf, policyInputOf } from "./provider";
 export type {

@@ -3,6 +3,7 @@
  * client): `clear`, `medium` or `hit` with the list entries that matched, or an outage that denies. Travel-rule
  * data rides along unchanged into what the policy receives.
  */
+import type { TravelRule } from "../policy";
 import type { ScreeningError } from "./errors";
 
 /** A party to screen: its identifier (LEI or BIC, as the policy keys it) and, when known, its name. */
@@ -11,18 +12,11 @@ export interface ScreeningParty {
   name?: string;
 }
 
-/** One side of a transfer under the travel rule (FATF recommendation 16). */
-export interface TravelRuleParty {
-  name: string;
-  account: string;
-  lei?: string;
-}
+/** Originator and beneficiary of a transfer, passed to the policy exactly as given (`travelRuleSchema`). */
+export type TravelRuleData = TravelRule;
 
-/** Originator and beneficiary of a transfer, passed to the policy exactly as given. */
-export interface TravelRuleData {
-  originator: TravelRuleParty;
-  beneficiary: TravelRuleParty;
-}
+/** One side of a transfer under the travel rule (FATF recommendation 16): name, account, LEI or address. */
+export type TravelRuleParty = TravelRule["originator"];
 
 /** What is screened before one trade. */
 export interface ScreeningSubject {

@@ -6,6 +6,8 @@ import { encodeBytes32String, Transaction } from "ethers";
 import hre from "hardhat";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createKeystore, type CustodyConfigInput } from "../../src/custody";
@@ -131,6 +133,46 @@ describe("Participant signers: custody keys and the remote signer", function () 
     // The bank's own key still signs for the bank's own account.
     const own = await participant.affirm(await instructed(beta, dvp(beta.address, gamma.address, 6n, 600_00n)));
     expect(own.receipt.from).to.equal(gamma.address);
+  });
+
+  it("screens a segregated client whose key signs beside the counterparty, and denies a hit on the client", async function () {
+    const [, beta, gamma] = banks;
+    const subjects: { client?: { id: string } }[] = [];
+    // The bank's screening service knows its clients by their custody id: client c1 is a hit, everyone else clear.
+    const service = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      request.on("end", () => {
+        const subject = JSON.parse(body) as { client?: { id: string } };
+        subjects.push(subject);
+        const match = { party: "client", list: "KYC-EXIT", entry: "K-17", name: "CLIENT C1", matchedOn: "identifier" };
+        const hit = subject.client?.id === "c1";
+        response.writeHead(200, { "content-type": "application/json" });
+        response.end(JSON.stringify(hit ? { result: "hit", matches: [match] } : { result: "clear", matches: [] }));
+      });
+    });
+    await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(service.address() as AddressInfo).port}/screen`;
+    try {
+      const participant = await reopenBank(gamma, clock, (config) => ({
+        ...segregated(config),
+        screening: { provider: "http", url, timeoutMs: 2_000, retries: 0 },
+      }));
+      const denied = await participant.affirm(await instructed(beta, dvp(beta.address, client, 3n, 300_00n))).then(
+        () => expect.fail("expected a denial"),
+        (e: unknown) => e as FrameworkError & { reasons: { code: string; message: string }[] },
+      );
+      expect(isFrameworkError(denied, "GATE_DENIED"), String(denied)).to.equal(true);
+      expect(denied.reasons.map((r) => `${r.code}: ${r.message}`)).to.include(
+        "AML_HIT: the AML screening returned a hit: KYC-EXIT entry K-17 (CLIENT C1) matched the client",
+      );
+      const clear = await participant.affirm(await instructed(beta, dvp(beta.address, hdClient, 2n, 200_00n)));
+      expect(clear.receipt.from).to.equal(hdClient);
+      expect(subjects.map((s) => s.client?.id)).to.deep.equal(["c1", "c2"]);
+    } finally {
+      service.closeAllConnections();
+      await new Promise((resolve) => service.close(resolve));
+    }
   });
 
   it("finds at start a client key's transaction signed but never recorded as sent, and sends those bytes", async function () {
