@@ -69,7 +69,8 @@ export async function enqueueDeliveries(
         subscription_id: s.id,
         state: "pending",
         attempts: 0,
-        next_attempt_at: now.getTime(),
+        // Due at once, whatever the dispatcher's clock says.
+        next_attempt_at: 0,
         last_status: null,
         last_error: null,
         created_at: now.toISOString(),
