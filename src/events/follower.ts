@@ -53,6 +53,10 @@ export class ChainFollower {
   readonly #links: AuditLinks;
   #settlements: Set<string> | null = null;
   #chainId: number | null = null;
+  /** True once the stored position's block was found on the node with the stored hash. */
+  #positionChecked = false;
+  /** True when the last round stopped at the batch size, short of the confirmed head. */
+  #behind = false;
   #round: Promise<number> | null = null;
   #running = false;
   #timer: NodeJS.Timeout | null = null;
@@ -108,11 +112,18 @@ export class ChainFollower {
     if (position !== undefined && position.chainId !== chainId) {
       throw new EventsChainMismatchError("chain", String(position.chainId), String(chainId));
     }
+    if (position !== undefined && !this.#positionChecked) {
+      // Another network at the same chain id (a devnet started again) would have other blocks: refuse to go on.
+      const block = await provider.getBlock(position.blockNumber);
+      if (block?.hash !== position.blockHash) {
+        throw new EventsChainMismatchError(`block ${position.blockNumber}`, position.blockHash, block?.hash ?? "none");
+      }
+      this.#positionChecked = true;
+    }
     const from = position === undefined ? this.config.fromBlock : position.blockNumber + 1;
-    const to = Math.min(
-      (await provider.getBlockNumber()) - this.config.confirmations,
-      from + this.config.maxBlocksPerBatch - 1,
-    );
+    const confirmed = (await provider.getBlockNumber()) - this.config.confirmations;
+    const to = Math.min(confirmed, from + this.config.maxBlocksPerBatch - 1);
+    this.#behind = to < confirmed;
     let recorded: ChainEvent[] = [];
     if (to >= from) {
       await this.#links.refresh();
@@ -220,7 +231,7 @@ export class ChainFollower {
         this.#o.onError?.(error);
       }
       if (!this.#running) break;
-      if (recorded > 0) continue;
+      if (recorded > 0 || this.#behind) continue;
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
         this.#timer = setTimeout(resolve, this.config.pollIntervalMs);

@@ -15,7 +15,7 @@ import path from "node:path";
 import type { AuditRecord } from "../../src/audit";
 import type { DemoBank } from "../../src/demo/banks";
 import type { DeploymentRecord } from "../../src/deploy";
-import { ChainFollower, EventStore, WebhookDispatcher } from "../../src/events";
+import { ChainFollower, EventsChainMismatchError, EventStore, WebhookDispatcher } from "../../src/events";
 import type { SettlementTerms } from "../../src/settlement";
 import { isolateChain } from "../tasks/helpers";
 import { openDemoConsortium } from "../participant/helpers";
@@ -172,6 +172,26 @@ describe("ChainFollower", function () {
       expect(await chainRecords(), "found in the audit log, not appended again").to.equal(before);
     } finally {
       await again.store.close();
+    }
+  });
+
+  it("refuses to go on from a position whose block the node holds with another hash", async function () {
+    const other = await follow(followed[1].bank, "events-moved.db");
+    try {
+      await catchUp(other);
+      const position = (await other.store.position("chain"))!;
+      await other.store.record("chain", { ...position, blockHash: `0x${"ab".repeat(32)}` }, []);
+      const fresh = await ChainFollower.forParticipant(followed[1].bank.participant, other.store, {
+        config: { confirmations: 0 },
+      });
+      const error = await fresh.poll().then(
+        () => expect.fail("expected a refusal"),
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(EventsChainMismatchError);
+      expect((error as EventsChainMismatchError).code).to.equal("EVENTS_CHAIN_MISMATCH");
+    } finally {
+      await other.store.close();
     }
   });
 
