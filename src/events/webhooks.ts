@@ -45,6 +45,8 @@ export class WebhookDispatcher {
   #running = false;
   #timer: NodeJS.Timeout | null = null;
   #wake: (() => void) | null = null;
+  /** Set when events were recorded since the last pass began: the loop runs again instead of waiting. */
+  #poked = false;
   #loop: Promise<void> | null = null;
   #unsubscribe: () => void = () => undefined;
 
@@ -139,7 +141,7 @@ export class WebhookDispatcher {
   /** Sends a delivery again under its own id (a dead letter, or one delivered already) as soon as possible. */
   async redeliver(id: string): Promise<Delivery> {
     const delivery = await this.webhooks.redeliver(id, this.#now());
-    this.#wake?.();
+    this.#poke();
     return delivery;
   }
 
@@ -147,12 +149,13 @@ export class WebhookDispatcher {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#unsubscribe = this.#events.onRecorded(() => this.#wake?.());
+    this.#unsubscribe = this.#events.onRecorded(() => this.#poke());
     this.#loop = this.#run();
   }
 
   async #run(): Promise<void> {
     while (this.#running) {
+      this.#poked = false;
       let attempted = 0;
       try {
         attempted = await this.runOnce();
@@ -160,7 +163,7 @@ export class WebhookDispatcher {
         this.#onError(error);
       }
       if (!this.#running) break;
-      if (attempted >= this.config.batchSize) continue;
+      if (attempted >= this.config.batchSize || this.#poked) continue;
       const next = await this.webhooks.nextDueAt().catch(() => undefined);
       const wait = Math.max(0, Math.min(this.config.pollIntervalMs, (next ?? Infinity) - this.#now()));
       await new Promise<void>((resolve) => {
@@ -170,6 +173,11 @@ export class WebhookDispatcher {
       if (this.#timer !== null) clearTimeout(this.#timer);
       this.#wake = null;
     }
+  }
+
+  #poke(): void {
+    this.#poked = true;
+    this.#wake?.();
   }
 
   /** Stops the loop once the attempts under way have finished. */

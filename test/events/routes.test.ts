@@ -47,6 +47,7 @@ describe("eventRoutes", function () {
     dispatcher = new WebhookDispatcher(store, {
       config: { retryScheduleMs: [1_000] },
       now: () => now,
+      random: () => 0.5, // no jitter: the retry is due exactly after the schedule's wait
       env: { ROUTES_WEBHOOK_SECRET: newSecret() },
     });
     app = Fastify();
