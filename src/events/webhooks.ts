@@ -113,6 +113,9 @@ export class WebhookDispatcher {
     } catch (error) {
       return { ok: false, status: null, error: (error as Error).message };
     }
+    if (!secret.startsWith("whsec_")) {
+      return { ok: false, status: null, error: `the secret of ${subscription.id} is not a whsec_ secret` };
+    }
     const at = new Date(this.#now());
     const body = JSON.stringify({ type: event.type, timestamp: event.recordedAt, data: eventView(event) });
     try {

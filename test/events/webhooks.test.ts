@@ -136,7 +136,7 @@ describeOnBothBackends("webhook dispatcher", (backend) => {
     expect(cancelled.state).to.equal("cancelled");
   });
 
-  it("fails an attempt whose secret is missing without writing any secret to the store", async function () {
+  it("fails an attempt whose secret is missing or not a whsec_ secret, writing no secret to the store", async function () {
     const subscription = await subscribe();
     const [event] = await recordSynthetic(store, [syntheticEvent(1)]);
     delete env.WEBHOOK_SECRET;
@@ -146,6 +146,14 @@ describeOnBothBackends("webhook dispatcher", (backend) => {
     expect(delivery.lastError).to.contain("secret");
     expect(receiver.requests).to.have.length(0);
     expect(JSON.stringify(await dispatcher.webhooks.subscriptions())).not.to.contain(secret.slice(6));
+
+    env.WEBHOOK_SECRET = "not-a-webhook-secret";
+    now += SCHEDULE[0];
+    await dispatcher.runOnce();
+    const refused = await dispatcher.webhooks.delivery(deliveryId(event.id, subscription.id));
+    expect(refused).to.include({ state: "pending", attempts: 2 });
+    expect(refused.lastError).to.contain("whsec_").and.not.contain("not-a-webhook-secret");
+    expect(receiver.requests).to.have.length(0);
   });
 
   it("records an event read twice once, and enqueues its delivery once", async function () {
