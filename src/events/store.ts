@@ -196,15 +196,6 @@ export class EventStore {
     return rows.map(fromRow);
   }
 
-  /** The highest audit seq any event was linked to (0: none). */
-  async lastAuditSeq(): Promise<number> {
-    const row = await this.#db
-      .selectFrom("chain_events")
-      .select((eb) => eb.fn.max("audit_seq").as("top"))
-      .executeTakeFirst();
-    return Number(row?.top ?? 0);
-  }
-
   /** Notes the audit record of each event (by event id). */
   async linkAudit(links: ReadonlyMap<string, number>): Promise<void> {
     if (links.size === 0) return;
