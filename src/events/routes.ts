@@ -101,6 +101,12 @@ export function eventRoutes(app: FastifyInstance, ctx: EventRoutesContext): Prom
   const { store, webhooks } = events;
   const stream = parseEventsConfig(StreamConfigSchema, events.stream, "event stream");
   const r = app.withTypeProvider<ZodTypeProvider>();
+  // Open streams never go idle: end them before the server waits for its connections to close.
+  const closing = new AbortController();
+  app.addHook("preClose", (done) => {
+    closing.abort();
+    done();
+  });
 
   r.get(
     "/v1/events",
@@ -137,7 +143,12 @@ export function eventRoutes(app: FastifyInstance, ctx: EventRoutesContext): Prom
       answering(reply, async () => {
         const after = streamCursor(request.headers["last-event-id"], request.query.after);
         reply.hijack();
-        await streamEvents(store, reply.raw, { after, types: typesOf(request.query.type) }, stream);
+        await streamEvents(
+          store,
+          reply.raw,
+          { after, types: typesOf(request.query.type), signal: closing.signal },
+          stream,
+        );
         return reply;
       }),
   );

@@ -14,6 +14,8 @@ export interface StreamRequest {
   /** Only events with a seq above this. */
   after: number;
   types?: readonly string[];
+  /** Ends the stream (the server is closing). */
+  signal?: AbortSignal;
 }
 
 /** The cursor a client gave, as a seq: `Last-Event-ID` first, then `after`, else 0 (everything). */
@@ -24,7 +26,7 @@ export function streamCursor(lastEventId: string | undefined, after: string | nu
   return Number(given);
 }
 
-/** Writes the stream to `out` (headers included) until the client goes away. */
+/** Writes the stream to `out` (headers included) until the client goes away or `request.signal` aborts. */
 export async function streamEvents(
   store: EventStore,
   out: ServerResponse,
@@ -47,10 +49,13 @@ export async function streamEvents(
     wake?.();
   };
   const unsubscribe = store.onRecorded(poke);
-  out.on("close", () => {
+  const close = (): void => {
     closed = true;
     wake?.();
-  });
+  };
+  out.on("close", close);
+  request.signal?.addEventListener("abort", close);
+  if (request.signal?.aborted === true) close();
   const heartbeat = setInterval(() => {
     out.write(": keep-alive\n\n");
     poke();
@@ -75,6 +80,7 @@ export async function streamEvents(
   } finally {
     clearInterval(heartbeat);
     unsubscribe();
+    request.signal?.removeEventListener("abort", close);
     out.end();
   }
 }

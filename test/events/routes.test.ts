@@ -38,6 +38,7 @@ describe("eventRoutes", function () {
   let base = "";
   let receiver: Receiver;
   let now = Date.UTC(2026, 11, 7, 9);
+  let closed = false;
 
   before(async function () {
     dir = mkdtempSync(path.join(tmpdir(), "events-routes-"));
@@ -64,7 +65,7 @@ describe("eventRoutes", function () {
   });
 
   after(async function () {
-    await app.close();
+    if (!closed) await app.close();
     await receiver.down();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -184,6 +185,17 @@ describe("eventRoutes", function () {
       "/v1/webhooks/deliveries",
       "/v1/webhooks/deliveries/{id}/redeliver",
     ]);
+  });
+
+  it("ends the open streams when the server closes", async function () {
+    const res = await fetch(`${base}/v1/events/stream`, { headers: { "x-test-roles": "auditor" } });
+    const messages = sseMessages(res.body!);
+    expect((await messages.next()).done).to.equal(false);
+    closed = true;
+    // The stream ends first; the close then waits for the client's idle keep-alive connections (about 4 s).
+    const closing = app.close();
+    for (;;) if ((await messages.next()).done === true) break;
+    await closing;
   });
 });
 
