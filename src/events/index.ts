@@ -28,6 +28,13 @@ export { ChainFollower, type ChainFollowerOptions, type FollowedParticipant } fr
 export { eventRoutes, type EventRoutesContext, type EventServices } from "./routes";
 export { EVENTS_SCHEMA } from "./rows";
 export {
+  EventsConfigSchema,
+  openBankEvents,
+  type BankEvents,
+  type EventsConfig,
+  type EventsConfigInput,
+} from "./services";
+export {
   chainEventId,
   EventStore,
   type ChainEvent,

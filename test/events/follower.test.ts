@@ -15,7 +15,7 @@ import path from "node:path";
 import type { AuditRecord } from "../../src/audit";
 import type { DemoBank } from "../../src/demo/banks";
 import type { DeploymentRecord } from "../../src/deploy";
-import { ChainFollower, EventsChainMismatchError, EventStore, WebhookDispatcher } from "../../src/events";
+import { ChainFollower, EventsChainMismatchError, EventStore, openBankEvents } from "../../src/events";
 import type { SettlementTerms } from "../../src/settlement";
 import { isolateChain } from "../tasks/helpers";
 import { openDemoConsortium } from "../participant/helpers";
@@ -195,40 +195,38 @@ describe("ChainFollower", function () {
     }
   });
 
-  it("measures the lag from a block to its webhook delivered", async function () {
-    const [alpha, beta] = followed;
-    await catchUp(beta); // only the settlements below are new to it
+  it("measures the lag from a block to its webhook delivered, with the stack opened from one configuration", async function () {
+    const [alpha, , gamma] = banks;
+    const events = await openBankEvents(
+      gamma.participant,
+      { path: path.join(gamma.dir, "events.db"), follower: { confirmations: 0, pollIntervalMs: 20 } },
+      { env: { LAG_WEBHOOK_SECRET: newSecret() } },
+    );
     const receiver = new Receiver();
     await receiver.up();
-    const secret = newSecret();
-    const dispatcher = new WebhookDispatcher(beta.store, {
-      config: { pollIntervalMs: 20 },
-      env: { LAG_WEBHOOK_SECRET: secret },
-    });
-    await dispatcher.webhooks.createSubscription({
-      url: receiver.url,
-      types: ["SettlementInstructed"],
-      secret: { env: "LAG_WEBHOOK_SECRET" },
-    });
     const lags: number[] = [];
-    let mined = 0;
-    let received: () => void = () => undefined;
-    receiver.onRequest = () => {
-      lags.push(performance.now() - mined);
-      received();
-    };
-    beta.follower.start();
-    dispatcher.start();
     try {
+      await catchUp({ bank: gamma, store: events.store, follower: events.follower });
+      await events.webhooks.webhooks.createSubscription({
+        url: receiver.url,
+        types: ["SettlementInstructed"],
+        secret: { env: "LAG_WEBHOOK_SECRET" },
+      });
+      let mined = 0;
+      let received: () => void = () => undefined;
+      receiver.onRequest = () => {
+        lags.push(performance.now() - mined);
+        received();
+      };
+      events.start();
       for (let i = 0; i < 5; i++) {
         const delivered = new Promise<void>((resolve) => (received = resolve));
-        await alpha.bank.participant.instruct(dvp(alpha.bank, beta.bank));
+        await alpha.participant.instruct(dvp(alpha, gamma));
         mined = performance.now();
         await delivered;
       }
     } finally {
-      await beta.follower.stop();
-      await dispatcher.stop();
+      await events.close();
       await receiver.down();
     }
     const sorted = [...lags].sort((a, b) => a - b);
