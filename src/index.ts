@@ -47,3 +47,13 @@ export {
   type MappedInstruction,
   type MappingConfig,
 } from "./iso20022";
+export {
+  ChainFollower,
+  eventRoutes,
+  EventStore,
+  WebhookDispatcher,
+  type ChainEvent,
+  type ChainEventView,
+  type Delivery,
+  type Subscription,
+} from "./events";

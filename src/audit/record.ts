@@ -33,6 +33,9 @@ export const AUDIT_KINDS = [
   "signature",
   "anchor",
   "reservation",
+  // A consortium contract event that concerns the bank, and a receipt of one of its own transactions (src/events).
+  "chain.event",
+  "chain.receipt",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

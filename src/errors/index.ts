@@ -190,6 +190,14 @@ export const ErrorCode = {
   // CoreError (src/core): a value that is not canonical JSON, a secret missing from its variable or file.
   CoreJsonInvalid: "CORE_JSON_INVALID",
   CoreSecretUnavailable: "CORE_SECRET_UNAVAILABLE",
+  // EventsError (src/events): the chain follower, its event store, webhooks and the live stream.
+  EventsConfigInvalid: "EVENTS_CONFIG_INVALID",
+  EventsStoreUnavailable: "EVENTS_STORE_UNAVAILABLE",
+  EventsCursorInvalid: "EVENTS_CURSOR_INVALID",
+  EventsChainMismatch: "EVENTS_CHAIN_MISMATCH",
+  EventsSubscriptionNotFound: "EVENTS_SUBSCRIPTION_NOT_FOUND",
+  EventsDeliveryNotFound: "EVENTS_DELIVERY_NOT_FOUND",
+  EventsSecretUnavailable: "EVENTS_SECRET_UNAVAILABLE",
   // ReadinessFailedError (src/demo): the readiness task answered NO to a production question.
   ReadinessFailed: "READINESS_FAILED",
   // Only at the edge: an error nobody anticipated, reported in one line instead of a stack trace.
