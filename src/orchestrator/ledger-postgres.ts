@@ -61,6 +61,11 @@ export class PostgresSigningLedger implements SignatureLedger {
   readonly #lock: LeaderLock | undefined;
   /** Why the ledger refuses every commit (set once a write-through failed). */
   #broken: Error | undefined;
+  /** Rows changed in memory since the last write-through began. */
+  #dirty = false;
+  #inFlight = 0;
+  #flushScheduled = false;
+  #closed = false;
 
   private constructor(parts: {
     memory: SigningLedger;
@@ -114,7 +119,9 @@ export class PostgresSigningLedger implements SignatureLedger {
       });
       const tables = [auditTable(table), ...MIRRORED];
       await loadState(database.db(), mirror, tables);
-      installCapture(mirror, tables);
+      installCapture(mirror, tables, () => {
+        if (self.ledger !== undefined) self.ledger.#noteChange();
+      });
       self.ledger = new PostgresSigningLedger({ memory, mirror, database, reader, tables, term, lock: options.lock });
       return self.ledger;
     } catch (error) {
@@ -145,7 +152,11 @@ export class PostgresSigningLedger implements SignatureLedger {
 
   /** Commits `writes` in memory and in PostgreSQL (shared with concurrent write sets); resolves once durable. */
   commit(writes: WriteSet): Promise<void> {
-    return this.#memory.commit(writes);
+    this.#inFlight += 1;
+    return this.#memory.commit(writes).finally(() => {
+      this.#inFlight -= 1;
+      if (this.#inFlight === 0 && this.#dirty) this.#scheduleFlush();
+    });
   }
 
   /** Appends audit entries alone, through the same commit as a signature's (used by the ledger's audit store). */
@@ -158,9 +169,31 @@ export class PostgresSigningLedger implements SignatureLedger {
   }
 
   async close(): Promise<void> {
+    if (this.#dirty && this.#broken === undefined) await this.commit(new WriteSet()).catch(() => undefined);
+    this.#closed = true;
     await this.#memory.close();
     await this.#reader.close();
     await this.#database.close();
+  }
+
+  /**
+   * A row changed in memory. Outside a commit (a store written directly, such as a nonce slot given back), an empty
+   * commit soon writes it through; inside one, that commit's write-through does.
+   */
+  #noteChange(): void {
+    this.#dirty = true;
+    if (this.#inFlight === 0) this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      if (this.#closed || !this.#dirty || this.#inFlight > 0 || this.#broken !== undefined) return;
+      // A failure marks the ledger broken: the next signature is refused with it.
+      this.commit(new WriteSet()).catch(() => undefined);
+    });
   }
 
   /** Writes what the last commits changed in memory to PostgreSQL, in one transaction under this ledger's term. */
@@ -168,6 +201,7 @@ export class PostgresSigningLedger implements SignatureLedger {
     if (this.#broken !== undefined) throw this.#broken;
     try {
       this.#lock?.assertActive();
+      this.#dirty = false;
       const changes = this.#mirror
         .prepare<[], { id: number; tbl: string; gone: number; row: string }>(
           "SELECT id, tbl, gone, row FROM ledger_changes ORDER BY id",
@@ -226,7 +260,11 @@ async function loadState(
 }
 
 /** Triggers that note every row written in memory (inserted or updated: the new row; deleted: its key). */
-function installCapture(mirror: Database.Database, tables: readonly MirroredTable[]): void {
+function installCapture(mirror: Database.Database, tables: readonly MirroredTable[], noted: () => void): void {
+  mirror.function("ledger_noted", { deterministic: false }, () => {
+    noted();
+    return null;
+  });
   mirror.exec(
     "CREATE TABLE ledger_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, gone INTEGER NOT NULL, " +
       "row TEXT NOT NULL)",
@@ -236,7 +274,8 @@ function installCapture(mirror: Database.Database, tables: readonly MirroredTabl
       `json_object(${columns.map((c) => `'${c}', ${t.big?.includes(c) === true ? `CAST(${prefix}.${c} AS TEXT)` : `${prefix}.${c}`}`).join(", ")})`;
     const note = (event: string, gone: 0 | 1, prefix: string, columns: readonly string[]): string =>
       `CREATE TRIGGER ledger_${t.memory}_${event.toLowerCase()} AFTER ${event} ON ${t.memory} BEGIN ` +
-      `INSERT INTO ledger_changes (tbl, gone, row) VALUES ('${t.memory}', ${gone}, ${json(prefix, columns)}); END`;
+      `INSERT INTO ledger_changes (tbl, gone, row) VALUES ('${t.memory}', ${gone}, ${json(prefix, columns)}); ` +
+      "SELECT ledger_noted(); END";
     mirror.exec(note("INSERT", 0, "NEW", t.columns));
     if (t.appendOnly === true) continue;
     mirror.exec(note("UPDATE", 0, "NEW", t.columns));

@@ -126,6 +126,24 @@ describe("PostgresSigningLedger (one PostgreSQL transaction per signature group)
     }
   });
 
+  it("writes a nonce slot given back outside a signature through, so the next process reuses it (no gap)", async function () {
+    const { env, url } = await freshDatabase();
+    const first = await openLedgerGate<PostgresSigningLedger>(setup(env));
+    const signed = await first.gate.protectTransaction(instructCall("pg-slot-0"));
+    // A signature that never reached the chain gives its slot back (as a nonce fill does), outside any write set.
+    first.ledger.records.release(address, BigInt(LEDGER_CHAIN_ID), signed.nonce, signed.payloadHash);
+    await first.close();
+    const released = await query(url, "SELECT released_at FROM ledger_signing_records");
+    expect(released.map((r) => r.released_at === null)).to.deep.equal([false]);
+    const second = await openLedgerGate<PostgresSigningLedger>(setup(env));
+    try {
+      const next = await second.gate.protectTransaction(instructCall("pg-slot-1"));
+      expect(next.nonce).to.equal(signed.nonce);
+    } finally {
+      await second.close();
+    }
+  });
+
   it("refuses to commit a signature once another process took the ledger over, and that one continues", async function () {
     const { env, url } = await freshDatabase();
     const old = await openLedgerGate<PostgresSigningLedger>(setup(env));
