@@ -12,7 +12,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { openAuditStore, type AuditRecord } from "../../src/audit";
-import type { ParticipantConfigInput } from "../../src/participant";
+import { isFrameworkError } from "../../src/errors";
+import { parseParticipantConfig, type ParticipantConfigInput } from "../../src/participant";
 import { formatSettlementId, settlementIdOf } from "../../src/settlement";
 import { startPostgres, type TestPostgres } from "../support/postgres";
 import { isolateChain, tempDir } from "../tasks/helpers";
@@ -147,6 +148,25 @@ describe("Participant standby (SIGKILL of the active process)", function () {
     await server?.close();
     for (const b of demo?.banks.slice(1) ?? []) await b.participant.close();
     pg?.stop();
+  });
+
+  it("refuses a standby without the signing ledger on PostgreSQL, and the ledger on PostgreSQL without audit.url", function () {
+    const config = JSON.parse(readFileSync(job.configPath, "utf8")) as ParticipantConfigInput;
+    const sqlite = { ...config, audit: { path: path.join(dir, "audit.sqlite") } };
+    const literal = { ...config, standby: undefined, audit: { connectionString: "postgresql://u@127.0.0.1/db" } };
+    for (const [input, where] of [
+      [sqlite, "standby"],
+      [literal, "audit.url"],
+    ] as const) {
+      expect(() => parseParticipantConfig(input))
+        .to.throw()
+        .that.satisfies(
+          (e: unknown) =>
+            isFrameworkError(e, "CONFIG_INVALID") &&
+            (e.details as { issues: { path: string }[] }).issues.some((i) => i.path === where),
+        );
+    }
+    expect(parseParticipantConfig(config).standby).to.deep.equal({ pollMs: 50, heartbeatMs: 500 });
   });
 
   it("takes over after SIGKILL: every signature allowed first, no nonce with two payloads or left unfilled, no acknowledged settlement lost", async function () {
