@@ -1,6 +1,6 @@
 /**
  * Configuration of the audit store, validated once with zod: SQLite (a file path) by default, PostgreSQL
- * when a connection string is given.
+ * when a connection string is given, or `url`, the environment variable or file it is read from.
  */
 import { z } from "zod";
 import { AuditConfigError } from "./errors";
@@ -8,6 +8,7 @@ import { PostgresAuditStore } from "./postgres-store";
 import { SqliteAuditStore } from "./sqlite-store";
 import { BaseAuditStore, type AuditStore } from "./store";
 import { schemaIssues } from "../errors";
+import { PostgresUrlSourceSchema, resolveStorageTarget } from "../storage/config";
 
 const common = {
   /** Table holding the log (lowercase SQL identifier). */
@@ -30,7 +31,12 @@ export const SqliteAuditConfigSchema = z
 export const PostgresAuditConfigSchema = z
   .object({
     backend: z.literal("postgres"),
-    connectionString: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL"),
+    connectionString: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    /** Instead of `connectionString`: where the URL is read at open (`{ env }` or `{ file }`), never logged. */
+    url: PostgresUrlSourceSchema.optional(),
     /** Connections in the store's pool. */
     poolSize: z.number().int().min(1).max(100).default(4),
     ...common,
@@ -40,12 +46,17 @@ export const PostgresAuditConfigSchema = z
 /** Fills in `backend` when omitted: PostgreSQL when a connection string is given, SQLite otherwise. */
 function withBackend(input: unknown): unknown {
   if (typeof input !== "object" || input === null || "backend" in input) return input;
-  return { ...input, backend: "connectionString" in input ? "postgres" : "sqlite" };
+  return { ...input, backend: "connectionString" in input || "url" in input ? "postgres" : "sqlite" };
 }
 
 export const AuditStoreConfigSchema = z.preprocess(
   withBackend,
-  z.discriminatedUnion("backend", [SqliteAuditConfigSchema, PostgresAuditConfigSchema]),
+  z
+    .discriminatedUnion("backend", [SqliteAuditConfigSchema, PostgresAuditConfigSchema])
+    .refine((c) => c.backend === "sqlite" || (c.connectionString === undefined) !== (c.url === undefined), {
+      message: "needs exactly one of connectionString or url",
+      path: ["url"],
+    }),
 );
 
 type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
@@ -68,6 +79,15 @@ export function parseAuditStoreConfig(input: unknown): AuditStoreConfig {
 /** Opens the configured store: SQLite by default, PostgreSQL when `connectionString` is given. */
 export async function openAuditStore(input: AuditStoreConfigInput): Promise<AuditStore> {
   const config = parseAuditStoreConfig(input);
-  if (config.backend === "postgres") return PostgresAuditStore.open(config);
+  if (config.backend === "postgres") {
+    return PostgresAuditStore.open({ ...config, connectionString: auditConnectionString(config) });
+  }
   return SqliteAuditStore.open(config);
+}
+
+/** The PostgreSQL URL of a configuration: given literally, or read from its environment variable or file. */
+export function auditConnectionString(config: Extract<AuditStoreConfig, { backend: "postgres" }>): string {
+  if (config.connectionString !== undefined) return config.connectionString;
+  const target = resolveStorageTarget({ postgres: { url: config.url!, poolSize: config.poolSize } });
+  return target.dialect === "postgres" ? target.url : "";
 }

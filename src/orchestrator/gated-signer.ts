@@ -38,7 +38,7 @@ import type { AuditStore, JsonValue } from "../audit";
 import type { EngineDecision, PolicyEngine, ScreeningInput, TravelRule } from "../policy";
 import type { ProtectedSignature, ProtectedSigner } from "../signer";
 import { WriteSet } from "../audit";
-import type { SigningLedger } from "./ledger";
+import type { SignatureLedger } from "./ledger";
 import type { CallDecoder, CallToSign, DecodedCall } from "./decode";
 import type { GateDirectory } from "./directory";
 import { callPayloadHash } from "./payload";
@@ -83,11 +83,11 @@ export interface PolicyGatedSignerOptions {
   directory: GateDirectory;
   audit: AuditStore;
   /**
-   * The signing path's one store (see `SigningLedger`): with it, everything a signature writes (decision,
+   * The signing path's one store (`SigningLedger` or `PostgresSigningLedger`): with it, everything a signature writes (decision,
    * reservation, nonce claim, signature records) is committed in one transaction before the signature is
    * released. Then `engine`, `audit` and `inner`'s records must be the ledger's.
    */
-  ledger?: SigningLedger;
+  ledger?: SignatureLedger;
   /** Where approval requests are opened and votes collected; without it, approval-required is a deny. */
   approvals?: ApprovalStore;
   initiator: Initiator;

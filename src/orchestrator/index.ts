@@ -19,5 +19,6 @@ export {
   type SigningContext,
 } from "./gated-signer";
 export { ASSET_LEG, settlementLegIds } from "./signing-keys";
-export { SigningLedger, type SigningLedgerOptions } from "./ledger";
+export { SigningLedger, type SignatureLedger, type SigningLedgerOptions } from "./ledger";
+export { PostgresSigningLedger, type PostgresSigningLedgerOptions } from "./ledger-postgres";
 export { parseReason, reasonText, type DenyReason } from "./reasons";

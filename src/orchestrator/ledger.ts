@@ -16,13 +16,26 @@
  * released. A caller alone pays one commit.
  */
 import type Database from "better-sqlite3";
-import type { AuditRecord } from "../audit";
+import type { AuditRecord, AuditStore } from "../audit";
 import { SqliteAuditStore } from "../audit/sqlite-store";
 import { ReservationStore } from "../policy/reservations";
 import { SigningRecordStore } from "../signer";
 import { openDurableSqlite, WalSync } from "../storage";
 import type { WriteSet } from "../audit";
+import { isFrameworkError } from "../errors";
 import { GateError } from "./errors";
+
+/**
+ * What the gate and the participant need of a signing ledger, on SQLite (`SigningLedger`) or PostgreSQL
+ * (`PostgresSigningLedger`): its stores, and `commit`, which resolves only once a write set is durable.
+ */
+export interface SignatureLedger {
+  readonly audit: AuditStore;
+  readonly reservations: ReservationStore;
+  readonly records: SigningRecordStore;
+  commit(writes: WriteSet): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** Where the ledger lives. */
 export interface SigningLedgerOptions {
@@ -34,6 +47,12 @@ export interface SigningLedgerOptions {
   pageSize?: number;
   /** How long to wait for the file's lock when opening it, in milliseconds (default 5,000). */
   busyTimeoutMs?: number;
+  /**
+   * Makes each committed group durable instead of the file's flush, one group after the other, before any of its
+   * callers is released; when it rejects, every caller of the group is refused (used by `PostgresSigningLedger`,
+   * whose file is an in-memory copy that `durable` writes through to PostgreSQL).
+   */
+  durable?: () => Promise<void>;
 }
 
 interface Queued {
@@ -44,13 +63,14 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
-export class SigningLedger {
+export class SigningLedger implements SignatureLedger {
   readonly path: string;
   readonly audit: SqliteAuditStore;
   readonly reservations: ReservationStore;
   readonly records: SigningRecordStore;
   readonly #db: Database.Database;
   readonly #group: (queued: readonly Queued[]) => unknown[];
+  readonly #durable: (() => Promise<void>) | undefined;
   #sync: WalSync | null = null;
   /** Groups committed and waiting for their flush to disk, before their callers are released. */
   #flushing: Promise<void> = Promise.resolve();
@@ -61,6 +81,7 @@ export class SigningLedger {
   private constructor(db: Database.Database, options: SigningLedgerOptions) {
     this.path = options.path;
     this.#db = db;
+    this.#durable = options.durable;
     this.audit = SqliteAuditStore.onDatabase(db, {
       path: options.path,
       table: options.table ?? "audit_log",
@@ -99,6 +120,11 @@ export class SigningLedger {
       db?.close();
       throw error;
     }
+  }
+
+  /** The ledger on a connection its caller opened (closed by `close`), such as an in-memory copy. */
+  static onConnection(db: Database.Database, options: SigningLedgerOptions): SigningLedger {
+    return new SigningLedger(db, options);
   }
 
   /** Durable transactions committed by `commit` so far (each serves every write set of its group). */
@@ -178,22 +204,30 @@ export class SigningLedger {
         }
       });
     };
-    if (this.#sync === null) {
-      released();
-      return;
-    }
     const failed = (error: unknown): void => {
-      const failure = new GateError(
-        "GATE_AUDIT_FAILED",
-        "the signing ledger could not flush its commit to disk; no signature was released",
-        { path: this.path },
-        error,
-      );
+      // The `durable` option's own refusal (leadership lost, PostgreSQL failed) passes as it is.
+      const failure =
+        isFrameworkError(error, "STORAGE_LEADERSHIP_LOST") || isFrameworkError(error, "GATE_AUDIT_FAILED")
+          ? error
+          : new GateError(
+              "GATE_AUDIT_FAILED",
+              "the signing ledger could not flush its commit to disk; no signature was released",
+              { path: this.path },
+              error,
+            );
       for (const q of group) {
         q.writes.writes.forEach((w) => w.drop());
         q.reject(failure);
       }
     };
+    if (this.#durable !== undefined) {
+      this.#flushing = this.#flushing.then(this.#durable).then(released, failed);
+      return;
+    }
+    if (this.#sync === null) {
+      released();
+      return;
+    }
     this.#flushing = this.#sync.durable().then(released, failed);
   }
 

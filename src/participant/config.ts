@@ -1,8 +1,8 @@
 /**
  * A participant bank's configuration, validated once when it opens: the consortium's addresses, the bank's own
  * identity and accounts, its HSM key, the signed policy bundle and who may sign bundles, its audit log (with the
- * reservations and signing records in the same SQLite file, or in files of their own), its approval file, and how
- * transactions are submitted.
+ * reservations and signing records in the same SQLite file or PostgreSQL database, or in files of their own), its
+ * approval file, how transactions are submitted, and whether a standby process may take over.
  */
 import { getAddress } from "ethers";
 import { z } from "zod";
@@ -100,6 +100,18 @@ export const participantConfigSchema = z
       .object({ path: z.string().min(1), busyTimeoutMs: z.number().int().positive().default(5000) })
       .strict()
       .optional(),
+    /**
+     * Two processes of the bank on one PostgreSQL, one active, the other waiting: the bank's leader lock is taken
+     * before anything is opened, tried every `pollMs`, and checked every `heartbeatMs`; once it is lost, nothing
+     * more is signed. Needs the signing ledger on PostgreSQL (`audit.url`, no separate files).
+     */
+    standby: z
+      .object({
+        pollMs: z.number().int().min(10).max(600_000).default(1_000),
+        heartbeatMs: z.number().int().min(10).max(600_000).default(1_000),
+      })
+      .strict()
+      .optional(),
     submission: z
       .object({
         /** Where signed transactions are kept by call (a SQLite `path` or `postgres`), so a retried call rebroadcasts the same bytes. */
@@ -125,9 +137,13 @@ export const participantConfigSchema = z
     message: "give both signingRecords and engine.reservationsPath (separate files), or neither (one store)",
     path: ["signingRecords"],
   })
-  .refine((c) => c.signingRecords !== undefined || c.audit.backend === "sqlite", {
-    message: "with the audit log on PostgreSQL, signingRecords and engine.reservationsPath are SQLite files to give",
-    path: ["signingRecords"],
+  .refine((c) => c.signingRecords !== undefined || c.audit.backend === "sqlite" || c.audit.url !== undefined, {
+    message: "the signing ledger on PostgreSQL reads its URL from audit.url (an environment variable or a file)",
+    path: ["audit", "url"],
+  })
+  .refine((c) => c.standby === undefined || (c.signingRecords === undefined && c.audit.backend === "postgres"), {
+    message: "a standby needs the signing ledger on PostgreSQL (audit.url, no signingRecords)",
+    path: ["standby"],
   });
 
 export type ParticipantConfig = z.output<typeof participantConfigSchema>;

@@ -21,7 +21,7 @@ import {
 } from "../audit";
 import { IAuditAnchor__factory, PermissionedToken__factory, Consortium__factory } from "../../typechain-types";
 import { CustodyWrongModelError } from "../custody";
-import { ChainStateError, codeFamily, ErrorCode, isFrameworkError, TransactionError } from "../errors";
+import { ChainStateError, codeFamily, ConfigError, ErrorCode, isFrameworkError, TransactionError } from "../errors";
 import { HealthServer, participantChecks, ParticipantMetrics, type HealthServerConfigInput } from "../observability";
 import { logger } from "../observability/log";
 import type { HsmKey } from "../signer";
@@ -43,10 +43,13 @@ import {
   onChainDirectory,
   PolicyGatedSigner,
   settlementLegIds,
+  PostgresSigningLedger,
   SigningLedger,
   type AmlResult,
   type Initiator,
+  type SignatureLedger,
 } from "../orchestrator";
+import { LeaderLock } from "../storage";
 import { parseParticipantConfig, type ParticipantConfig, type ParticipantConfigInput } from "./config";
 import { bookSettlement, type CustodyBooking } from "./custody-booking";
 import { KeyGates, ParticipantSigners, type BankSigner } from "./signers";
@@ -77,6 +80,8 @@ export interface ParticipantOptions {
    * log either way. Default: one JSON log line on stderr with the error.
    */
   onSharedConflict?: (error: SharedPolicyError) => void;
+  /** With `standby` configured: told once when another process of the bank is active and this one waits. */
+  onStandby?: () => void;
 }
 
 /** A call that reached the chain. */
@@ -111,7 +116,9 @@ export class Participant {
   #health: HealthServer | null = null;
   readonly #records: SigningRecordStore;
   /** The one store of audit log, reservations and signing records (undefined: separate files). */
-  readonly #ledger: SigningLedger | undefined;
+  readonly #ledger: SignatureLedger | undefined;
+  /** The bank's leader lock, held while this process is the active one (null: no standby configured). */
+  readonly leader: LeaderLock | null;
   readonly #submissions: SubmissionStore;
   readonly #transmitter: Transmitter;
   readonly #settlement: SettlementEngine;
@@ -133,7 +140,8 @@ export class Participant {
     gates: KeyGates;
     signers: ParticipantSigners;
     records: SigningRecordStore;
-    ledger: SigningLedger | undefined;
+    ledger: SignatureLedger | undefined;
+    leader: LeaderLock | null;
     submissions: SubmissionStore;
     address: string;
     chainId: bigint;
@@ -152,6 +160,7 @@ export class Participant {
     this.hsm = parts.signers.own;
     this.#records = parts.records;
     this.#ledger = parts.ledger;
+    this.leader = parts.leader;
     this.#submissions = parts.submissions;
     this.#transmitter = new Transmitter(parts.provider, parts.submissions, parts.config.submission);
     this.address = parts.address;
@@ -187,12 +196,12 @@ export class Participant {
     try {
       const metrics = new ParticipantMetrics({ participant: config.bank.name });
       closers.push(() => metrics.close());
-      // One store (the signing ledger: audit log, reservations and signing records in one SQLite file), unless
-      // the configuration names separate files for the reservations and the signing records.
-      const ledger =
-        config.signingRecords === undefined && config.audit.backend === "sqlite"
-          ? SigningLedger.open({ ...config.audit })
-          : undefined;
+      // With a standby configured, nothing is opened (no state read) before this process is the active one.
+      const leader = config.standby === undefined ? null : await acquireLeadership(config, options.onStandby);
+      if (leader !== null) closers.push(() => leader.release());
+      // One store (the signing ledger: audit log, reservations and signing records in one SQLite file or PostgreSQL
+      // database), unless the configuration names separate files for the reservations and the signing records.
+      const ledger = config.signingRecords === undefined ? await openLedger(config, leader) : undefined;
       if (ledger !== undefined) closers.push(() => ledger.close());
       const audit = metrics.observeAudit(ledger?.audit ?? (await openAuditStore(config.audit)));
       if (ledger === undefined) closers.push(() => audit.close());
@@ -274,6 +283,7 @@ export class Participant {
         signers,
         records,
         ledger,
+        leader,
         submissions,
         address,
         chainId: BigInt(chainId),
@@ -481,6 +491,7 @@ export class Participant {
       this.#records.close();
       await this.audit.close();
     }
+    await this.leader?.release();
   }
 
   // ------------------------------------------------------------------ submission
@@ -666,6 +677,38 @@ export class Participant {
     );
     return events.map((e) => ({ seq: Number(e.args.seq), hash: e.args.head.replace(/^0x/, "").toLowerCase() }));
   }
+}
+
+/** Waits until this process holds the bank's leader lock (the URL is the signing ledger's). */
+async function acquireLeadership(config: ParticipantConfig, onStandby: (() => void) | undefined): Promise<LeaderLock> {
+  const { audit, standby } = config;
+  if (audit.backend !== "postgres" || audit.url === undefined || standby === undefined) {
+    throw new ConfigError(ErrorCode.ConfigInvalid, "a standby needs the signing ledger on PostgreSQL (audit.url)");
+  }
+  return LeaderLock.acquire(
+    {
+      bank: config.bank.name,
+      postgres: { url: audit.url },
+      pollIntervalMs: standby.pollMs,
+      heartbeatMs: standby.heartbeatMs,
+    },
+    onStandby === undefined ? {} : { onStandby },
+  );
+}
+
+/** The signing ledger in the audit log's SQLite file or PostgreSQL database. */
+async function openLedger(config: ParticipantConfig, leader: LeaderLock | null): Promise<SignatureLedger> {
+  const { audit } = config;
+  if (audit.backend === "sqlite") return SigningLedger.open({ ...audit });
+  if (audit.url === undefined) {
+    throw new ConfigError(ErrorCode.ConfigInvalid, "the signing ledger on PostgreSQL reads its URL from audit.url");
+  }
+  return PostgresSigningLedger.open({
+    postgres: { url: audit.url, poolSize: audit.poolSize },
+    table: audit.table,
+    pageSize: audit.pageSize,
+    ...(leader === null ? {} : { lock: leader }),
+  });
 }
 
 /** The default report of a failed periodic anchor: one log line with the error. */

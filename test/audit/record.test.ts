@@ -57,6 +57,16 @@ describe("audit: configuration", function () {
     expect(parseAuditStoreConfig({ connectionString: "postgresql://u@h/db" })).to.include({ backend: "postgres" });
   });
 
+  it("reads the PostgreSQL URL from where `url` names it, and refuses both or neither of url and connectionString", function () {
+    expect(parseAuditStoreConfig({ url: { env: "AUDIT_PG_URL" } })).to.include({ backend: "postgres" });
+    const both = { url: { env: "AUDIT_PG_URL" }, connectionString: "postgresql://u@h/db" };
+    for (const input of [both, { backend: "postgres" }, { url: { value: "postgresql://u@h/db" } }]) {
+      expect(() => parseAuditStoreConfig(input), JSON.stringify(input))
+        .to.throw()
+        .that.satisfies((e: unknown) => isFrameworkError(e, "AUDIT_CONFIG_INVALID"));
+    }
+  });
+
   it("refuses an invalid configuration with AUDIT_CONFIG_INVALID", function () {
     for (const input of [{}, { path: "" }, { path: "/a", table: "drop table x" }, { path: "/a", extra: 1 }]) {
       expect(() => parseAuditStoreConfig(input), JSON.stringify(input))

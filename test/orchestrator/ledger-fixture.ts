@@ -5,7 +5,13 @@
  */
 import { dataSlice, getAddress, id, type TransactionRequest } from "ethers";
 import path from "node:path";
-import { CallDecoder, PolicyGatedSigner, SigningLedger, staticDirectory } from "../../src/orchestrator";
+import {
+  CallDecoder,
+  PolicyGatedSigner,
+  SigningLedger,
+  staticDirectory,
+  type SignatureLedger,
+} from "../../src/orchestrator";
 import { PolicyEngine, PolicyRegistry, readBundle } from "../../src/policy";
 import { HsmSigner, NonceAllocator, ProtectedSigner, type HsmSignerConfigInput } from "../../src/signer";
 import { SettlementEngine__factory } from "../../typechain-types";
@@ -29,6 +35,8 @@ export interface LedgerGateSetup {
   bundleDir: string;
   complianceKeys: string[];
   hsm: HsmSignerConfigInput;
+  /** Opens another ledger than the SQLite one at `ledgerPath` (the PostgreSQL one). */
+  openLedger?: () => Promise<SignatureLedger>;
 }
 
 /** A legacy, gas-price-0 `instruct` of a DvP with Bank B (a distinct trade per `ref`), nonce left to the signer. */
@@ -49,8 +57,10 @@ export function instructCall(ref: string): TransactionRequest {
 }
 
 /** Opens the ledger, the engine on its reservations and the gate; `close` closes all of it. */
-export async function openLedgerGate(setup: LedgerGateSetup) {
-  const ledger = SigningLedger.open({ path: setup.ledgerPath });
+export async function openLedgerGate<L extends SignatureLedger = SigningLedger>(setup: LedgerGateSetup) {
+  const ledger = (await (
+    setup.openLedger ?? (() => Promise.resolve(SigningLedger.open({ path: setup.ledgerPath })))
+  )()) as L;
   const hsm = await HsmSigner.create(setup.hsm);
   const registry = await PolicyRegistry.open({
     complianceKeys: setup.complianceKeys,
