@@ -50,8 +50,10 @@ export interface DemoApi {
   sign(
     audience: string,
     claims: Record<string, unknown>,
-    options?: { expiresIn?: string; issuer?: string },
+    options?: { expiresIn?: string | number; issuer?: string },
   ): Promise<string>;
+  /** The demo issuer's public key, as every server trusts it. */
+  issuerJwk: JWK;
   /** The file of shell `export` lines with every URL, address and token. */
   envFile: string;
   close(): Promise<void>;
@@ -135,6 +137,7 @@ export async function startDemoApi(hre: HardhatRuntimeEnvironment, options: Demo
     clock,
     banks,
     sign,
+    issuerJwk: jwk,
     envFile,
     close: async () => {
       for (const b of banks) await b.app.close();

@@ -107,7 +107,7 @@ export function approvalRoutes(scope: FastifyInstance, ctx: RouteContext): void 
   app.get(
     "/approvals",
     {
-      preHandler: authorize(READERS),
+      onRequest: authorize(READERS),
       schema: {
         tags: ["approvals"],
         summary: "Approval requests (pending by default) with the decoded intent in human units and bank names",
@@ -130,7 +130,7 @@ export function approvalRoutes(scope: FastifyInstance, ctx: RouteContext): void 
     app.post(
       `/approvals/:id/${path}`,
       {
-        preHandler: authorize(APPROVERS),
+        onRequest: authorize(APPROVERS),
         schema: {
           tags: ["approvals"],
           summary,

@@ -26,7 +26,7 @@ export function auditRoutes(scope: FastifyInstance, ctx: RouteContext): void {
   app.get(
     "/audit/verify",
     {
-      preHandler: authorize(AUDITORS),
+      onRequest: authorize(AUDITORS),
       schema: {
         tags: ["audit"],
         summary: "Recompute every hash and link of the audit log and check it holds every anchored head",
@@ -47,7 +47,7 @@ export function auditRoutes(scope: FastifyInstance, ctx: RouteContext): void {
   app.get(
     "/audit/export",
     {
-      preHandler: authorize(AUDITORS),
+      onRequest: authorize(AUDITORS),
       schema: {
         tags: ["audit"],
         summary: "The whole audit log as JSON Lines (application/x-ndjson), streamed; check it with verifyJsonl",
@@ -71,7 +71,7 @@ export function auditRoutes(scope: FastifyInstance, ctx: RouteContext): void {
   app.get(
     "/audit/anchors",
     {
-      preHandler: authorize(AUDITORS),
+      onRequest: authorize(AUDITORS),
       schema: {
         tags: ["audit"],
         summary: "The heads of this bank's log anchored on chain, oldest first",
@@ -110,7 +110,7 @@ export function auditRoutes(scope: FastifyInstance, ctx: RouteContext): void {
   app.post(
     "/audit/anchor",
     {
-      preHandler: authorize(ANCHORERS),
+      onRequest: authorize(ANCHORERS),
       schema: {
         tags: ["audit"],
         summary: "Anchor the log's current head on chain (signed through the policy gate and HSM)",

@@ -66,7 +66,7 @@ export function operationsRoutes(scope: FastifyInstance, ctx: RouteContext): voi
   app.get(
     "/metrics",
     {
-      preHandler: authorize(OPERATIONS),
+      onRequest: authorize(OPERATIONS),
       schema: {
         tags: ["operations"],
         summary: "The participant's metrics in Prometheus' text format",

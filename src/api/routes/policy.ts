@@ -59,7 +59,7 @@ export function policyRoutes(scope: FastifyInstance, ctx: RouteContext): void {
   app.get(
     "/policy",
     {
-      preHandler: authorize(READERS),
+      onRequest: authorize(READERS),
       schema: {
         tags: ["policy"],
         summary: "The active policy bundle, the staged ones, and every activation and rollback recorded",
@@ -106,7 +106,7 @@ export function policyRoutes(scope: FastifyInstance, ctx: RouteContext): void {
   app.post(
     "/policy/bundles",
     {
-      preHandler: authorize(COMPLIANCE),
+      onRequest: authorize(COMPLIANCE),
       schema: {
         tags: ["policy"],
         summary: "Upload a signed bundle: verified against the compliance keys, then staged (not active yet)",
@@ -140,7 +140,7 @@ export function policyRoutes(scope: FastifyInstance, ctx: RouteContext): void {
   app.post(
     "/policy/activate",
     {
-      preHandler: authorize(COMPLIANCE),
+      onRequest: authorize(COMPLIANCE),
       schema: {
         tags: ["policy"],
         summary: "Activate a staged bundle: the next decision uses it (verified again, audited)",
@@ -166,7 +166,7 @@ export function policyRoutes(scope: FastifyInstance, ctx: RouteContext): void {
   app.post(
     "/policy/rollback",
     {
-      preHandler: authorize(COMPLIANCE),
+      onRequest: authorize(COMPLIANCE),
       schema: {
         tags: ["policy"],
         summary: "Return to the bundle active before this one (audited; refused when there is none)",

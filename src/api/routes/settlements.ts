@@ -138,7 +138,7 @@ export function settlementRoutes(scope: FastifyInstance, ctx: RouteContext): voi
   app.post(
     "/settlements",
     {
-      preHandler: authorize(DESK),
+      onRequest: authorize(DESK),
       schema: {
         tags: ["settlements"],
         summary: "Instruct a settlement (this bank's leg is locked); Idempotency-Key required",
@@ -174,7 +174,7 @@ export function settlementRoutes(scope: FastifyInstance, ctx: RouteContext): voi
     app.post(
       `/settlements/:id/${s.path}`,
       {
-        preHandler: authorize(s.roles),
+        onRequest: authorize(s.roles),
         schema: {
           tags: ["settlements"],
           summary: s.summary,
@@ -195,7 +195,7 @@ export function settlementRoutes(scope: FastifyInstance, ctx: RouteContext): voi
   app.get(
     "/settlements/:id",
     {
-      preHandler: authorize(READERS),
+      onRequest: authorize(READERS),
       schema: {
         tags: ["settlements"],
         summary: "A settlement's status, terms in human units, and its timeline from the chain and the audit log",
@@ -210,7 +210,7 @@ export function settlementRoutes(scope: FastifyInstance, ctx: RouteContext): voi
   app.get(
     "/settlements",
     {
-      preHandler: authorize(READERS),
+      onRequest: authorize(READERS),
       schema: {
         tags: ["settlements"],
         summary: "This bank's settlements, newest first, from the engine's instruction events",
