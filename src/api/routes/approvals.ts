@@ -55,14 +55,29 @@ const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 export function approvalRoutes(scope: FastifyInstance, ctx: RouteContext): void {
   const { participant, ledger, authorize } = ctx;
 
-  /** The intents the policy decided, by intent id: the last decision recorded for each. */
-  async function intents(ids: ReadonlySet<string>): Promise<Map<string, Record<string, unknown>>> {
+  /**
+   * The intents the policy asked approvals for, by approval id: the last `approval_required` decision recorded
+   * for the approval's intent (an approval of a settlement step is `<settlement id>/<action>`).
+   */
+  async function intents(approvalIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
     const found = new Map<string, Record<string, unknown>>();
-    if (ids.size === 0) return found;
+    const wanted = new Map<string, string[]>();
+    for (const id of approvalIds) {
+      const base = id.includes("/") ? id.slice(0, id.lastIndexOf("/")) : id;
+      wanted.set(base, [...(wanted.get(base) ?? []), id]);
+      wanted.set(id, [...(wanted.get(id) ?? []), id]);
+    }
+    if (wanted.size === 0) return found;
     for await (const r of participant.auditRecords()) {
-      if (r.kind !== "decision" || r.subject === null || !ids.has(r.subject)) continue;
-      const payload = r.payload as { intent?: Record<string, unknown>; reasons?: unknown };
-      if (payload.intent !== undefined) found.set(r.subject, { ...payload.intent, reasons: payload.reasons });
+      const ids = r.kind === "decision" && r.subject !== null ? wanted.get(r.subject) : undefined;
+      const payload = r.payload as { intent?: Record<string, unknown>; reasons?: unknown; outcome?: unknown };
+      if (ids === undefined || payload.intent === undefined || payload.outcome !== "approval_required") continue;
+      for (const id of ids) {
+        const action = id.includes("/") ? id.slice(id.lastIndexOf("/") + 1) : undefined;
+        if (action === undefined || action === payload.intent.action) {
+          found.set(id, { ...payload.intent, reasons: payload.reasons });
+        }
+      }
     }
     return found;
   }
@@ -118,7 +133,7 @@ export function approvalRoutes(scope: FastifyInstance, ctx: RouteContext): void 
     },
     async (request) => {
       const list = await participant.approvalRequests({ state: request.query.state });
-      const decided = await intents(new Set(list.map((s) => s.intentId)));
+      const decided = await intents(list.map((s) => s.intentId));
       return { approvals: await Promise.all(list.map((s) => view(s, decided.get(s.intentId)))) };
     },
   );
@@ -146,7 +161,7 @@ export function approvalRoutes(scope: FastifyInstance, ctx: RouteContext): void 
           throw new ApiRequestInvalidError("body", [{ path: "message.decision", message: `must be ${only} here` }]);
         }
         const status = await participant.submitApproval({ intentId: id, ...request.body });
-        const decided = await intents(new Set([id]));
+        const decided = await intents([id]);
         return view(status, decided.get(id));
       },
     );
