@@ -172,24 +172,34 @@ export class ApiLedger {
       transactionHash: e.transactionHash,
       details: e.args,
     }));
-    const timeline: TimelineItem[] = [];
-    const pending = [...chain];
-    // The bank's records in log order; the chain's events follow the signature of the transaction that emitted
-    // them (events of the counterparty's transactions come in chain order before them). The two clocks differ
-    // (block time against the bank's wall clock), so the order is causal, never by time.
+    const records: { item: TimelineItem; txHash?: string }[] = [];
     for await (const r of this.#participant.auditRecords()) {
       if (r.subject === null || !r.subject.startsWith(id)) continue;
       const payload = (r.payload ?? {}) as Record<string, unknown>;
       const event = typeof payload.outcome === "string" ? `${r.kind}:${payload.outcome}` : r.kind;
-      timeline.push({
+      const item: TimelineItem = {
         source: "audit",
         event,
         at: r.at,
         seq: r.seq,
         details: { subject: r.subject, ...brief(payload) },
-      });
-      const last = pending.map((e) => e.transactionHash).lastIndexOf(String(payload.txHash));
-      if (r.kind === "signature" && last >= 0) timeline.push(...pending.splice(0, last + 1));
+      };
+      records.push({ item, txHash: r.kind === "signature" ? String(payload.txHash) : undefined });
+    }
+    // The bank's records in log order, the chain's events in chain order: the events of the bank's own
+    // transactions follow its signature of them, the others' come before the bank's next record. The two clocks
+    // differ (block time against the bank's wall clock), so the order is causal, never by time.
+    const own = new Set(records.flatMap((r) => (r.txHash === undefined ? [] : [r.txHash])));
+    const timeline: TimelineItem[] = [];
+    const pending = [...chain];
+    const flushOthers = (): void => {
+      while (pending.length > 0 && !own.has(pending[0].transactionHash!)) timeline.push(pending.shift()!);
+    };
+    for (const r of records) {
+      flushOthers();
+      timeline.push(r.item);
+      if (r.txHash === undefined) continue;
+      while (pending.length > 0 && pending[0].transactionHash === r.txHash) timeline.push(pending.shift()!);
     }
     timeline.push(...pending);
     return { ...summary, timeline };

@@ -27,6 +27,8 @@ describe("API under schemathesis", function () {
     if (!existsSync(SCHEMATHESIS)) this.skip(); // schemathesis is installed into .venv by scripts/setup.sh
     this.timeout(900_000);
     const [alpha] = (await demoApi()).banks;
+    const doc = (await (await fetch(`${alpha.url}/openapi.json`)).json()) as { paths: Record<string, object> };
+    const operations = Object.values(doc.paths).reduce((n, methods) => n + Object.keys(methods).length, 0);
     const { code, output } = await run([
       "run",
       `${alpha.url}/openapi.json`,
@@ -49,7 +51,7 @@ describe("API under schemathesis", function () {
     const cases = /(\d+) generated, (\d+) passed/.exec(output);
     expect(cases, output).to.not.equal(null);
     expect(cases![1]).to.equal(cases![2]);
-    expect(Number(cases![1])).to.be.greaterThan(26);
-    expect(output).to.match(/Tested: 26/);
+    expect(Number(cases![1])).to.be.greaterThan(operations);
+    expect(output).to.include(`Tested: ${operations}`);
   });
 });
