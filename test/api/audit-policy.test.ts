@@ -8,15 +8,16 @@ import path from "node:path";
 import { verifyJsonl } from "../../src/audit";
 import type { DemoApi, DemoApiBank } from "../../src/api/demo";
 import { createBundle, readBundle, signBundle, type PolicyBundle } from "../../src/policy";
-import { call, demoApi } from "./helpers";
+import { call, useDemoApi } from "./helpers";
 
 describe("API audit and policy", function () {
+  const fixture = useDemoApi();
   let api: DemoApi;
   let alpha: DemoApiBank;
   let gamma: DemoApiBank;
 
-  before(async function () {
-    api = await demoApi();
+  before(function () {
+    api = fixture();
     [alpha, , gamma] = api.banks;
   });
 

@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { API_ROLES } from "../../src/api/contract";
 import type { DemoApi, DemoApiBank } from "../../src/api/demo";
-import { call, demoApi } from "./helpers";
+import { call, useDemoApi } from "./helpers";
 
 interface Operation {
   method: string;
@@ -30,13 +30,14 @@ function operations(doc: {
 }
 
 describe("API authentication and roles", function () {
+  const fixture = useDemoApi();
   let api: DemoApi;
   let alpha: DemoApiBank;
   let beta: DemoApiBank;
   let routes: Operation[];
 
   before(async function () {
-    api = await demoApi();
+    api = fixture();
     [alpha, beta] = api.banks;
     const doc = await call(alpha, "GET", "/openapi.json");
     routes = operations(doc.body as Parameters<typeof operations>[0]);

@@ -1,7 +1,6 @@
 /**
  * Shared set-up of the API tests: the demo API (three banks on the in-process network, one server each on a free
- * port, the demo token issuer), started once for every API test file of a run and closed when the run ends, and
- * small real-HTTP helpers (fetch, never inject).
+ * port, the demo token issuer) per test file, and small real-HTTP helpers (fetch, never inject).
  */
 import hre from "hardhat";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -10,25 +9,31 @@ import path from "node:path";
 import { startDemoApi, type DemoApi, type DemoApiBank } from "../../src/api/demo";
 import { DEMO_CONFIG } from "../tasks/helpers";
 
-let started: Promise<{ api: DemoApi; dir: string }> | undefined;
-
-/** The demo API, started at the first call of the run. */
-export async function demoApi(): Promise<DemoApi> {
-  started ??= (async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "api-"));
-    return { api: await startDemoApi(hre, { runDir: dir, consortiumConfig: DEMO_CONFIG, port: 0 }), dir };
-  })();
-  return (await started).api;
+/**
+ * The demo API for the test file's `describe`: started before its tests, on a snapshot of the chain, and closed
+ * (participants and servers, so the PKCS#11 module lets go of the demo's tokens for the next file) and the chain
+ * reverted after them.
+ */
+export function useDemoApi(): () => DemoApi {
+  let api: DemoApi | undefined;
+  let dir: string;
+  let snapshot: string;
+  before(async function () {
+    snapshot = (await hre.network.provider.request({ method: "evm_snapshot", params: [] })) as string;
+    dir = await mkdtemp(path.join(tmpdir(), "api-"));
+    api = await startDemoApi(hre, { runDir: dir, consortiumConfig: DEMO_CONFIG, port: 0 });
+  });
+  after(async function () {
+    await api?.close();
+    api = undefined;
+    await rm(dir, { recursive: true, force: true });
+    await hre.network.provider.request({ method: "evm_revert", params: [snapshot] });
+  });
+  return () => {
+    if (api === undefined) throw new Error("the demo API is used outside its describe");
+    return api;
+  };
 }
-
-// Root-level hook: the demo API goes when the run ends.
-after(async function () {
-  if (started === undefined) return;
-  const { api, dir } = await started;
-  started = undefined;
-  await api.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 export interface Answer {
   status: number;

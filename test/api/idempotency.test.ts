@@ -6,16 +6,17 @@ import hre from "hardhat";
 import path from "node:path";
 import { createApiServer } from "../../src/api";
 import { DEMO_ISSUER, type DemoApi, type DemoApiBank } from "../../src/api/demo";
-import { call, demoApi } from "./helpers";
+import { call, useDemoApi } from "./helpers";
 
 describe("API idempotency", function () {
+  const fixture = useDemoApi();
   let api: DemoApi;
   let alpha: DemoApiBank;
   let beta: DemoApiBank;
   let n = 0;
 
-  before(async function () {
-    api = await demoApi();
+  before(function () {
+    api = fixture();
     [alpha, beta] = api.banks;
   });
 

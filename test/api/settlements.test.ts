@@ -5,7 +5,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { signApproval } from "../../src/approvals";
 import type { DemoApi, DemoApiBank } from "../../src/api/demo";
-import { call, demoApi, type Answer } from "./helpers";
+import { call, useDemoApi, type Answer } from "./helpers";
 
 interface Step {
   settlementId: string;
@@ -14,13 +14,14 @@ interface Step {
 }
 
 describe("API settlements", function () {
+  const fixture = useDemoApi();
   let api: DemoApi;
   let alpha: DemoApiBank;
   let beta: DemoApiBank;
   let n = 0;
 
-  before(async function () {
-    api = await demoApi();
+  before(function () {
+    api = fixture();
     [alpha, beta] = api.banks;
   });
 
