@@ -3,8 +3,10 @@
  * fastify-type-provider-zod). The OpenAPI 3.1 document is generated from the route schemas and served at
  * `/openapi.json`, the browsable UI at `/docs`. Every write goes through the participant, so through the bank's
  * policy gate, approvals and HSM. Every refusal has one JSON shape, `{ error: { code, message, details? } }`,
- * with the HTTP status of its code in `ERROR_STATUS`; a 401 carries `WWW-Authenticate`. Every write a caller
- * makes, refused or not, is recorded in the bank's audit log with the caller's subject and roles.
+ * with the HTTP status of its code in `ERROR_STATUS`; a 401 carries `WWW-Authenticate`. Routes check the token and
+ * role in `onRequest`, before the request is parsed or validated, so a caller without them learns nothing of the
+ * route's schema. Every write a caller makes, refused or not, is recorded in the bank's audit log with the
+ * caller's subject and roles.
  */
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";

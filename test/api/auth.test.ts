@@ -106,4 +106,26 @@ describe("API authentication and roles", function () {
       ).to.equal(false);
     }
   });
+
+  it("answers the probes without a token and the metrics to operations in Prometheus' text format", async function () {
+    expect((await call(alpha, "GET", "/health")).body).to.deep.equal({ status: "ok" });
+    const ready = await call(alpha, "GET", "/ready");
+    expect(ready.status, ready.text).to.equal(200);
+    expect(Object.keys((ready.body as { checks: object }).checks)).to.include.members([
+      "audit_log_writable",
+      "policy_bundle_active",
+      "hsm_session_usable",
+      "chain_reachable",
+    ]);
+    const metrics = await call(alpha, "GET", "/metrics", { token: alpha.tokens.operations });
+    expect(metrics.status).to.equal(200);
+    expect(metrics.headers.get("content-type")).to.match(/^text\/plain/);
+    expect(metrics.text).to.match(/^# HELP /m);
+  });
+
+  it("answers an unknown route with 404 API_ROUTE_NOT_FOUND in the one error shape", async function () {
+    const answer = await call(alpha, "GET", "/v1/nothing-here", { token: alpha.tokens.administrator });
+    expect(answer.status).to.equal(404);
+    expect(answer.body).to.nested.include({ "error.code": "API_ROUTE_NOT_FOUND" });
+  });
 });
