@@ -24,4 +24,5 @@ export {
 } from "./errors";
 export { IDEMPOTENCY_SCHEMA, IdempotencyStore, requestFingerprint, type IdempotencyClaim } from "./idempotency";
 export { ApiLedger, type TokenInfo } from "./ledger";
+export { initiatorOf, responses, secured } from "./routes/common";
 export { createApiServer, errorBody, type ApiPlugin, type ApiServerOptions, type RouteContext } from "./server";

@@ -3,7 +3,9 @@
 // one that does not verify, and 403 to a valid token without any of its roles; only the probes are open.
 import { expect } from "chai";
 import { API_ROLES } from "../../src/api/contract";
+import type { ApiPlugin } from "../../src/api";
 import type { DemoApi, DemoApiBank } from "../../src/api/demo";
+import { secured } from "../../src/api/routes/common";
 import { call, useDemoApi } from "./helpers";
 
 interface Operation {
@@ -29,8 +31,21 @@ function operations(doc: {
   return list;
 }
 
+/** A route plugin as another module registers one: its own route under /v1, guarded by the server's `authorize`. */
+const plugin: ApiPlugin = (app, { authorize, participant }) => {
+  app.get(
+    "/extra/bank",
+    {
+      onRequest: authorize(["auditor"]),
+      schema: { summary: "The bank's name (a plugin's route)", ...secured(["auditor"]) },
+    },
+    () => Promise.resolve({ bank: participant.config.bank.name }),
+  );
+  return Promise.resolve();
+};
+
 describe("API authentication and roles", function () {
-  const fixture = useDemoApi();
+  const fixture = useDemoApi([plugin]);
   let api: DemoApi;
   let alpha: DemoApiBank;
   let beta: DemoApiBank;
@@ -47,6 +62,7 @@ describe("API authentication and roles", function () {
     const open = routes.filter((r) => r.roles === null).map((r) => `${r.method} ${r.path}`);
     expect(open).to.have.members(["GET /health", "GET /ready"]);
     expect(routes.length).to.be.greaterThan(20);
+    expect(routes.map((r) => `${r.method} ${r.path}`)).to.include("GET /v1/extra/bank");
     for (const r of routes.filter((x) => x.roles !== null)) {
       expect(r.roles, `${r.method} ${r.path}`).to.not.be.empty;
       for (const role of r.roles!) expect(API_ROLES, `${r.method} ${r.path}`).to.include(role);
@@ -121,6 +137,11 @@ describe("API authentication and roles", function () {
     expect(metrics.status).to.equal(200);
     expect(metrics.headers.get("content-type")).to.match(/^text\/plain/);
     expect(metrics.text).to.match(/^# HELP /m);
+  });
+
+  it("serves a route plugin's route under /v1 behind the same authorize", async function () {
+    const answer = await call(alpha, "GET", "/v1/extra/bank", { token: alpha.tokens.auditor });
+    expect(answer.body).to.deep.equal({ bank: "Alpha Bank" });
   });
 
   it("answers an unknown route with 404 API_ROUTE_NOT_FOUND in the one error shape", async function () {

@@ -6,6 +6,7 @@ import hre from "hardhat";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { ApiPlugin } from "../../src/api";
 import { startDemoApi, type DemoApi, type DemoApiBank } from "../../src/api/demo";
 import { DEMO_CONFIG } from "../tasks/helpers";
 
@@ -14,14 +15,14 @@ import { DEMO_CONFIG } from "../tasks/helpers";
  * (participants and servers, so the PKCS#11 module lets go of the demo's tokens for the next file) and the chain
  * reverted after them.
  */
-export function useDemoApi(): () => DemoApi {
+export function useDemoApi(plugins: readonly ApiPlugin[] = []): () => DemoApi {
   let api: DemoApi | undefined;
   let dir: string;
   let snapshot: string;
   before(async function () {
     snapshot = (await hre.network.provider.request({ method: "evm_snapshot", params: [] })) as string;
     dir = await mkdtemp(path.join(tmpdir(), "api-"));
-    api = await startDemoApi(hre, { runDir: dir, consortiumConfig: DEMO_CONFIG, port: 0 });
+    api = await startDemoApi(hre, { runDir: dir, consortiumConfig: DEMO_CONFIG, port: 0, plugins });
   });
   after(async function () {
     await api?.close();
