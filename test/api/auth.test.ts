@@ -3,9 +3,8 @@
 // one that does not verify, and 403 to a valid token without any of its roles; only the probes are open.
 import { expect } from "chai";
 import { API_ROLES } from "../../src/api/contract";
-import type { ApiPlugin } from "../../src/api";
 import type { DemoApi, DemoApiBank } from "../../src/api/demo";
-import { secured } from "../../src/api/routes/common";
+import { secured, type ApiPlugin } from "../../src/api";
 import { call, useDemoApi } from "./helpers";
 
 interface Operation {
