@@ -10,6 +10,7 @@ import "@nomicfoundation/hardhat-toolbox";
 
 import { installCliErrors } from "./src/tasks";
 import "./src/demo/tasks";
+import "./src/api/api-task";
 import { qbftNetworkConfig } from "./src/devnet/hardhat";
 
 // The one compiler version the project uses; it must equal the installed npm `solc` package.

@@ -71,4 +71,15 @@ else
   log "slither $SLITHER_VERSION present"
 fi
 
+# Schemathesis: property-based tests of the bank's HTTP API against its OpenAPI document (test/api).
+SCHEMATHESIS_VERSION=4.32.5
+schemathesis_version="$(.venv/bin/schemathesis --version 2>/dev/null || true)"
+if [ ! -x .venv/bin/schemathesis ] || ! grep -q "$SCHEMATHESIS_VERSION" <<<"$schemathesis_version"; then
+  log "installing schemathesis $SCHEMATHESIS_VERSION into .venv"
+  [ -x .venv/bin/pip ] || python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+else
+  log "schemathesis $SCHEMATHESIS_VERSION present"
+fi
+
 log "done"

@@ -152,6 +152,16 @@ export const ErrorCode = {
   RsmResponseInvalid: "RSM_RESPONSE_INVALID",
   RsmRemoteRefused: "RSM_REMOTE_REFUSED",
   RsmTransportFailed: "RSM_TRANSPORT_FAILED",
+  // ApiError (src/api): the bank's HTTP API refused a request before or around the participant.
+  ApiUnauthenticated: "API_UNAUTHENTICATED",
+  ApiForbidden: "API_FORBIDDEN",
+  ApiRequestInvalid: "API_REQUEST_INVALID",
+  ApiRouteNotFound: "API_ROUTE_NOT_FOUND",
+  ApiIdempotencyConflict: "API_IDEMPOTENCY_CONFLICT",
+  ApiIdempotencyInProgress: "API_IDEMPOTENCY_IN_PROGRESS",
+  ApiIdempotencyStoreUnavailable: "API_IDEMPOTENCY_STORE_UNAVAILABLE",
+  ApiBundleNotStaged: "API_BUNDLE_NOT_STAGED",
+  ApiConfigInvalid: "API_CONFIG_INVALID",
   // Iso20022Error (src/iso20022): a sese.023 instruction, or the mapping it is read with, was refused.
   Iso20022MappingInvalid: "ISO20022_MAPPING_INVALID",
   Iso20022Malformed: "ISO20022_MALFORMED",

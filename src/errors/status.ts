@@ -173,6 +173,16 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ErrorStatus>> = {
   RSM_RESPONSE_INVALID: { exit: 69, http: 502 },
   RSM_REMOTE_REFUSED: { exit: 65, http: 502 },
   RSM_TRANSPORT_FAILED: TEMPORARY,
+  // The HTTP API: a caller without a valid token, without the route's role, or reusing an idempotency key.
+  API_UNAUTHENTICATED: NOT_AUTHENTICATED,
+  API_FORBIDDEN: { exit: 77, http: 403 },
+  API_REQUEST_INVALID: USAGE,
+  API_ROUTE_NOT_FOUND: UNKNOWN_NAME,
+  API_IDEMPOTENCY_CONFLICT: CONFLICT,
+  API_IDEMPOTENCY_IN_PROGRESS: { exit: 75, http: 409 },
+  API_IDEMPOTENCY_STORE_UNAVAILABLE: TEMPORARY,
+  API_BUNDLE_NOT_STAGED: NOT_FOUND,
+  API_CONFIG_INVALID: CONFIGURATION,
   // An ISO 20022 instruction is the sender's to correct; a mapping that does not load is configuration.
   ISO20022_MAPPING_INVALID: CONFIGURATION,
   ISO20022_MALFORMED: { exit: 65, http: 400 },
