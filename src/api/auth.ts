@@ -8,7 +8,7 @@
 import { createPublicKey } from "node:crypto";
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from "jose";
 import type { FastifyRequest } from "fastify";
-import { API_ROLES, type ApiCaller, type ApiRole, type Authorize } from "./contract";
+import { API_ROLES, type ApiCaller, type ApiRole, type Authorize } from "../http/contract";
 import type { ApiAuthConfig } from "./config";
 import { ApiConfigError, ApiForbiddenError, ApiUnauthenticatedError } from "./errors";
 

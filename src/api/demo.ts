@@ -20,7 +20,10 @@ import {
 import { DemoClock } from "../demo/clock";
 import { DemoHsm } from "../demo/softhsm";
 import { deployConsortium, type DeploymentRecord } from "../deploy";
-import { API_ROLES, type ApiRole } from "./contract";
+import { demoIsoMapping } from "../demo/iso-mapping";
+import { eventRoutes, openBankEvents, type BankEvents } from "../events";
+import { API_ROLES, type ApiRole } from "../http/contract";
+import { isoRoutes } from "./routes/iso20022";
 import { createApiServer, type ApiPlugin } from "./server";
 
 /** The demo's banks and their terms with each other (in cents), as the participant tests use them. */
@@ -36,6 +39,8 @@ export const DEMO_ISSUER = "https://demo-issuer.invalid (demo only)";
 export interface DemoApiBank {
   bank: DemoBank;
   app: FastifyInstance;
+  /** The bank's chain follower, webhooks and live stream (served under /v1/events and /v1/webhooks). */
+  events: BankEvents;
   url: string;
   audience: string;
   /** A bearer token per role, signed by the demo issuer. */
@@ -106,14 +111,30 @@ export async function startDemoApi(hre: HardhatRuntimeEnvironment, options: Demo
       .sign(privateKey);
 
   const banks: DemoApiBank[] = [];
+  const eventStacks: BankEvents[] = [];
   const host = options.host ?? "127.0.0.1";
   try {
     for (const [i, bank] of opened.entries()) {
       const audience = `consortium-api:${bank.short}`;
+      // The in-process network builds a block per transaction and none after: the follower reads the head.
+      const events = await openBankEvents(bank.participant, {
+        path: path.join(bank.dir, "events.sqlite"),
+        follower: { confirmations: 0, pollIntervalMs: 250, fromBlock: record.blockNumber },
+        webhooks: { retryScheduleMs: [1_000, 5_000, 30_000], pollIntervalMs: 250 },
+      });
+      eventStacks.push(events);
+      events.start();
+      const mapping = demoIsoMapping(opened, i, record);
       const app = await createApiServer({
         participant: bank.participant,
         title: `${bank.name} settlement API (demo)`,
-        plugins: options.plugins,
+        plugins: [
+          ...(options.plugins ?? []),
+          (scope, ctx) => eventRoutes(scope, { ...ctx, events }),
+          async (scope, ctx) => {
+            await scope.register(isoRoutes, { ...ctx, mapping });
+          },
+        ],
         config: {
           auth: { issuer: DEMO_ISSUER, audience, algorithms: ["ES256"], publicKeys: [jwk] },
           idempotency: { path: path.join(bank.dir, "api-idempotency.sqlite") },
@@ -123,10 +144,11 @@ export async function startDemoApi(hre: HardhatRuntimeEnvironment, options: Demo
       const tokens = {} as Record<ApiRole, string>;
       for (const role of API_ROLES)
         tokens[role] = await sign(audience, { sub: `${bank.short}-${role}`, roles: [role] });
-      banks.push({ bank, app, url, audience, tokens });
+      banks.push({ bank, app, events, url, audience, tokens });
     }
   } catch (error) {
     for (const b of banks) await b.app.close();
+    for (const e of eventStacks) await e.close();
     for (const b of opened) await b.participant.close();
     throw error;
   }
@@ -141,6 +163,7 @@ export async function startDemoApi(hre: HardhatRuntimeEnvironment, options: Demo
     envFile,
     close: async () => {
       for (const b of banks) await b.app.close();
+      for (const b of banks) await b.events.close();
       for (const b of banks) await b.bank.participant.close();
     },
   };

@@ -2,7 +2,7 @@
  * The bank's HTTP API: a Fastify service on a `Participant` with OpenAPI 3.1 generated from zod schemas, bearer
  * JWT roles, durable idempotency keys, and the settlement, approval, policy, audit and operations routes.
  */
-export { API_ROLES, type ApiCaller, type ApiRole, type Authorize } from "./contract";
+export { API_ROLES, type ApiCaller, type ApiRole, type Authorize } from "../http/contract";
 export { createAuthorize, createTokenVerifier, type TokenVerifier } from "./auth";
 export {
   ApiAuthConfigSchema,
@@ -25,4 +25,5 @@ export {
 export { IDEMPOTENCY_SCHEMA, IdempotencyStore, requestFingerprint, type IdempotencyClaim } from "./idempotency";
 export { ApiLedger, type TokenInfo } from "./ledger";
 export { initiatorOf, responses, secured } from "./routes/common";
+export { isoRoutes, type IsoRoutesContext } from "./routes/iso20022";
 export { createApiServer, errorBody, type ApiPlugin, type ApiServerOptions, type RouteContext } from "./server";

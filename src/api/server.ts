@@ -23,7 +23,7 @@ import { logger } from "../observability/log";
 import type { Participant } from "../participant";
 import { createAuthorize, createTokenVerifier } from "./auth";
 import { parseApiConfig, type ApiServerConfigInput } from "./config";
-import type { Authorize } from "./contract";
+import type { Authorize } from "../http/contract";
 import { ApiRequestInvalidError } from "./errors";
 import { IdempotencyStore } from "./idempotency";
 import { ApiLedger } from "./ledger";

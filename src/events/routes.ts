@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ApiRole, Authorize } from "../api/contract";
+import { secured, type ApiRole, type Authorize } from "../http/contract";
 import { SecretSourceSchema } from "../core";
 import { httpStatus, isFrameworkError } from "../errors";
 import { parseEventsConfig, StreamConfigSchema, type StreamConfigInput } from "./config";
@@ -32,7 +32,11 @@ export interface EventRoutesContext {
 const READ: readonly ApiRole[] = ["auditor", "operations"];
 const OPERATE: readonly ApiRole[] = ["operations"];
 
-const ErrorSchema = z.object({ code: z.string(), message: z.string() });
+/** The one error document of the bank's API: `{ error: { code, message, details? } }`. */
+const ErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.unknown()).optional() }),
+});
+const errors = { "4xx": ErrorSchema, "5xx": ErrorSchema };
 const json = z.record(z.unknown());
 const EventSchema = z.object({
   seq: z.number().int(),
@@ -91,7 +95,7 @@ async function answering<T>(reply: FastifyReply, work: () => Promise<T>): Promis
     return await work();
   } catch (error) {
     if (!isFrameworkError(error)) throw error;
-    return reply.code(httpStatus(error)).send({ code: error.code, message: error.message });
+    return reply.code(httpStatus(error)).send({ error: { code: error.code, message: error.message } });
   }
 }
 
@@ -109,14 +113,15 @@ export function eventRoutes(app: FastifyInstance, ctx: EventRoutesContext): Prom
   });
 
   r.get(
-    "/v1/events",
+    "/events",
     {
-      preHandler: authorize(READ),
+      onRequest: authorize(READ),
       schema: {
+        ...secured(READ),
         tags: ["events"],
         summary: "Chain events and receipts recorded for the bank, after a cursor",
         querystring: z.object({ after: Cursor.optional(), type: Types.optional(), limit: Limit }),
-        response: { 200: z.object({ events: z.array(EventSchema), next: z.number().int() }), 400: ErrorSchema },
+        response: { 200: z.object({ events: z.array(EventSchema), next: z.number().int() }), ...errors },
       },
     },
     async (request) => {
@@ -127,16 +132,17 @@ export function eventRoutes(app: FastifyInstance, ctx: EventRoutesContext): Prom
   );
 
   r.get(
-    "/v1/events/stream",
+    "/events/stream",
     {
-      preHandler: authorize(READ),
+      onRequest: authorize(READ),
       schema: {
+        ...secured(READ),
         tags: ["events"],
         summary: "Live stream (Server-Sent Events): stored events after the cursor, then new ones",
         description: "Resumes after `Last-Event-ID` (sent by a reconnecting EventSource) or else `after`.",
         querystring: z.object({ after: Cursor.optional(), type: Types.optional() }),
         headers: z.object({ "last-event-id": Cursor.optional() }).passthrough(),
-        response: { 400: ErrorSchema },
+        response: errors,
       },
     },
     async (request, reply) =>
@@ -154,10 +160,11 @@ export function eventRoutes(app: FastifyInstance, ctx: EventRoutesContext): Prom
   );
 
   r.post(
-    "/v1/webhooks/subscriptions",
+    "/webhooks/subscriptions",
     {
-      preHandler: authorize(OPERATE),
+      onRequest: authorize(OPERATE),
       schema: {
+        ...secured(OPERATE),
         tags: ["webhooks"],
         summary: "Subscribe a URL to the bank's events (Standard Webhooks, signed with the named whsec_ secret)",
         body: z
@@ -171,7 +178,7 @@ export function eventRoutes(app: FastifyInstance, ctx: EventRoutesContext): Prom
             description: z.string().max(500).optional(),
           })
           .strict(),
-        response: { 201: SubscriptionSchema },
+        response: { 201: SubscriptionSchema, ...errors },
       },
     },
     async (request, reply) => {
@@ -181,45 +188,48 @@ export function eventRoutes(app: FastifyInstance, ctx: EventRoutesContext): Prom
   );
 
   r.get(
-    "/v1/webhooks/subscriptions",
+    "/webhooks/subscriptions",
     {
-      preHandler: authorize(READ),
+      onRequest: authorize(READ),
       schema: {
+        ...secured(READ),
         tags: ["webhooks"],
         summary: "Webhook subscriptions",
-        response: { 200: z.object({ subscriptions: z.array(SubscriptionSchema) }) },
+        response: { 200: z.object({ subscriptions: z.array(SubscriptionSchema) }), ...errors },
       },
     },
     async () => ({ subscriptions: await webhooks.webhooks.subscriptions() }),
   );
 
   r.delete(
-    "/v1/webhooks/subscriptions/:id",
+    "/webhooks/subscriptions/:id",
     {
-      preHandler: authorize(OPERATE),
+      onRequest: authorize(OPERATE),
       schema: {
+        ...secured(OPERATE),
         tags: ["webhooks"],
         summary: "Delete a subscription; its deliveries still waiting are cancelled",
         params: z.object({ id: z.string().min(1) }),
-        response: { 204: z.null(), 404: ErrorSchema },
+        response: { 200: z.object({ id: z.string(), deleted: z.literal(true) }), ...errors },
       },
     },
     async (request, reply) =>
       answering(reply, async () => {
         await webhooks.webhooks.deleteSubscription(request.params.id);
-        return reply.code(204).send(null);
+        return { id: request.params.id, deleted: true as const };
       }),
   );
 
   r.get(
-    "/v1/webhooks/deliveries",
+    "/webhooks/deliveries",
     {
-      preHandler: authorize(READ),
+      onRequest: authorize(READ),
       schema: {
+        ...secured(READ),
         tags: ["webhooks"],
         summary: "Webhook deliveries, by state (`dead`: retries used up)",
         querystring: z.object({ state: DeliveryState.optional(), subscription: z.string().optional(), limit: Limit }),
-        response: { 200: z.object({ deliveries: z.array(DeliverySchema) }) },
+        response: { 200: z.object({ deliveries: z.array(DeliverySchema) }), ...errors },
       },
     },
     async (request) => ({
@@ -232,14 +242,15 @@ export function eventRoutes(app: FastifyInstance, ctx: EventRoutesContext): Prom
   );
 
   r.post(
-    "/v1/webhooks/deliveries/:id/redeliver",
+    "/webhooks/deliveries/:id/redeliver",
     {
-      preHandler: authorize(OPERATE),
+      onRequest: authorize(OPERATE),
       schema: {
+        ...secured(OPERATE),
         tags: ["webhooks"],
         summary: "Send a delivery again, under its own webhook-id",
         params: z.object({ id: z.string().min(1) }),
-        response: { 202: DeliverySchema, 404: ErrorSchema },
+        response: { 202: DeliverySchema, ...errors },
       },
     },
     async (request, reply) =>

@@ -3,7 +3,7 @@
  * instructs, affirms and settles, requests and approves reversals, votes in governance, collects approvals and
  * reads, verifies and anchors its audit log. Every signature passes the bank's policy gate, whichever key makes it:
  * the bank's own (a local HSM key or one behind the remote signing module) or a custody client's. A sese.023
- * instruction enters through `instructFromSese023`; its HTTP route (`iso-routes.ts`, Fastify) is imported by the
+ * instruction enters through `instructFromSese023`; its HTTP route (`src/api/routes/iso20022.ts`, Fastify) is imported by the
  * API server directly, so the package entry loads no HTTP framework.
  */
 export {

@@ -2,7 +2,7 @@
 // document (so a new route cannot skip these checks), answers 401 with WWW-Authenticate without a token or with
 // one that does not verify, and 403 to a valid token without any of its roles; only the probes are open.
 import { expect } from "chai";
-import { API_ROLES } from "../../src/api/contract";
+import { API_ROLES } from "../../src/http/contract";
 import type { DemoApi, DemoApiBank } from "../../src/api/demo";
 import { secured, type ApiPlugin } from "../../src/api";
 import { call, useDemoApi } from "./helpers";

@@ -58,6 +58,11 @@ export async function call(
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
+  // A live stream (Server-Sent Events) never ends by itself: its status and headers are the answer.
+  if ((res.headers.get("content-type") ?? "").includes("text/event-stream")) {
+    await res.body?.cancel();
+    return { status: res.status, headers: res.headers, body: "", text: "" };
+  }
   const text = await res.text();
   let body: unknown = text;
   if ((res.headers.get("content-type") ?? "").includes("application/json")) body = JSON.parse(text);

@@ -11,16 +11,18 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { API_ROLES, type ApiRole, type Authorize } from "../../src/api/contract";
+import { API_ROLES, type ApiRole, type Authorize } from "../../src/http/contract";
 import { deliveryId, eventRoutes, EventStore, WebhookDispatcher } from "../../src/events";
 import { newSecret, Receiver, recordSynthetic, syntheticEvent } from "./helpers";
 
 /** Admits a request whose `x-test-roles` header names one of `roles`. */
 const authorize: Authorize = (roles) => async (request, reply) => {
   const header = request.headers["x-test-roles"];
-  if (typeof header !== "string") return reply.code(401).send({ code: "UNAUTHENTICATED", message: "no token" });
+  if (typeof header !== "string")
+    return reply.code(401).send({ error: { code: "UNAUTHENTICATED", message: "no token" } });
   const held = header.split(",").filter((r): r is ApiRole => (API_ROLES as readonly string[]).includes(r));
-  if (!held.some((r) => roles.includes(r))) return reply.code(403).send({ code: "FORBIDDEN", message: "role" });
+  if (!held.some((r) => roles.includes(r)))
+    return reply.code(403).send({ error: { code: "FORBIDDEN", message: "role" } });
   request.caller = { subject: "test", roles: held };
 };
 
@@ -54,11 +56,23 @@ describe("eventRoutes", function () {
     app = Fastify();
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
+    // The API server's one error document, for Fastify's own refusals (a query that fails its schema).
+    app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) =>
+      reply.code(error.statusCode ?? 500).send({ error: { code: error.code ?? "ERROR", message: error.message } }),
+    );
     await app.register(fastifySwagger, {
-      openapi: { info: { title: "bank", version: "1" } },
+      openapi: {
+        info: { title: "bank", version: "1" },
+        components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+      },
       transform: jsonSchemaTransform,
     });
-    await eventRoutes(app, { authorize, events: { store, webhooks: dispatcher, stream: { heartbeatMs: 1_000 } } });
+    // Under the API's /v1 prefix, as the bank's API server registers them.
+    await app.register(
+      (scope) =>
+        eventRoutes(scope, { authorize, events: { store, webhooks: dispatcher, stream: { heartbeatMs: 1_000 } } }),
+      { prefix: "/v1" },
+    );
     await app.listen({ port: 0, host: "127.0.0.1" });
     const { port } = app.server.address() as { port: number };
     base = `http://127.0.0.1:${port}`;
@@ -118,10 +132,10 @@ describe("eventRoutes", function () {
       subscriptions: { id: string; types: string[] }[];
     };
     expect(listed.subscriptions.map((s) => [s.id, s.types])).to.deep.equal([[id, ["SettlementSettled"]]]);
-    expect((await call("DELETE", `/v1/webhooks/subscriptions/${id}`, "operations")).status).to.equal(204);
+    expect((await call("DELETE", `/v1/webhooks/subscriptions/${id}`, "operations")).status).to.equal(200);
     const again = await call("DELETE", `/v1/webhooks/subscriptions/${id}`, "operations");
     expect(again.status).to.equal(404);
-    expect(((await again.json()) as { code: string }).code).to.equal("EVENTS_SUBSCRIPTION_NOT_FOUND");
+    expect(((await again.json()) as { error: { code: string } }).error.code).to.equal("EVENTS_SUBSCRIPTION_NOT_FOUND");
   });
 
   it("lists dead letters and redelivers one under its own id", async function () {

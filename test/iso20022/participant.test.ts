@@ -8,7 +8,7 @@ import hre from "hardhat";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Authorize, ApiRole } from "../../src/api/contract";
+import type { Authorize, ApiRole } from "../../src/http/contract";
 import type { DemoBank } from "../../src/demo/banks";
 import type { DeploymentRecord } from "../../src/deploy";
 import {
@@ -19,7 +19,7 @@ import {
   type MappingConfig,
 } from "../../src/iso20022";
 import { instructFromSese023 } from "../../src/participant";
-import { isoRoutes } from "../../src/participant/iso-routes";
+import { isoRoutes } from "../../src/api/routes/iso20022";
 import { statusName } from "../../src/settlement";
 import { isolateChain } from "../tasks/helpers";
 import { openDemoConsortium } from "../participant/helpers";
@@ -165,6 +165,7 @@ describe("sese.023 through the participant", function () {
       app.setValidatorCompiler(validatorCompiler);
       app.setSerializerCompiler(serializerCompiler);
       await app.register(isoRoutes, {
+        prefix: "/v1",
         participant: banks[1].participant,
         authorize: headerAuthorize,
         mapping: betaMap,

@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { APPROVAL_STATES, approvalMessageSchema, type ApprovalStatus } from "../../approvals";
-import type { ApiRole } from "../contract";
+import type { ApiRole } from "../../http/contract";
 import { ApiRequestInvalidError } from "../errors";
 import { fixedAmount } from "../ledger";
 import type { RouteContext } from "../server";

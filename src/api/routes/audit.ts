@@ -9,7 +9,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { Consortium__factory, IAuditAnchor__factory } from "../../../typechain-types";
 import { jsonlLine } from "../../audit";
-import type { ApiRole } from "../contract";
+import type { ApiRole } from "../../http/contract";
 import type { RouteContext } from "../server";
 import { responses, secured } from "./common";
 

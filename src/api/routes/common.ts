@@ -5,21 +5,14 @@
  */
 import type { z } from "zod";
 import type { Initiator } from "../../orchestrator";
-import type { ApiCaller, ApiRole } from "../contract";
+import type { ApiCaller } from "../../http/contract";
+export { secured } from "../../http/contract";
 import { ApiUnauthenticatedError } from "../errors";
 import { ErrorBodySchema } from "../schemas";
 
 /** The responses of a route: its successes, and the error shape for every 4xx and 5xx. */
 export function responses<R extends Record<number, z.ZodTypeAny>>(ok: R) {
   return { ...ok, "4xx": ErrorBodySchema, "5xx": ErrorBodySchema };
-}
-
-/** The OpenAPI part of a protected route: bearer security and the roles it admits (`x-roles`). */
-export function secured(roles: readonly ApiRole[]) {
-  return {
-    security: [{ bearerAuth: [] }],
-    "x-roles": [...roles],
-  };
 }
 
 /** The caller, as the policy gate records who asked for a signature. */

@@ -10,7 +10,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { healthReport, participantChecks } from "../../observability";
 import type { HsmKey } from "../../signer";
-import type { ApiRole } from "../contract";
+import type { ApiRole } from "../../http/contract";
 import type { RouteContext } from "../server";
 import { responses, secured } from "./common";
 

@@ -10,7 +10,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { Consortium__factory } from "../../../typechain-types";
 import { bundleSignatureSchema, manifestSchema, verifyBundle, type PolicyBundle } from "../../policy";
-import type { ApiRole } from "../contract";
+import type { ApiRole } from "../../http/contract";
 import { ApiError } from "../errors";
 import type { RouteContext } from "../server";
 import { responses, secured } from "./common";

@@ -11,7 +11,7 @@ import type { SettlementTerms } from "../../settlement";
 import { statusName, STATUS_NAMES } from "../../settlement";
 import type { Participant, SettlementSubmitted } from "../../participant";
 import type { Initiator } from "../../orchestrator";
-import type { ApiRole } from "../contract";
+import type { ApiRole } from "../../http/contract";
 import { requestFingerprint } from "../idempotency";
 import {
   AddressSchema,

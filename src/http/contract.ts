@@ -1,6 +1,12 @@
 import type { preHandlerAsyncHookHandler } from "fastify";
 
 /**
+ * The HTTP contract every route module of a bank's API shares, whichever folder it lives in (the API's own
+ * routes, the chain events' routes, the ISO 20022 route): the roles, the caller, the `Authorize` guard and the
+ * OpenAPI marking of a protected route.
+ */
+
+/**
  * The roles a bank's bearer tokens carry. Each route names the roles that may call it; a request without a valid
  * token is refused with 401, a valid token without one of the route's roles with 403.
  */
@@ -20,4 +26,12 @@ declare module "fastify" {
   interface FastifyRequest {
     caller?: ApiCaller;
   }
+}
+
+/** The OpenAPI part of a protected route: bearer security and the roles it admits (`x-roles`). */
+export function secured(roles: readonly ApiRole[]) {
+  return {
+    security: [{ bearerAuth: [] }],
+    "x-roles": [...roles],
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * The ISO 20022 route of the bank's HTTP API, as a Fastify plugin (zod schemas, for the server's
- * fastify-type-provider-zod compilers): `POST /v1/iso20022/sese.023` takes a sese.023 as `application/xml` and
+ * fastify-type-provider-zod compilers): `POST /v1/iso20022/sese.023 (registered under the API's /v1 prefix)` takes a sese.023 as `application/xml` and
  * instructs or affirms it through the participant's gate (202 with the settlement id). A malformed message is
  * 400 and an unmapped or invalid one 422, both `{ error: { code, message, details: { element, reason } } }`,
  * with nothing signed; a policy denial or screening outage answers with its own code and status.
@@ -8,12 +8,11 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Authorize } from "../api/contract";
-import { httpStatus, isFrameworkError } from "../errors";
-import { Iso20022MessageError, type MappingConfig } from "../iso20022";
-import { GateDeniedError } from "../orchestrator";
-import type { Participant } from "./participant";
-import { instructFromSese023 } from "./sese023";
+import { secured, type Authorize } from "../../http/contract";
+import { httpStatus, isFrameworkError } from "../../errors";
+import { Iso20022MessageError, type MappingConfig } from "../../iso20022";
+import { GateDeniedError } from "../../orchestrator";
+import { instructFromSese023, type Participant } from "../../participant";
 
 export interface IsoRoutesContext {
   participant: Participant;
@@ -52,11 +51,13 @@ export function isoRoutes(app: FastifyInstance, ctx: IsoRoutesContext): Promise<
     scope.addContentTypeParser(XML_TYPES, { parseAs: "string", bodyLimit }, (_request, body, parsed) =>
       parsed(null, body),
     );
-    scope.setErrorHandler((error: FastifyError, _request, reply) =>
-      reply
+    scope.setErrorHandler((error: FastifyError, _request, reply) => {
+      // The framework's own errors (a refused token, a denial) go to the server's handler, which knows their status.
+      if (isFrameworkError(error)) throw error;
+      return reply
         .code(error.statusCode ?? 500)
-        .send({ error: { code: typeof error.code === "string" ? error.code : "UNEXPECTED", message: error.message } }),
-    );
+        .send({ error: { code: typeof error.code === "string" ? error.code : "UNEXPECTED", message: error.message } });
+    });
     route(scope, ctx, bodyLimit);
     done();
   });
@@ -65,12 +66,14 @@ export function isoRoutes(app: FastifyInstance, ctx: IsoRoutesContext): Promise<
 
 function route(app: FastifyInstance, ctx: IsoRoutesContext, bodyLimit: number): void {
   app.withTypeProvider<ZodTypeProvider>().post(
-    "/v1/iso20022/sese.023",
+    "/iso20022/sese.023",
     {
       bodyLimit,
-      preHandler: ctx.authorize(["operations"]),
+      // The token is checked before the message is read: a caller without one learns nothing of the parser.
+      onRequest: ctx.authorize(["operations"]),
       schema: {
         summary: "Instruct or affirm a settlement from a sese.023 instruction",
+        ...secured(["operations"]),
         consumes: XML_TYPES,
         body: z.string().min(1),
         response: { 202: Sese023AcceptedSchema, "4xx": IsoErrorSchema, "5xx": IsoErrorSchema },
