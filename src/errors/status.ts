@@ -217,7 +217,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ErrorStatus>> = {
   STORAGE_SCHEMA_TOO_NEW: CONFIGURATION,
   STORAGE_LEADERSHIP_LOST: TEMPORARY,
   // The disk refused a flush: what was committed since the last good one may be lost, so the store stops.
-  STORAGE_SYNC_FAILED: { exit: 74, http: 503 },
+  STORAGE_SYNC_FAILED: TEMPORARY,
   CORE_JSON_INVALID: REFUSED,
   CORE_SECRET_UNAVAILABLE: CONFIGURATION,
   EVENTS_CONFIG_INVALID: CONFIGURATION,
