@@ -15,19 +15,15 @@ import {
   type DemoBank,
   type DemoBankInput,
 } from "../../src/demo/banks";
+import { DEMO_API_BANKS } from "../../src/api/demo";
 import { DemoClock } from "../../src/demo/clock";
 import { DemoHsm } from "../../src/demo/softhsm";
 import { deployConsortium, type DeploymentRecord } from "../../src/deploy";
 import { Participant, type ParticipantConfigInput } from "../../src/participant";
 import { DEMO_CONFIG } from "../tasks/helpers";
 
-const TERMS = { perSettlement: "100000000", daily: "900000000", cashThreshold: "50000000" };
-
-export const DEMO_BANKS: readonly DemoBankInput[] = [
-  { name: "Alpha Bank", lei: "DEMO00ALPHABANK00017", terms: TERMS },
-  { name: "Beta Bank", lei: "DEMO00BETABANK000096", terms: TERMS },
-  { name: "Gamma Bank", lei: "DEMO00GAMMABANK00078", terms: TERMS },
-];
+/** The demo's three banks and their terms with each other: the ones `npm run api` serves. */
+export const DEMO_BANKS: readonly DemoBankInput[] = DEMO_API_BANKS;
 
 export interface DemoConsortium {
   hsm: DemoHsm;
